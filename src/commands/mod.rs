@@ -1,0 +1,47 @@
+//! One module per subcommand: orchestration only (resolve settings, call the library, print).
+
+pub mod analyze;
+pub mod config;
+pub mod generate;
+pub mod ingest;
+pub mod lake;
+pub mod profiles;
+pub mod query;
+pub mod report;
+pub mod run;
+pub mod whatif;
+
+use crate::cli::{Cli, Command};
+use crate::error::ExitStatus;
+use crate::settings::Settings;
+
+/// What every command gets: resolved settings and the output switches.
+pub struct Context {
+    pub settings: Settings,
+}
+
+impl Context {
+    /// Progress bars and informational messages go to stderr unless `--quiet`.
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.settings.quiet {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let settings = Settings::resolve(&cli.global, &cli.command)?;
+    let ctx = Context { settings };
+    match &cli.command {
+        Command::Run(a) => run::run(&ctx, a),
+        Command::Ingest(a) => ingest::run(&ctx, a),
+        Command::Analyze(a) => analyze::run(&ctx, a),
+        Command::Report(a) => report::run(&ctx, a),
+        Command::Query(a) => query::run(&ctx, a),
+        Command::Whatif(a) => whatif::run(&ctx, a),
+        Command::Generate(a) => generate::run(&ctx, a),
+        Command::Lake(a) => lake::run(&ctx, a),
+        Command::Profiles(a) => profiles::run(&ctx, a),
+        Command::Config(a) => config::run(&ctx, a),
+    }
+}

@@ -1,0 +1,506 @@
+//! The canonical data contract (`../shared/spec/data-contract.md`): tables, their columns,
+//! types and the enum vocabularies with their accepted Chinese and English labels.
+//!
+//! Everything downstream of ingest (lake, metrics, reports) relies on these names and types:
+//! a lake table holds exactly the columns listed here, typed as [`ColType::polars_dtype`].
+
+use std::fmt;
+
+/// A canonical table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Table {
+    Accounts,
+    Contacts,
+    Opportunities,
+    Revenue,
+    Activities,
+    Employees,
+    Agreements,
+    Surveys,
+    FxRates,
+}
+
+impl Table {
+    /// Every table, in ingest order (parents before children so foreign keys can be checked).
+    pub const ALL: [Table; 9] = [
+        Table::Accounts,
+        Table::Employees,
+        Table::Contacts,
+        Table::Opportunities,
+        Table::Revenue,
+        Table::Activities,
+        Table::Agreements,
+        Table::Surveys,
+        Table::FxRates,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Accounts => "accounts",
+            Table::Contacts => "contacts",
+            Table::Opportunities => "opportunities",
+            Table::Revenue => "revenue",
+            Table::Activities => "activities",
+            Table::Employees => "employees",
+            Table::Agreements => "agreements",
+            Table::Surveys => "surveys",
+            Table::FxRates => "fx_rates",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Table> {
+        let n = name.trim().to_ascii_lowercase();
+        Table::ALL.into_iter().find(|t| t.name() == n)
+    }
+
+    /// The columns of this table, in lake order.
+    pub fn columns(self) -> &'static [Column] {
+        use ColType::*;
+        const fn c(name: &'static str, ty: ColType, required: bool) -> Column {
+            Column { name, ty, required }
+        }
+        match self {
+            Table::Accounts => &[
+                c("account_id", Str, true),
+                c("name", Str, true),
+                c("industry", Str, false),
+                c("region", Str, false),
+                c("country", Str, false),
+                c("owner_id", Str, false),
+                c("parent_account_id", Str, false),
+                c("declared_tier", Enum(EnumKind::Tier), false),
+                c("created_date", Date, false),
+            ],
+            Table::Contacts => &[
+                c("contact_id", Str, true),
+                c("account_id", Str, true),
+                c("name", Str, false),
+                c("email", Str, false),
+                c("phone", Str, false),
+                c("title", Str, false),
+                c("department", Str, false),
+                c("level", Enum(EnumKind::Level), false),
+                c("decision_role", Enum(EnumKind::DecisionRole), false),
+                c("support", Enum(EnumKind::Support), false),
+                c("intimacy", Enum(EnumKind::Intimacy), false),
+                c("owner_id", Str, false),
+            ],
+            Table::Opportunities => &[
+                c("opportunity_id", Str, true),
+                c("account_id", Str, true),
+                c("name", Str, false),
+                c("amount", Float, false),
+                c("currency", Str, false),
+                c("stage", Str, false),
+                c("probability", Float, false),
+                c("close_date", Date, false),
+                c("created_date", Date, false),
+                c("is_closed", Bool, false),
+                c("is_won", Bool, false),
+                c("owner_id", Str, false),
+                c("product_line", Str, false),
+            ],
+            Table::Revenue => &[
+                c("document_id", Str, true),
+                c("account_id", Str, true),
+                c("date", Date, true),
+                c("amount", Float, true),
+                c("currency", Str, false),
+                c("gross_margin", Float, false),
+                c("product_line", Str, false),
+            ],
+            Table::Activities => &[
+                c("activity_id", Str, true),
+                c("account_id", Str, true),
+                c("contact_id", Str, false),
+                c("employee_id", Str, false),
+                c("date", Date, true),
+                c("type", Enum(EnumKind::ActivityType), false),
+                c("subject", Str, false),
+            ],
+            Table::Employees => &[
+                c("employee_id", Str, true),
+                c("name", Str, false),
+                c("role", Enum(EnumKind::EmployeeRole), false),
+                c("team", Str, false),
+                c("region", Str, false),
+                c("active", Bool, false),
+                c("left_date", Date, false),
+            ],
+            Table::Agreements => &[
+                c("agreement_id", Str, true),
+                c("account_id", Str, true),
+                c("type", Enum(EnumKind::AgreementType), false),
+                c("start_date", Date, true),
+                c("end_date", Date, false),
+            ],
+            Table::Surveys => &[
+                c("account_id", Str, true),
+                c("date", Date, true),
+                c("score", Float, false),
+                c("respondent_level", Enum(EnumKind::Level), false),
+            ],
+            Table::FxRates => &[
+                c("currency", Str, true),
+                c("rate_to_reporting", Float, true),
+                c("valid_from", Date, false),
+            ],
+        }
+    }
+
+    /// The primary key column, if the table has one (duplicates within a file are rejected).
+    pub fn key(self) -> Option<&'static str> {
+        match self {
+            Table::Accounts => Some("account_id"),
+            Table::Contacts => Some("contact_id"),
+            Table::Opportunities => Some("opportunity_id"),
+            Table::Revenue => Some("document_id"),
+            Table::Activities => Some("activity_id"),
+            Table::Employees => Some("employee_id"),
+            Table::Agreements => Some("agreement_id"),
+            Table::Surveys | Table::FxRates => None,
+        }
+    }
+
+    /// Whether rows of this table refer to `accounts.account_id` (orphans are counted).
+    pub fn has_account_fk(self) -> bool {
+        self.columns().iter().any(|c| c.name == "account_id") && self != Table::Accounts
+    }
+
+    pub fn column(self, name: &str) -> Option<&'static Column> {
+        self.columns().iter().find(|c| c.name == name)
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One canonical column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColType,
+    pub required: bool,
+}
+
+/// The contract's column types and how they are stored in the lake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// Trimmed string (`String`).
+    Str,
+    /// Decimal amount (`Float64`).
+    Float,
+    /// Calendar date (`Date`).
+    Date,
+    /// Boolean (`Boolean`).
+    Bool,
+    /// Enumerated value: stored as its canonical English token (`String`), except the
+    /// integer scales `support` and `intimacy`, stored as `Int32`.
+    Enum(EnumKind),
+}
+
+impl ColType {
+    pub fn polars_dtype(self) -> polars::prelude::DataType {
+        use polars::prelude::DataType;
+        match self {
+            ColType::Str => DataType::String,
+            ColType::Float => DataType::Float64,
+            ColType::Date => DataType::Date,
+            ColType::Bool => DataType::Boolean,
+            ColType::Enum(k) if k.is_integer() => DataType::Int32,
+            ColType::Enum(_) => DataType::String,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            ColType::Str => "str",
+            ColType::Float => "float",
+            ColType::Date => "date",
+            ColType::Bool => "bool",
+            ColType::Enum(k) if k.is_integer() => "int",
+            ColType::Enum(_) => "enum",
+        }
+    }
+}
+
+/// The enumerated vocabularies of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EnumKind {
+    Tier,
+    Level,
+    DecisionRole,
+    Support,
+    Intimacy,
+    ActivityType,
+    EmployeeRole,
+    AgreementType,
+}
+
+impl EnumKind {
+    pub fn is_integer(self) -> bool {
+        matches!(self, EnumKind::Support | EnumKind::Intimacy)
+    }
+
+    /// Canonical values (for integer kinds, the decimal digits).
+    pub fn values(self) -> &'static [&'static str] {
+        match self {
+            EnumKind::Tier => &["S", "A", "B", "C"],
+            EnumKind::Level => &["executive", "middle", "base"],
+            EnumKind::DecisionRole => &[
+                "decision_maker",
+                "evaluator",
+                "technical",
+                "procurement",
+                "user",
+                "influencer",
+                "none",
+            ],
+            EnumKind::Support => &["-2", "-1", "0", "1", "2", "3"],
+            EnumKind::Intimacy => &["0", "1", "2", "3", "4"],
+            EnumKind::ActivityType => &[
+                "meeting",
+                "call",
+                "email",
+                "visit",
+                "executive_visit",
+                "strategic_meeting",
+                "hq_visit",
+                "reference_visit",
+                "event",
+                "meal",
+                "other",
+            ],
+            EnumKind::EmployeeRole => &["AR", "SR", "FR", "executive", "other"],
+            EnumKind::AgreementType => &[
+                "strategic_cooperation",
+                "exclusive",
+                "joint_innovation",
+                "framework",
+                "other",
+            ],
+        }
+    }
+
+    /// Built-in labels (lower-cased, trimmed) → canonical value. Profiles add their own on top.
+    pub fn labels(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            EnumKind::Tier => &[
+                ("s", "S"),
+                ("a", "A"),
+                ("b", "B"),
+                ("c", "C"),
+                ("战略", "S"),
+                ("战略客户", "S"),
+                ("伙伴", "A"),
+                ("伙伴型", "A"),
+                ("伙伴型客户", "A"),
+                ("优先", "B"),
+                ("优先客户", "B"),
+                ("一般", "C"),
+                ("一般客户", "C"),
+                ("strategic", "S"),
+                ("partner", "A"),
+                ("priority", "B"),
+                ("general", "C"),
+            ],
+            EnumKind::Level => &[
+                ("executive", "executive"),
+                ("exec", "executive"),
+                ("senior", "executive"),
+                ("c-level", "executive"),
+                ("高层", "executive"),
+                ("middle", "middle"),
+                ("mid", "middle"),
+                ("manager", "middle"),
+                ("中层", "middle"),
+                ("base", "base"),
+                ("staff", "base"),
+                ("junior", "base"),
+                ("基层", "base"),
+            ],
+            EnumKind::DecisionRole => &[
+                ("decision_maker", "decision_maker"),
+                ("decision maker", "decision_maker"),
+                ("economic buyer", "decision_maker"),
+                ("economic decision maker", "decision_maker"),
+                ("executive sponsor", "decision_maker"),
+                ("决策者", "decision_maker"),
+                ("evaluator", "evaluator"),
+                ("评估者", "evaluator"),
+                ("technical", "technical"),
+                ("technical buyer", "technical"),
+                ("选型者", "technical"),
+                ("技术", "technical"),
+                ("procurement", "procurement"),
+                ("purchaser", "procurement"),
+                ("采购者", "procurement"),
+                ("采购", "procurement"),
+                ("user", "user"),
+                ("business user", "user"),
+                ("end user", "user"),
+                ("使用者", "user"),
+                ("influencer", "influencer"),
+                ("影响者", "influencer"),
+                ("none", "none"),
+                ("other", "none"),
+                ("无", "none"),
+            ],
+            EnumKind::Support => &[
+                ("-2", "-2"),
+                ("-1", "-1"),
+                ("0", "0"),
+                ("1", "1"),
+                ("2", "2"),
+                ("3", "3"),
+                ("hostile", "-2"),
+                ("opponent", "-2"),
+                ("反对", "-2"),
+                ("not endorsing", "-1"),
+                ("negative", "-1"),
+                ("不认可", "-1"),
+                ("neutral", "0"),
+                ("中立", "0"),
+                ("supporter", "1"),
+                ("support", "1"),
+                ("支持", "1"),
+                ("strong supporter", "2"),
+                ("advocate", "2"),
+                ("强烈支持", "2"),
+                ("coach", "3"),
+                ("champion", "3"),
+                ("教练", "3"),
+            ],
+            EnumKind::Intimacy => &[
+                ("0", "0"),
+                ("1", "1"),
+                ("2", "2"),
+                ("3", "3"),
+                ("4", "4"),
+                ("no contact", "0"),
+                ("none", "0"),
+                ("无接触", "0"),
+                ("brief", "1"),
+                ("初步", "1"),
+                ("regular", "2"),
+                ("经常", "2"),
+                ("in depth", "3"),
+                ("trusted", "3"),
+                ("深入", "3"),
+                ("close", "4"),
+                ("亲密", "4"),
+            ],
+            EnumKind::ActivityType => &[
+                ("meeting", "meeting"),
+                ("会议", "meeting"),
+                ("拜访会议", "meeting"),
+                ("call", "call"),
+                ("phone call", "call"),
+                ("电话", "call"),
+                ("email", "email"),
+                ("e-mail", "email"),
+                ("邮件", "email"),
+                ("visit", "visit"),
+                ("拜访", "visit"),
+                ("executive_visit", "executive_visit"),
+                ("executive visit", "executive_visit"),
+                ("高层互访", "executive_visit"),
+                ("strategic_meeting", "strategic_meeting"),
+                ("strategic meeting", "strategic_meeting"),
+                ("战略对标会议", "strategic_meeting"),
+                ("hq_visit", "hq_visit"),
+                ("hq visit", "hq_visit"),
+                ("公司参观", "hq_visit"),
+                ("总部考察", "hq_visit"),
+                ("reference_visit", "reference_visit"),
+                ("reference visit", "reference_visit"),
+                ("样板点参观", "reference_visit"),
+                ("event", "event"),
+                ("活动", "event"),
+                ("meal", "meal"),
+                ("宴请", "meal"),
+                ("other", "other"),
+                ("task", "other"),
+                ("其他", "other"),
+            ],
+            EnumKind::EmployeeRole => &[
+                ("ar", "AR"),
+                ("account manager", "AR"),
+                ("客户经理", "AR"),
+                ("sr", "SR"),
+                ("solution manager", "SR"),
+                ("解决方案经理", "SR"),
+                ("fr", "FR"),
+                ("fulfilment manager", "FR"),
+                ("fulfillment manager", "FR"),
+                ("delivery manager", "FR"),
+                ("交付经理", "FR"),
+                ("executive", "executive"),
+                ("高管", "executive"),
+                ("other", "other"),
+                ("其他", "other"),
+            ],
+            EnumKind::AgreementType => &[
+                ("strategic_cooperation", "strategic_cooperation"),
+                ("strategic cooperation", "strategic_cooperation"),
+                ("战略合作协议", "strategic_cooperation"),
+                ("战略合作", "strategic_cooperation"),
+                ("exclusive", "exclusive"),
+                ("独家合作", "exclusive"),
+                ("joint_innovation", "joint_innovation"),
+                ("joint innovation", "joint_innovation"),
+                ("联合创新中心", "joint_innovation"),
+                ("framework", "framework"),
+                ("框架协议", "framework"),
+                ("other", "other"),
+                ("其他", "other"),
+            ],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EnumKind::Tier => "tier",
+            EnumKind::Level => "level",
+            EnumKind::DecisionRole => "decision_role",
+            EnumKind::Support => "support",
+            EnumKind::Intimacy => "intimacy",
+            EnumKind::ActivityType => "activity_type",
+            EnumKind::EmployeeRole => "employee_role",
+            EnumKind::AgreementType => "agreement_type",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_maps_to_a_canonical_value() {
+        for t in Table::ALL {
+            for c in t.columns() {
+                if let ColType::Enum(k) = c.ty {
+                    for (label, value) in k.labels() {
+                        assert!(k.values().contains(value), "{label} -> {value} in {}", k.name());
+                        assert_eq!(label.trim(), *label);
+                        assert_eq!(label.to_lowercase(), *label);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn table_names_round_trip() {
+        for t in Table::ALL {
+            assert_eq!(Table::from_name(t.name()), Some(t));
+        }
+        assert_eq!(Table::from_name(" Accounts "), Some(Table::Accounts));
+        assert_eq!(Table::from_name("nope"), None);
+    }
+}

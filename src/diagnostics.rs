@@ -1,0 +1,1 @@
+//! Data-quality findings with stable codes.

@@ -1,0 +1,1 @@
+//! Reading exports into validated, typed tables.

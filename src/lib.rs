@@ -1,0 +1,55 @@
+//! mcr — Manage Client Relationship: CRM exports → Parquet lake → metric tables → reports.
+//!
+//! Data flows one way: `ingest` (read, map through a profile, validate) writes the lake;
+//! `metrics` reads lake tables and writes metric tables; `report` reads metric tables and
+//! writes HTML and SVG. See the README's "Architecture" section.
+
+pub mod cli;
+pub mod commands;
+pub mod contract;
+pub mod diagnostics;
+pub mod error;
+pub mod generate;
+pub mod ingest;
+pub mod lake;
+pub mod metrics;
+pub mod profiles;
+pub mod report;
+pub mod settings;
+pub mod sql;
+
+use std::io::Write;
+
+pub use error::ExitStatus;
+
+/// Run one CLI invocation and map its outcome to an exit status.
+pub fn run(cli: cli::Cli) -> ExitStatus {
+    match commands::dispatch(cli) {
+        Ok(status) => status,
+        Err(err) => {
+            // A closed stdout (`mcr query … | head`) is success, as in ripgrep.
+            if is_broken_pipe(&err) {
+                return ExitStatus::Success;
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {err}");
+            for cause in err.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            if let Some(hint) = error::hint_of(&err) {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+            match err.downcast_ref::<error::UsageError>() {
+                Some(_) => ExitStatus::Usage,
+                None => ExitStatus::Failure,
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

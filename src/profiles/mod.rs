@@ -1,0 +1,1 @@
+//! Export profiles: TOML files mapping a CRM export onto the canonical contract.

@@ -1,0 +1,277 @@
+//! Raw CLI arguments + the config file → resolved [`Settings`]. This is the one place where
+//! precedence is decided: command-line flag > config file > built-in default.
+//!
+//! The config file (`mcr.toml`) is read once; unknown keys are errors naming the key and the
+//! file. `mcr config --defaults` prints [`DEFAULT_CONFIG`], every setting with its default and
+//! meaning; a test checks that text parses to exactly [`ConfigFile::default`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{Command, GlobalArgs, Lang};
+use crate::error::{hinted, UsageError};
+use crate::metrics::MetricsConfig;
+use crate::report::ReportConfig;
+
+/// The commented default configuration printed by `mcr config --defaults`.
+pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
+
+/// The config file as written by the user. Every field is optional; see DEFAULT_CONFIG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConfigFile {
+    /// Lake directory (relative paths are relative to the config file). Default `lake`.
+    pub lake: PathBuf,
+    /// Reports directory; reports go to `<reports>/<as_of>/`. Default `reports`.
+    pub reports: PathBuf,
+    /// Report language, `zh` or `en`. Default `zh`.
+    pub language: Lang,
+    /// `latest` (the latest revenue date, or won-opportunity close date) or a date YYYY-MM-DD.
+    pub as_of: String,
+    /// Currency all amounts are converted to (with fx_rates) before any sum. Default `CNY`.
+    pub reporting_currency: String,
+    /// Store contact email and phone as salted hashes (the salt lives in `<lake>/_salt`).
+    pub hash_contact_pii: bool,
+    /// Reject rows whose foreign keys point nowhere (as `mcr ingest --strict`).
+    pub strict: bool,
+    /// Profile used for sources that do not name one. Default `canonical`.
+    pub default_profile: String,
+    /// Export folders or files ingested by `mcr run`. Default: the bundled sample.
+    pub sources: Vec<SourceConfig>,
+    pub metrics: MetricsConfig,
+    pub report: ReportConfig,
+}
+
+impl Default for ConfigFile {
+    fn default() -> Self {
+        ConfigFile {
+            lake: PathBuf::from("lake"),
+            reports: PathBuf::from("reports"),
+            language: Lang::Zh,
+            as_of: "latest".into(),
+            reporting_currency: "CNY".into(),
+            hash_contact_pii: true,
+            strict: false,
+            default_profile: "canonical".into(),
+            sources: Vec::new(),
+            metrics: MetricsConfig::default(),
+            report: ReportConfig::default(),
+        }
+    }
+}
+
+/// One `[[sources]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// A folder of exports or one file.
+    pub path: PathBuf,
+    /// Profile name or profile file (default: `default_profile`).
+    #[serde(default)]
+    pub profile: Option<String>,
+}
+
+/// How the as_of date is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AsOf {
+    /// The latest date found in revenue (or won opportunities when there is no revenue).
+    Latest,
+    Date(NaiveDate),
+}
+
+/// Resolved settings: what every command works with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// The config file read, if any.
+    pub config_file: Option<PathBuf>,
+    pub lake: PathBuf,
+    pub reports: PathBuf,
+    pub lang: Lang,
+    pub as_of: AsOf,
+    pub reporting_currency: String,
+    pub hash_contact_pii: bool,
+    pub strict: bool,
+    pub default_profile: String,
+    /// Sources with relative paths resolved against the config file's folder.
+    pub sources: Vec<SourceConfig>,
+    pub metrics: MetricsConfig,
+    pub report: ReportConfig,
+    pub quiet: bool,
+    pub json: bool,
+    /// True when stderr is a terminal and not `--quiet`: progress bars are drawn.
+    pub progress: bool,
+}
+
+impl Settings {
+    /// Resolve CLI flags over the config file over defaults.
+    pub fn resolve(global: &GlobalArgs, command: &Command) -> anyhow::Result<Settings> {
+        let explicit = global.config.clone();
+        let path = match &explicit {
+            Some(p) => Some(p.clone()),
+            None => Some(PathBuf::from("mcr.toml")).filter(|p| p.is_file()),
+        };
+        let (file, base) = match &path {
+            Some(p) => (load_config(p)?, p.parent().map(Path::to_path_buf).unwrap_or_default()),
+            None => (ConfigFile::default(), PathBuf::new()),
+        };
+        Self::from_parts(global, command, file, &base, path)
+    }
+
+    /// Resolution without touching the file system (used by tests).
+    pub fn from_parts(
+        global: &GlobalArgs,
+        command: &Command,
+        file: ConfigFile,
+        base: &Path,
+        config_file: Option<PathBuf>,
+    ) -> anyhow::Result<Settings> {
+        let rel = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let mut as_of = parse_as_of(&file.as_of).map_err(|e| {
+            hinted(
+                format!("invalid `as_of = \"{}\"` in the config", file.as_of),
+                format!("{e}; write `as_of = \"latest\"` or a date like `as_of = \"2026-09-30\"`"),
+            )
+        })?;
+        let mut lang = file.language;
+        let mut reports = rel(&file.reports);
+        let mut strict = file.strict;
+        let (flag_as_of, flag_lang, flag_out) = match command {
+            Command::Run(a) => (a.as_of.as_deref(), a.lang, a.out.as_ref()),
+            Command::Analyze(a) => (a.as_of.as_deref(), None, None),
+            Command::Report(a) => (a.as_of.as_deref(), a.lang, a.out.as_ref()),
+            Command::Query(a) => (a.as_of.as_deref(), None, None),
+            Command::Whatif(a) => (a.as_of.as_deref(), None, None),
+            Command::Ingest(a) => {
+                strict |= a.strict;
+                (None, None, None)
+            }
+            _ => (None, None, None),
+        };
+        if let Some(s) = flag_as_of {
+            as_of = parse_as_of(s).map_err(|e| {
+                UsageError::new(format!("invalid --as-of `{s}`: {e}"))
+                    .with_hint("use a date like --as-of 2026-09-30, or omit it for the latest data")
+            })?;
+        }
+        if let Some(l) = flag_lang {
+            lang = l;
+        }
+        if let Some(o) = flag_out {
+            reports = o.clone();
+        }
+        let lake = match &global.lake {
+            Some(l) => l.clone(),
+            None => rel(&file.lake),
+        };
+        let sources = if file.sources.is_empty() && config_file.is_none() {
+            vec![SourceConfig { path: bundled_sample(), profile: Some("canonical".into()) }]
+        } else {
+            file.sources
+                .iter()
+                .map(|s| SourceConfig { path: rel(&s.path), profile: s.profile.clone() })
+                .collect()
+        };
+        let quiet = global.quiet;
+        Ok(Settings {
+            config_file,
+            lake,
+            reports,
+            lang,
+            as_of,
+            reporting_currency: file.reporting_currency.trim().to_uppercase(),
+            hash_contact_pii: file.hash_contact_pii,
+            strict,
+            default_profile: file.default_profile,
+            sources,
+            metrics: file.metrics,
+            report: file.report,
+            quiet,
+            json: global.json,
+            progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        })
+    }
+}
+
+/// `data/sample` under the current directory, else beside the source tree this binary was
+/// built from (so `mcr run` works from anywhere in a checkout).
+fn bundled_sample() -> PathBuf {
+    let local = PathBuf::from("data/sample");
+    if local.is_dir() {
+        return local;
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    if built.is_dir() {
+        built
+    } else {
+        local
+    }
+}
+
+pub fn parse_as_of(s: &str) -> Result<AsOf, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("latest") || t.is_empty() {
+        return Ok(AsOf::Latest);
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map(AsOf::Date)
+        .map_err(|_| format!("`{t}` is not a date in YYYY-MM-DD form"))
+}
+
+/// Read and parse a config file; unknown keys name the key and the file.
+pub fn load_config(path: &Path) -> anyhow::Result<ConfigFile> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!("cannot read config file {}", path.display())
+    })?;
+    parse_config(&text).map_err(|e| {
+        hinted(
+            format!("invalid config file {}: {}", path.display(), e.message()),
+            "see every setting with `mcr config --defaults`",
+        )
+    })
+}
+
+pub fn parse_config(text: &str) -> Result<ConfigFile, toml::de::Error> {
+    toml::from_str(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_text_is_the_default() {
+        let parsed = parse_config(DEFAULT_CONFIG).expect("default config parses");
+        assert_eq!(parsed, ConfigFile::default());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let err = parse_config("lake = \"x\"\nlaguage = \"en\"\n").unwrap_err();
+        assert!(err.message().contains("laguage"), "{}", err.message());
+    }
+
+    #[test]
+    fn flags_override_config() {
+        let file = ConfigFile { language: Lang::Zh, as_of: "2026-01-31".into(), ..Default::default() };
+        let cmd = Command::Report(crate::cli::ReportArgs {
+            lang: Some(Lang::En),
+            as_of: Some("2026-09-30".into()),
+            ..Default::default()
+        });
+        let s = Settings::from_parts(&GlobalArgs::default(), &cmd, file, Path::new("/cfg"), None).unwrap();
+        assert_eq!(s.lang, Lang::En);
+        assert_eq!(s.as_of, AsOf::Date(NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()));
+        assert_eq!(s.lake, PathBuf::from("/cfg/lake"));
+    }
+
+    #[test]
+    fn bad_as_of_flag_is_a_usage_error() {
+        let cmd = Command::Analyze(crate::cli::AnalyzeArgs { as_of: Some("yesterday".into()) });
+        let err = Settings::from_parts(&GlobalArgs::default(), &cmd, ConfigFile::default(), Path::new(""), None)
+            .unwrap_err();
+        assert!(err.downcast_ref::<UsageError>().is_some());
+    }
+}

@@ -1,0 +1,1 @@
+//! Polars SQL context over lake and metric tables.
