@@ -1,0 +1,102 @@
+//! `summary.json`: the typed contract between `analyze` (writes it) and `report` (reads it).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Summary {
+    /// YYYY-MM-DD.
+    pub as_of: String,
+    /// window_12m as [first day, last day], both inclusive.
+    pub window_12m: [String; 2],
+    pub reporting_currency: String,
+    /// `revenue` or `won_opportunities` (no revenue table: won opportunities stand in).
+    pub revenue_source: String,
+    /// The settings the metrics were computed with.
+    pub settings: serde_json::Value,
+    pub headline: Headline,
+    /// Accounts and groups with ≥ 10 % of revenue_12m.
+    pub major_customers: Vec<MajorCustomer>,
+    /// Metrics that could not be computed and why (never a silent zero).
+    pub unavailable: Vec<Unavailable>,
+    /// Other notes for readers, e.g. "no margin data: value_score weights renormalised".
+    pub notes: Vec<String>,
+    pub data_quality: DataQuality,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Headline {
+    pub accounts_total: u64,
+    pub active_accounts: u64,
+    pub revenue_12m_total: f64,
+    pub revenue_prev_12m_total: f64,
+    pub margin_12m_total: Option<f64>,
+    pub pipeline_weighted_total: Option<f64>,
+    pub hhi: Option<f64>,
+    /// `unconcentrated` | `moderate` | `high`.
+    pub hhi_band: Option<String>,
+    pub group_hhi: Option<f64>,
+    pub gini: Option<f64>,
+    pub top1_share: Option<f64>,
+    pub top5_share: Option<f64>,
+    pub top10_share: Option<f64>,
+    pub top20pct_share: Option<f64>,
+    pub accounts_for_80pct: Option<u64>,
+    pub owner_hhi: Option<f64>,
+    pub single_threaded_revenue_share: Option<f64>,
+    /// Revenue_12m of S and A accounts that are single-threaded.
+    pub sa_single_threaded_revenue: Option<f64>,
+    /// Accounts with a decision maker at support ≤ −1.
+    pub opposition_accounts: Option<u64>,
+    pub multi_headed_accounts: Option<u64>,
+    pub mean_rdi_sa: Option<f64>,
+    /// Accounts per tier (S/A/B/C).
+    pub tier_counts: BTreeMap<String, u64>,
+    /// revenue_12m per tier.
+    pub tier_revenue: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct MajorCustomer {
+    /// `account` or `group`.
+    pub level: String,
+    pub key: String,
+    pub name: String,
+    pub revenue_12m: f64,
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Unavailable {
+    /// Metric or column name, e.g. `gri`, `margin_12m`, `iron_triangle`.
+    pub metric: String,
+    /// Stable reason code, e.g. `no_activities`, `no_margin_data`.
+    pub code: String,
+    /// Human-readable reason (English).
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct DataQuality {
+    /// Account ids whose parent chain loops (their group roll-up is null).
+    pub hierarchy_cycles: Vec<String>,
+    /// declared_tier ≠ computed tier.
+    pub tier_mismatches: Vec<TierMismatch>,
+    /// Rows of child tables whose account_id is not in accounts, per table.
+    pub orphans: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct TierMismatch {
+    pub account_id: String,
+    pub declared: String,
+    /// Empty when the account has no computed tier.
+    pub computed: String,
+}
