@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// self-contained HTML reports.
 #[derive(Debug, Parser)]
 #[command(name = "mcr", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Examples:\n  mcr run                       # the bundled sample → lake/ and reports/\n  mcr ingest exports/ --profile salesforce\n  mcr analyze --as-of 2026-09-30\n  mcr report --lang en --audience finance")]
+#[command(
+    after_help = "Examples:\n  mcr run                       # the bundled sample → lake/ and reports/\n  mcr ingest exports/ --profile salesforce\n  mcr analyze --as-of 2026-09-30\n  mcr report --lang en --audience finance"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -39,25 +41,37 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The scheduled job: ingest every configured source, analyze, render every report.
-    #[command(after_help = "Examples:\n  mcr run                     # bundled sample (data/sample) → lake/, reports/\n  mcr run --config mcr.toml   # every [[sources]] of the config")]
+    #[command(
+        after_help = "Examples:\n  mcr run                     # bundled sample (data/sample) → lake/, reports/\n  mcr run --config mcr.toml   # every [[sources]] of the config"
+    )]
     Run(RunArgs),
     /// Read CRM exports into the lake (validated, typed, snapshotted Parquet).
-    #[command(after_help = "Examples:\n  mcr ingest data/sample\n  mcr ingest exports/*.csv --profile salesforce --strict\n  mcr ingest crm.xlsx --profile my-crm.toml --dry-run")]
+    #[command(
+        after_help = "Examples:\n  mcr ingest data/sample\n  mcr ingest exports/*.csv --profile salesforce --strict\n  mcr ingest crm.xlsx --profile my-crm.toml --dry-run"
+    )]
     Ingest(IngestArgs),
     /// Compute every metric table for one as_of date into lake/metrics/as_of=<date>/.
     #[command(after_help = "Examples:\n  mcr analyze\n  mcr analyze --as-of 2026-09-30 --json")]
     Analyze(AnalyzeArgs),
     /// Render SVG charts and self-contained HTML reports per audience.
-    #[command(after_help = "Examples:\n  mcr report\n  mcr report --lang en --audience finance,leadership --out /srv/reports")]
+    #[command(
+        after_help = "Examples:\n  mcr report\n  mcr report --lang en --audience finance,leadership --out /srv/reports"
+    )]
     Report(ReportArgs),
     /// Run SQL over the lake tables and the metric tables.
-    #[command(after_help = "Examples:\n  mcr query \"SELECT tier, count(*) AS n FROM metrics_accounts GROUP BY tier\"\n  mcr query queries/single_threaded_sa.sql --format csv > out.csv")]
+    #[command(
+        after_help = "Examples:\n  mcr query \"SELECT tier, count(*) AS n FROM metrics_accounts GROUP BY tier\"\n  mcr query queries/single_threaded_sa.sql --format csv > out.csv"
+    )]
     Query(QueryArgs),
     /// Concentration and key-person figures with employees or accounts removed.
-    #[command(after_help = "Examples:\n  mcr whatif --remove-employee E00003\n  mcr whatif --remove-account A000001 A000002 --json")]
+    #[command(
+        after_help = "Examples:\n  mcr whatif --remove-employee E00003\n  mcr whatif --remove-account A000001 A000002 --json"
+    )]
     Whatif(WhatifArgs),
     /// Write deterministic synthetic CRM exports of any size.
-    #[command(after_help = "Examples:\n  mcr generate --accounts 300 --out data/sample\n  mcr generate --accounts 200000 --seed 7 --out /tmp/big --messy")]
+    #[command(
+        after_help = "Examples:\n  mcr generate --accounts 300 --out data/sample\n  mcr generate --accounts 200000 --seed 7 --out /tmp/big --messy"
+    )]
     Generate(GenerateArgs),
     /// Inspect the lake.
     #[command(subcommand)]
@@ -66,7 +80,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  mcr profiles\n  mcr profiles show salesforce")]
     Profiles(ProfilesArgs),
     /// Show the configuration.
-    #[command(after_help = "Examples:\n  mcr config --defaults > mcr.toml\n  mcr config            # the resolved settings")]
+    #[command(
+        after_help = "Examples:\n  mcr config --defaults > mcr.toml\n  mcr config            # the resolved settings"
+    )]
     Config(ConfigArgs),
 }
 
@@ -209,7 +225,9 @@ pub enum Lang {
     En,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Audience {
     Strategy,

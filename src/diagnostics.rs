@@ -1,1 +1,66 @@
-//! Data-quality findings with stable codes.
+//! Data-quality findings with stable codes, rendered as text or JSON. Findings are never
+//! panics: ingest and analyze report them and go on.
+//!
+//! | code | severity | meaning |
+//! |---|---|---|
+//! | MCR001 | info | source columns not used by the profile (ignored) |
+//! | MCR002 | warning | a file with a header but no rows |
+//! | MCR003 | warning | rows whose account_id is not in accounts (orphans, kept) |
+//! | MCR004 | warning | rows rejected (see `_rejects/`) |
+//! | MCR005 | info | probabilities read as percentages |
+//! | MCR010 | warning | a file no table of the profile matches (skipped) |
+//! | MCR011 | warning | a file of an unsupported type (skipped) |
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn info(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Severity::Info, message)
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Severity::Warning, message)
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// `warning[MCR003]: message` plus an indented `hint:` line.
+    pub fn render(&self) -> String {
+        let sev = match self.severity {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        match &self.hint {
+            Some(h) => format!("{sev}[{}]: {}\n  hint: {h}", self.code, self.message),
+            None => format!("{sev}[{}]: {}", self.code, self.message),
+        }
+    }
+}

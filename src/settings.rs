@@ -114,7 +114,10 @@ impl Settings {
             None => Some(PathBuf::from("mcr.toml")).filter(|p| p.is_file()),
         };
         let (file, base) = match &path {
-            Some(p) => (load_config(p)?, p.parent().map(Path::to_path_buf).unwrap_or_default()),
+            Some(p) => (
+                load_config(p)?,
+                p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            ),
             None => (ConfigFile::default(), PathBuf::new()),
         };
         Self::from_parts(global, command, file, &base, path)
@@ -128,7 +131,13 @@ impl Settings {
         base: &Path,
         config_file: Option<PathBuf>,
     ) -> anyhow::Result<Settings> {
-        let rel = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let rel = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
         let mut as_of = parse_as_of(&file.as_of).map_err(|e| {
             hinted(
                 format!("invalid `as_of = \"{}\"` in the config", file.as_of),
@@ -167,11 +176,17 @@ impl Settings {
             None => rel(&file.lake),
         };
         let sources = if file.sources.is_empty() && config_file.is_none() {
-            vec![SourceConfig { path: bundled_sample(), profile: Some("canonical".into()) }]
+            vec![SourceConfig {
+                path: bundled_sample(),
+                profile: Some("canonical".into()),
+            }]
         } else {
             file.sources
                 .iter()
-                .map(|s| SourceConfig { path: rel(&s.path), profile: s.profile.clone() })
+                .map(|s| SourceConfig {
+                    path: rel(&s.path),
+                    profile: s.profile.clone(),
+                })
                 .collect()
         };
         let quiet = global.quiet;
@@ -222,9 +237,8 @@ pub fn parse_as_of(s: &str) -> Result<AsOf, String> {
 
 /// Read and parse a config file; unknown keys name the key and the file.
 pub fn load_config(path: &Path) -> anyhow::Result<ConfigFile> {
-    let text = std::fs::read_to_string(path).with_context(|| {
-        format!("cannot read config file {}", path.display())
-    })?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
     parse_config(&text).map_err(|e| {
         hinted(
             format!("invalid config file {}: {}", path.display(), e.message()),
@@ -255,23 +269,39 @@ mod tests {
 
     #[test]
     fn flags_override_config() {
-        let file = ConfigFile { language: Lang::Zh, as_of: "2026-01-31".into(), ..Default::default() };
+        let file = ConfigFile {
+            language: Lang::Zh,
+            as_of: "2026-01-31".into(),
+            ..Default::default()
+        };
         let cmd = Command::Report(crate::cli::ReportArgs {
             lang: Some(Lang::En),
             as_of: Some("2026-09-30".into()),
             ..Default::default()
         });
-        let s = Settings::from_parts(&GlobalArgs::default(), &cmd, file, Path::new("/cfg"), None).unwrap();
+        let s = Settings::from_parts(&GlobalArgs::default(), &cmd, file, Path::new("/cfg"), None)
+            .unwrap();
         assert_eq!(s.lang, Lang::En);
-        assert_eq!(s.as_of, AsOf::Date(NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()));
+        assert_eq!(
+            s.as_of,
+            AsOf::Date(NaiveDate::from_ymd_opt(2026, 9, 30).unwrap())
+        );
         assert_eq!(s.lake, PathBuf::from("/cfg/lake"));
     }
 
     #[test]
     fn bad_as_of_flag_is_a_usage_error() {
-        let cmd = Command::Analyze(crate::cli::AnalyzeArgs { as_of: Some("yesterday".into()) });
-        let err = Settings::from_parts(&GlobalArgs::default(), &cmd, ConfigFile::default(), Path::new(""), None)
-            .unwrap_err();
+        let cmd = Command::Analyze(crate::cli::AnalyzeArgs {
+            as_of: Some("yesterday".into()),
+        });
+        let err = Settings::from_parts(
+            &GlobalArgs::default(),
+            &cmd,
+            ConfigFile::default(),
+            Path::new(""),
+            None,
+        )
+        .unwrap_err();
         assert!(err.downcast_ref::<UsageError>().is_some());
     }
 }

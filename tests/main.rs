@@ -1,1 +1,4 @@
+//! The integration test binary: one binary, one module per area.
 
+mod common;
+mod ingest;

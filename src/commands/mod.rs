@@ -30,6 +30,14 @@ impl Context {
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
+    // The defaults print even when the config file in the way is broken.
+    if let Command::Config(crate::cli::ConfigArgs { defaults: true }) = &cli.command {
+        use std::io::Write;
+        std::io::stdout()
+            .lock()
+            .write_all(crate::settings::DEFAULT_CONFIG.as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
     let settings = Settings::resolve(&cli.global, &cli.command)?;
     let ctx = Context { settings };
     match &cli.command {

@@ -1,7 +1,44 @@
-use crate::cli::ProfilesArgs;
+use std::io::Write;
+
+use crate::cli::{ProfilesAction, ProfilesArgs};
 use crate::commands::Context;
 use crate::error::ExitStatus;
 
-pub fn run(_ctx: &Context, _args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`mcr profiles` is not implemented yet")
+pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
+    let mut out = std::io::stdout().lock();
+    match &args.action {
+        Some(ProfilesAction::Show { name }) => {
+            out.write_all(crate::profiles::source_text(name)?.as_bytes())?;
+        }
+        None => {
+            let mut list = Vec::new();
+            for (name, _) in crate::profiles::BUILTIN {
+                let p = crate::profiles::load(name)?;
+                list.push(p);
+            }
+            if ctx.settings.json {
+                serde_json::to_writer_pretty(&mut out, &list)?;
+                writeln!(out)?;
+                return Ok(ExitStatus::Success);
+            }
+            for p in list {
+                writeln!(out, "{:<12} {}", p.name, p.description)?;
+                for m in &p.tables {
+                    let cols: Vec<String> = m
+                        .columns
+                        .iter()
+                        .map(|(c, s)| format!("{c}←{}", s.as_slice().join("|")))
+                        .collect();
+                    let cols = if cols.is_empty() {
+                        "canonical column names".to_string()
+                    } else {
+                        cols.join(", ")
+                    };
+                    writeln!(out, "  {:<14} {:<28} {cols}", m.name, m.files.join(" "))?;
+                }
+            }
+            writeln!(out, "\nShow one with `mcr profiles show NAME`; copy it to write your own and pass `--profile my.toml`.")?;
+        }
+    }
+    Ok(ExitStatus::Success)
 }

@@ -7,7 +7,9 @@
 use std::fmt;
 
 /// A canonical table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Table {
     Accounts,
@@ -61,91 +63,118 @@ impl Table {
             Column { name, ty, required }
         }
         match self {
-            Table::Accounts => &[
-                c("account_id", Str, true),
-                c("name", Str, true),
-                c("industry", Str, false),
-                c("region", Str, false),
-                c("country", Str, false),
-                c("owner_id", Str, false),
-                c("parent_account_id", Str, false),
-                c("declared_tier", Enum(EnumKind::Tier), false),
-                c("created_date", Date, false),
-            ],
-            Table::Contacts => &[
-                c("contact_id", Str, true),
-                c("account_id", Str, true),
-                c("name", Str, false),
-                c("email", Str, false),
-                c("phone", Str, false),
-                c("title", Str, false),
-                c("department", Str, false),
-                c("level", Enum(EnumKind::Level), false),
-                c("decision_role", Enum(EnumKind::DecisionRole), false),
-                c("support", Enum(EnumKind::Support), false),
-                c("intimacy", Enum(EnumKind::Intimacy), false),
-                c("owner_id", Str, false),
-            ],
-            Table::Opportunities => &[
-                c("opportunity_id", Str, true),
-                c("account_id", Str, true),
-                c("name", Str, false),
-                c("amount", Float, false),
-                c("currency", Str, false),
-                c("stage", Str, false),
-                c("probability", Float, false),
-                c("close_date", Date, false),
-                c("created_date", Date, false),
-                c("is_closed", Bool, false),
-                c("is_won", Bool, false),
-                c("owner_id", Str, false),
-                c("product_line", Str, false),
-            ],
-            Table::Revenue => &[
-                c("document_id", Str, true),
-                c("account_id", Str, true),
-                c("date", Date, true),
-                c("amount", Float, true),
-                c("currency", Str, false),
-                c("gross_margin", Float, false),
-                c("product_line", Str, false),
-            ],
-            Table::Activities => &[
-                c("activity_id", Str, true),
-                c("account_id", Str, true),
-                c("contact_id", Str, false),
-                c("employee_id", Str, false),
-                c("date", Date, true),
-                c("type", Enum(EnumKind::ActivityType), false),
-                c("subject", Str, false),
-            ],
-            Table::Employees => &[
-                c("employee_id", Str, true),
-                c("name", Str, false),
-                c("role", Enum(EnumKind::EmployeeRole), false),
-                c("team", Str, false),
-                c("region", Str, false),
-                c("active", Bool, false),
-                c("left_date", Date, false),
-            ],
-            Table::Agreements => &[
-                c("agreement_id", Str, true),
-                c("account_id", Str, true),
-                c("type", Enum(EnumKind::AgreementType), false),
-                c("start_date", Date, true),
-                c("end_date", Date, false),
-            ],
-            Table::Surveys => &[
-                c("account_id", Str, true),
-                c("date", Date, true),
-                c("score", Float, false),
-                c("respondent_level", Enum(EnumKind::Level), false),
-            ],
-            Table::FxRates => &[
-                c("currency", Str, true),
-                c("rate_to_reporting", Float, true),
-                c("valid_from", Date, false),
-            ],
+            Table::Accounts => {
+                const COLS: &[Column] = &[
+                    c("account_id", Str, true),
+                    c("name", Str, true),
+                    c("industry", Str, false),
+                    c("region", Str, false),
+                    c("country", Str, false),
+                    c("owner_id", Str, false),
+                    c("parent_account_id", Str, false),
+                    c("declared_tier", Enum(EnumKind::Tier), false),
+                    c("created_date", Date, false),
+                ];
+                COLS
+            }
+            Table::Contacts => {
+                const COLS: &[Column] = &[
+                    c("contact_id", Str, true),
+                    c("account_id", Str, true),
+                    c("name", Str, false),
+                    c("email", Str, false),
+                    c("phone", Str, false),
+                    c("title", Str, false),
+                    c("department", Str, false),
+                    c("level", Enum(EnumKind::Level), false),
+                    c("decision_role", Enum(EnumKind::DecisionRole), false),
+                    c("support", Enum(EnumKind::Support), false),
+                    c("intimacy", Enum(EnumKind::Intimacy), false),
+                    c("owner_id", Str, false),
+                ];
+                COLS
+            }
+            Table::Opportunities => {
+                const COLS: &[Column] = &[
+                    c("opportunity_id", Str, true),
+                    c("account_id", Str, true),
+                    c("name", Str, false),
+                    c("amount", Float, false),
+                    c("currency", Str, false),
+                    c("stage", Str, false),
+                    c("probability", Float, false),
+                    c("close_date", Date, false),
+                    c("created_date", Date, false),
+                    c("is_closed", Bool, false),
+                    c("is_won", Bool, false),
+                    c("owner_id", Str, false),
+                    c("product_line", Str, false),
+                ];
+                COLS
+            }
+            Table::Revenue => {
+                const COLS: &[Column] = &[
+                    c("document_id", Str, true),
+                    c("account_id", Str, true),
+                    c("date", Date, true),
+                    c("amount", Float, true),
+                    c("currency", Str, false),
+                    c("gross_margin", Float, false),
+                    c("product_line", Str, false),
+                ];
+                COLS
+            }
+            Table::Activities => {
+                const COLS: &[Column] = &[
+                    c("activity_id", Str, true),
+                    c("account_id", Str, true),
+                    c("contact_id", Str, false),
+                    c("employee_id", Str, false),
+                    c("date", Date, true),
+                    c("type", Enum(EnumKind::ActivityType), false),
+                    c("subject", Str, false),
+                ];
+                COLS
+            }
+            Table::Employees => {
+                const COLS: &[Column] = &[
+                    c("employee_id", Str, true),
+                    c("name", Str, false),
+                    c("role", Enum(EnumKind::EmployeeRole), false),
+                    c("team", Str, false),
+                    c("region", Str, false),
+                    c("active", Bool, false),
+                    c("left_date", Date, false),
+                ];
+                COLS
+            }
+            Table::Agreements => {
+                const COLS: &[Column] = &[
+                    c("agreement_id", Str, true),
+                    c("account_id", Str, true),
+                    c("type", Enum(EnumKind::AgreementType), false),
+                    c("start_date", Date, true),
+                    c("end_date", Date, false),
+                ];
+                COLS
+            }
+            Table::Surveys => {
+                const COLS: &[Column] = &[
+                    c("account_id", Str, true),
+                    c("date", Date, true),
+                    c("score", Float, false),
+                    c("respondent_level", Enum(EnumKind::Level), false),
+                ];
+                COLS
+            }
+            Table::FxRates => {
+                const COLS: &[Column] = &[
+                    c("currency", Str, true),
+                    c("rate_to_reporting", Float, true),
+                    c("valid_from", Date, false),
+                ];
+                COLS
+            }
         }
     }
 
@@ -486,7 +515,11 @@ mod tests {
             for c in t.columns() {
                 if let ColType::Enum(k) = c.ty {
                     for (label, value) in k.labels() {
-                        assert!(k.values().contains(value), "{label} -> {value} in {}", k.name());
+                        assert!(
+                            k.values().contains(value),
+                            "{label} -> {value} in {}",
+                            k.name()
+                        );
                         assert_eq!(label.trim(), *label);
                         assert_eq!(label.to_lowercase(), *label);
                     }

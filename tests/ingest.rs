@@ -1,0 +1,388 @@
+//! `mcr ingest` end to end: the conformance example, the bad-input corpus, no-op re-ingest,
+//! interrupted ingests and `lake status`.
+
+use crate::common::*;
+use serde_json::Value;
+
+fn ingest_json(
+    dir: &std::path::Path,
+    source: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Output, Option<Value>) {
+    let mut args = vec![
+        "ingest",
+        source.to_str().unwrap(),
+        "--lake",
+        "lake",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let o = run_in(dir, &args);
+    let v = serde_json::from_slice(&o.stdout).ok();
+    (o, v)
+}
+
+fn file_counts(v: &Value, table: &str) -> (u64, u64, u64) {
+    let f = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["table"] == table)
+        .unwrap_or_else(|| panic!("no {table} in {v}"));
+    (
+        f["rows_read"].as_u64().unwrap(),
+        f["accepted"].as_u64().unwrap(),
+        f["rejected"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn conformance_example_row_counts_and_rejects() {
+    let Some(small) = spec_small() else {
+        eprintln!("skipped: ../shared/spec/examples/small not present");
+        return;
+    };
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(small.join("expected/meta.json")).unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (o, v) = ingest_json(dir.path(), &small, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = v.unwrap();
+    for (table, written) in meta["rows_written"].as_object().unwrap() {
+        let (read, accepted, rejected) = file_counts(&v, table);
+        let bad = meta["bad_rows"][table].as_u64().unwrap_or(0);
+        assert_eq!(read, accepted + rejected, "{table}");
+        assert_eq!(rejected, bad, "{table} rejects: {}", v);
+        assert_eq!(accepted + rejected, written.as_u64().unwrap(), "{table}");
+    }
+    // Rejects are kept with file, line, column, reason and the raw record.
+    let rejects = dir.path().join("lake/_rejects/accounts");
+    assert!(rejects.is_dir());
+    let status = run_in(dir.path(), &["lake", "status", "--lake", "lake", "--json"]);
+    let s: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let accounts = s["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "accounts")
+        .unwrap();
+    assert_eq!(accounts["rejected"], 2);
+}
+
+#[test]
+fn reingesting_the_same_files_is_a_noop() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("canonical/mini");
+    let (o, v) = ingest_json(dir.path(), &src, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v.unwrap()["noop"], false);
+    let before = tree(&dir.path().join("lake"));
+    let (o, v) = ingest_json(dir.path(), &src, &[]);
+    assert!(o.status.success());
+    assert_eq!(v.unwrap()["noop"], true);
+    assert_eq!(tree(&dir.path().join("lake")), before);
+}
+
+#[test]
+fn personal_data_is_hashed_in_the_lake() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, _) = ingest_json(dir.path(), &fixture("canonical/mini"), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (name, bytes) in tree(&dir.path().join("lake")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("@example.com"), "{name} holds an email");
+        assert!(!text.contains("13800000001"), "{name} holds a phone");
+    }
+}
+
+#[test]
+fn an_interrupted_ingest_leaves_the_lake_exactly_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, _) = ingest_json(dir.path(), &fixture("canonical/mini"), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = tree(&dir.path().join("lake"));
+    // A changed export, ingest killed (abort) after staging and after moving snapshots.
+    let changed = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(fixture("canonical/mini"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), changed.path().join(e.file_name())).unwrap();
+    }
+    let acc = changed.path().join("accounts.csv");
+    let mut text = std::fs::read_to_string(&acc).unwrap();
+    text.push_str("A9,New account,Retail,East,CN,E1,,C,2024-01-01\n");
+    std::fs::write(&acc, text).unwrap();
+    for point in ["staged", "moved"] {
+        let o = mcr()
+            .current_dir(dir.path())
+            .env("MCR_FAIL_AT", point)
+            .args([
+                "ingest",
+                changed.path().to_str().unwrap(),
+                "--lake",
+                "lake",
+                "-q",
+            ])
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{point}");
+        // The manifest still lists only the old snapshot, so every reader sees the old lake.
+        let status = run_in(dir.path(), &["lake", "status", "--lake", "lake", "--json"]);
+        let s: Value = serde_json::from_slice(&status.stdout).unwrap();
+        let accounts = s["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == "accounts")
+            .unwrap();
+        assert_eq!(accounts["rows"], 3, "{point}");
+        let manifest_now = std::fs::read(dir.path().join("lake/_manifest.json")).unwrap();
+        let manifest_before = &before
+            .iter()
+            .find(|(n, _)| n == "_manifest.json")
+            .unwrap()
+            .1;
+        assert_eq!(&manifest_now, manifest_before, "{point}");
+    }
+    // The next ingest cleans the leftovers and succeeds.
+    let (o, _) = ingest_json(dir.path(), changed.path(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names: Vec<String> = tree(&dir.path().join("lake"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".staging")), "{names:?}");
+}
+
+/// Each bad input gives a clear error (naming the file) or quarantined rows — never a panic
+/// or a partial lake.
+#[test]
+fn bad_input_corpus() {
+    struct Case {
+        name: &'static str,
+        ok: bool,
+        /// (accepted, rejected) of accounts when ok; a message fragment when not.
+        accepted: u64,
+        rejected: u64,
+        message: &'static str,
+    }
+    let cases = [
+        Case {
+            name: "empty",
+            ok: false,
+            accepted: 0,
+            rejected: 0,
+            message: "is empty",
+        },
+        Case {
+            name: "header_only",
+            ok: true,
+            accepted: 0,
+            rejected: 0,
+            message: "",
+        },
+        Case {
+            name: "ragged",
+            ok: true,
+            accepted: 2,
+            rejected: 2,
+            message: "",
+        },
+        Case {
+            name: "unterminated_quote",
+            ok: true,
+            accepted: 1,
+            rejected: 1,
+            message: "",
+        },
+        Case {
+            name: "duplicate_headers",
+            ok: false,
+            accepted: 0,
+            rejected: 0,
+            message: "both map to `name`",
+        },
+        Case {
+            name: "unknown_columns",
+            ok: true,
+            accepted: 2,
+            rejected: 0,
+            message: "",
+        },
+        Case {
+            name: "binary",
+            ok: false,
+            accepted: 0,
+            rejected: 0,
+            message: "not a text table",
+        },
+        Case {
+            name: "huge_field",
+            ok: true,
+            accepted: 2,
+            rejected: 0,
+            message: "",
+        },
+        Case {
+            name: "wrong_encoding",
+            ok: false,
+            accepted: 0,
+            rejected: 0,
+            message: "not a text table",
+        },
+        Case {
+            name: "mixed_currency",
+            ok: false,
+            accepted: 0,
+            rejected: 0,
+            message: "no fx_rates table",
+        },
+        Case {
+            name: "duplicate_keys",
+            ok: true,
+            accepted: 2,
+            rejected: 1,
+            message: "",
+        },
+    ];
+    for c in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let src = fixture(&format!("bad/{}", c.name));
+        let (o, v) = ingest_json(dir.path(), &src, &[]);
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{}: {err}", c.name);
+        if c.ok {
+            assert!(o.status.success(), "{}: {err}", c.name);
+            let v = v.unwrap();
+            let (read, accepted, rejected) = file_counts(&v, "accounts");
+            assert_eq!(
+                (accepted, rejected),
+                (c.accepted, c.rejected),
+                "{}: {v}",
+                c.name
+            );
+            assert_eq!(read, accepted + rejected);
+        } else {
+            assert_eq!(o.status.code(), Some(1), "{}: {err}", c.name);
+            assert!(err.contains(c.message), "{}: {err}", c.name);
+            assert!(err.contains("hint:"), "{}: {err}", c.name);
+            assert!(
+                err.contains(c.name),
+                "{}: error must name the file: {err}",
+                c.name
+            );
+            assert!(
+                !dir.path().join("lake/_manifest.json").exists(),
+                "{}: partial lake",
+                c.name
+            );
+        }
+    }
+}
+
+#[test]
+fn duplicate_keys_name_the_first_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, v) = ingest_json(dir.path(), &fixture("bad/duplicate_keys"), &[]);
+    assert!(o.status.success());
+    let v = v.unwrap();
+    let sample = &v["files"][0]["reject_samples"][0];
+    assert_eq!(sample["line"], 4);
+    assert_eq!(
+        sample["reason"],
+        "duplicate key `A1` (first seen on line 2)"
+    );
+}
+
+#[test]
+fn gbk_and_utf16_exports_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let text = "account_id,name,industry\nA1,华为技术有限公司,通信\nA2,客户2,交通\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    std::fs::write(src.join("accounts.csv"), &gbk).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        "contact_id\taccount_id\tlevel\nC1\tA1\t高层\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes()),
+    );
+    std::fs::write(src.join("contacts.csv"), &utf16).unwrap();
+    let (o, v) = ingest_json(dir.path(), &src, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = v.unwrap();
+    assert_eq!(file_counts(&v, "accounts"), (2, 2, 0));
+    assert_eq!(file_counts(&v, "contacts"), (1, 1, 0));
+    let q = run_in(
+        dir.path(),
+        &[
+            "query",
+            "--lake",
+            "lake",
+            "SELECT name FROM accounts ORDER BY account_id",
+            "--format",
+            "csv",
+        ],
+    );
+    if q.status.success() {
+        assert!(stdout(&q).contains("华为技术有限公司"), "{}", stdout(&q));
+    }
+}
+
+#[test]
+fn dry_run_writes_nothing_and_shows_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "ingest",
+            fixture("bad/unknown_columns").to_str().unwrap(),
+            "--lake",
+            "lake",
+            "--dry-run",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("ignored: favourite_colour, shoe_size"),
+        "{err}"
+    );
+    assert!(err.contains("missing:"), "{err}");
+    assert!(!dir.path().join("lake").exists());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["ingest"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run_in(dir.path(), &["ingest", ".", "--profile", "no-such-profile"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("hint:"));
+    let o = run_in(dir.path(), &["analyze", "--as-of", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn config_unknown_keys_name_key_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mcr.toml"),
+        "lake = \"l\"\nlangauge = \"en\"\n",
+    )
+    .unwrap();
+    let o = run_in(dir.path(), &["lake", "status"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("langauge") && err.contains("mcr.toml"),
+        "{err}"
+    );
+    let o = run_in(dir.path(), &["config", "--defaults"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("reporting_currency = \"CNY\""));
+}
