@@ -1,5 +1,7 @@
 //! `mcr generate`: deterministic synthetic CRM exports (orchestration only).
 
+use std::io::Write as _;
+
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -54,10 +56,11 @@ pub fn run(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
     let summary = result?;
 
     if ctx.settings.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary).context("cannot serialise the summary")?
-        );
+        let text =
+            serde_json::to_string_pretty(&summary).context("cannot serialise the summary")?;
+        // A closed stdout (`| head`) surfaces as an io::Error the caller treats as success.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}").context("cannot write to stdout")?;
     } else if !ctx.settings.quiet {
         eprint!("{}", summary_table(&summary));
     }

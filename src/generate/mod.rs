@@ -147,8 +147,6 @@ impl Out {
             .w
             .into_inner()
             .map_err(|e| anyhow::anyhow!("cannot write {}: {}", self.path.display(), e.error()))?;
-        file.sync_all()
-            .with_context(|| format!("cannot write {}", self.path.display()))?;
         let bytes = file
             .metadata()
             .with_context(|| format!("cannot read the size of {}", self.path.display()))?
