@@ -1,7 +1,135 @@
+//! `mcr generate`: deterministic synthetic CRM exports (orchestration only).
+
+use std::io::Write as _;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+
 use crate::cli::GenerateArgs;
 use crate::commands::Context;
-use crate::error::ExitStatus;
+use crate::error::{ExitStatus, UsageError};
+use crate::generate::{generate, GenerateOptions, GenerateSummary};
 
-pub fn run(_ctx: &Context, _args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`mcr generate` is not implemented yet")
+/// Run `mcr generate`.
+pub fn run(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
+    let end = NaiveDate::parse_from_str(args.end.trim(), "%Y-%m-%d").map_err(|_| {
+        UsageError::new(format!("invalid --end date `{}`", args.end))
+            .with_hint("give the last day of the history as YYYY-MM-DD, e.g. --end 2026-09-30")
+    })?;
+    if args.years == 0 {
+        return Err(UsageError::new("--years must be at least 1")
+            .with_hint("e.g. --years 3")
+            .into());
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
+    let opts = GenerateOptions {
+        accounts: args.accounts,
+        seed: args.seed,
+        out: args.out.clone(),
+        messy: args.messy,
+        years: args.years,
+        end,
+    };
+
+    let bar = if ctx.settings.progress {
+        let bar = ProgressBar::new(args.accounts);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} generating [{bar:30}] {pos}/{len} accounts ({elapsed}, eta {eta})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Some(bar)
+    } else {
+        None
+    };
+    let progress = |done: u64| {
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+    };
+    let result = generate(&opts, &progress);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let summary = result?;
+
+    if ctx.settings.json {
+        let text =
+            serde_json::to_string_pretty(&summary).context("cannot serialise the summary")?;
+        // A closed stdout (`| head`) surfaces as an io::Error the caller treats as success.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}").context("cannot write to stdout")?;
+    } else if !ctx.settings.quiet {
+        eprint!("{}", summary_table(&summary));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The per-file summary shown on stderr.
+fn summary_table(s: &GenerateSummary) -> String {
+    let mut out = format!(
+        "{:<15} {:>13} {:>10}  {}\n",
+        "table", "rows", "size", "path"
+    );
+    let (mut rows, mut bytes) = (0, 0);
+    for f in &s.files {
+        out.push_str(&format!(
+            "{:<15} {:>13} {:>10}  {}\n",
+            f.table,
+            thousands(f.rows),
+            human_bytes(f.bytes),
+            f.path.display()
+        ));
+        rows += f.rows;
+        bytes += f.bytes;
+    }
+    out.push_str(&format!(
+        "{:<15} {:>13} {:>10}\n",
+        "total",
+        thousands(rows),
+        human_bytes(bytes)
+    ));
+    out
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_sizes_and_counts() {
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
 }
