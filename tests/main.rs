@@ -1,1 +1,2 @@
 
+mod report_e2e;

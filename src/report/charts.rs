@@ -1454,30 +1454,41 @@ fn quadrant(m: &ReportModel, lang: Lang) -> DResult<String> {
         let mut labelled: Vec<&super::model::QuadPoint> =
             m.quadrant.points.iter().filter(|p| p.label).collect();
         labelled.sort_by(|a, b| b.revenue.total_cmp(&a.revenue));
-        let dots: Vec<Rect> = labelled
+        // Obstacles: the labelled points themselves (always) and every S/A dot (preferably).
+        let dot = |p: &super::model::QuadPoint| {
+            let (x, y) = (f.x(p.value_score), f.y(p.rdi.clamp(0.0, 100.0)));
+            Rect {
+                x0: x - 4.0,
+                y0: y - 4.0,
+                x1: x + 4.0,
+                y1: y + 4.0,
+            }
+        };
+        let own: Vec<Rect> = labelled.iter().map(|p| dot(p)).collect();
+        let sa_dots: Vec<Rect> = m
+            .quadrant
+            .points
             .iter()
-            .map(|p| {
-                let (x, y) = (f.x(p.value_score), f.y(p.rdi.clamp(0.0, 100.0)));
-                Rect {
-                    x0: x - 4.0,
-                    y0: y - 4.0,
-                    x1: x + 4.0,
-                    y1: y + 4.0,
-                }
-            })
+            .filter(|p| p.tier == "S" || p.tier == "A")
+            .take(2000)
+            .map(dot)
             .collect();
         for p in labelled {
             let s = truncate(&p.name, PX, 150.0);
             let (x, y) = (f.x(p.value_score), f.y(p.rdi.clamp(0.0, 100.0)));
-            for (dx, dy, h, v) in LABEL_SPOTS {
-                let r = label_box(&s, PX, x + dx, y + dy, h, v);
-                if plot.contains(&r, 0.0)
-                    && boxes.free(&r, 2.0)
-                    && dots.iter().all(|d| !d.intersects(&r, 0.0))
-                {
-                    text(root, boxes, &s, (x + dx, y + dy), PX, (h, v), &BLACK, false)?;
-                    break;
-                }
+            let fits = |r: &Rect, boxes: &Boxes, strict: bool| {
+                plot.contains(r, 0.0)
+                    && boxes.free(r, 2.0)
+                    && own.iter().all(|d| !d.intersects(r, 0.0))
+                    && (!strict || sa_dots.iter().all(|d| !d.intersects(r, 0.0)))
+            };
+            let spot = [true, false].into_iter().find_map(|strict| {
+                LABEL_SPOTS.into_iter().find(|(dx, dy, h, v)| {
+                    fits(&label_box(&s, PX, x + dx, y + dy, *h, *v), boxes, strict)
+                })
+            });
+            if let Some((dx, dy, h, v)) = spot {
+                text(root, boxes, &s, (x + dx, y + dy), PX, (h, v), &BLACK, false)?;
             }
         }
         Ok(())

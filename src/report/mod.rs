@@ -36,7 +36,7 @@ pub struct ReportConfig {
     pub top_n: usize,
     /// Bars in top-N charts (relationship profile, revenue at risk). Default 15.
     pub chart_top_n: usize,
-    /// Rows of the leadership page's tables (it must fit one page). Default 8.
+    /// Rows of the leadership page's tables (it must fit one page). Default 6.
     pub leadership_top_n: usize,
     /// Accounts labelled by name in the quadrant scatter (top S/A by revenue). Default 12.
     pub scatter_labels: usize,
@@ -57,7 +57,7 @@ impl Default for ReportConfig {
         ReportConfig {
             top_n: 20,
             chart_top_n: 15,
-            leadership_top_n: 8,
+            leadership_top_n: 6,
             scatter_labels: 12,
             scatter_max_points: 3000,
             curve_points: 500,

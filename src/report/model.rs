@@ -428,8 +428,8 @@ pub struct NewRisk {
     pub name: String,
     /// Tier.
     pub tier: String,
-    /// `single_threaded`, `opposition` or `invest`.
-    pub kind: String,
+    /// `single_threaded`, `opposition` and/or `invest`.
+    pub kinds: Vec<String>,
     /// Revenue_12m.
     pub revenue: f64,
 }
@@ -821,8 +821,31 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
         metrics_path: format!("metrics/as_of={as_of}/"),
     };
 
-    // --- headline
-    let h = &s.headline;
+    // --- headline (concentration figures fall back to the concentration table)
+    let conc_all = |metric: &str| -> Option<f64> {
+        let df = inputs.concentration.as_ref()?;
+        let (level, dim, m, v) = (
+            col_str(df, "level"),
+            col_str(df, "dimension"),
+            col_str(df, "metric"),
+            col_f64(df, "value"),
+        );
+        (0..df.height()).find_map(|i| {
+            (level[i].as_deref() == Some("account")
+                && matches!(dim[i].as_deref(), Some("all") | None)
+                && m[i].as_deref() == Some(metric))
+            .then_some(v[i])
+            .flatten()
+        })
+    };
+    let mut h = s.headline.clone();
+    h.hhi = conc_all("hhi").or(h.hhi);
+    h.gini = conc_all("gini").or(h.gini);
+    h.top10_share = conc_all("top10_share").or(h.top10_share);
+    h.single_threaded_revenue_share = h
+        .single_threaded_revenue_share
+        .or_else(|| conc_all("single_threaded_revenue_share"));
+    let h = &h;
     let ph = inputs.previous.as_ref().map(|p| &p.summary.headline);
     let item = |key: &str, kind: &str, value: Option<f64>, prev: Option<f64>| HeadlineItem {
         key: key.into(),
@@ -1252,30 +1275,31 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
     let mut new_risks = Vec::new();
     for a in sa.iter() {
         let prev = prev_by_id.as_ref().map(|m| m.get(a.id.as_str()).copied());
-        let push = |kind: &str, v: &mut Vec<NewRisk>| {
-            v.push(NewRisk {
-                account_id: a.id.clone(),
-                name: a.display_name(),
-                tier: tier_key(&a.tier),
-                kind: kind.into(),
-                revenue: a.rev(),
-            })
-        };
         let was = |f: &dyn Fn(&Acc) -> bool| match prev {
             None => false,                      // no previous report: every current risk
             Some(None) => false,                // new account
             Some(Some(p)) => f(p) && p.is_sa(), // already a risk last time
         };
+        let mut kinds = Vec::new();
         if a.single_threaded == Some(true) && !was(&|p| p.single_threaded == Some(true)) {
-            push("single_threaded", &mut new_risks);
+            kinds.push("single_threaded".to_string());
         }
         if a.opposition == Some(true) && !was(&|p| p.opposition == Some(true)) {
-            push("opposition", &mut new_risks);
+            kinds.push("opposition".to_string());
         }
         if a.quadrant.as_deref() == Some("invest")
             && !was(&|p| p.quadrant.as_deref() == Some("invest"))
         {
-            push("invest", &mut new_risks);
+            kinds.push("invest".to_string());
+        }
+        if !kinds.is_empty() {
+            new_risks.push(NewRisk {
+                account_id: a.id.clone(),
+                name: a.display_name(),
+                tier: tier_key(&a.tier),
+                kinds,
+                revenue: a.rev(),
+            });
         }
     }
     new_risks.sort_by(|a, b| {
