@@ -1,7 +1,51 @@
+//! `mcr report`: render charts and HTML for one as_of.
+
 use crate::cli::ReportArgs;
 use crate::commands::Context;
-use crate::error::ExitStatus;
+use crate::error::{hinted, ExitStatus};
+use crate::lake::Lake;
+use crate::report::render_reports;
+use crate::settings::AsOf;
 
-pub fn run(_ctx: &Context, _args: &ReportArgs) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`mcr report` is not implemented yet")
+/// Resolve as_of (flag/config, or the newest analyzed), audiences and language, render, and
+/// print the paths written (or a JSON summary with `--json`).
+pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    let s = &ctx.settings;
+    let lake = Lake::open(&s.lake);
+    let as_of = match s.as_of {
+        AsOf::Date(d) => d,
+        AsOf::Latest => {
+            let dates = lake.metric_as_ofs()?;
+            match dates.last() {
+                Some(d) => *d,
+                None => {
+                    return Err(hinted(
+                        format!(
+                            "no analyzed metrics in {}",
+                            lake.root().join("metrics").display()
+                        ),
+                        "run `mcr analyze` first",
+                    ))
+                }
+            }
+        }
+    };
+    ctx.info(format!("rendering reports for as_of {as_of}…"));
+    let outcome = render_reports(&lake, s, as_of, &args.audience, s.lang)?;
+    if s.json {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+    } else {
+        for p in &outcome.pages {
+            println!("{}", p.display());
+        }
+        ctx.info(format!(
+            "{} charts in {}",
+            outcome.charts.len(),
+            outcome.dir.join("charts").display()
+        ));
+    }
+    for e in &outcome.query_errors {
+        eprintln!("warning: query failed: {e}");
+    }
+    Ok(ExitStatus::Success)
 }

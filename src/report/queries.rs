@@ -1,0 +1,280 @@
+//! Custom queries: `queries/*.sql` files with a comment header, run through [`crate::sql::query`]
+//! and rendered into the page of the audience they name.
+//!
+//! ```sql
+//! -- title: Single-threaded S/A accounts
+//! -- audience: strategy
+//! -- chart: bar
+//! SELECT name, revenue_12m FROM metrics_accounts WHERE single_threaded AND tier IN ('S','A')
+//! ```
+//!
+//! `chart` is `table` (default), `bar` or `line`; charts plot the first column (categories) against
+//! the second (numbers). A query without `audience` goes to the strategy page.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use polars::prelude::{AnyValue, DataFrame};
+use serde::Serialize;
+
+use crate::cli::Audience;
+use crate::lake::Lake;
+
+/// How a query result is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryChart {
+    /// A table of the first rows.
+    Table,
+    /// Bars: first column categories, second column values.
+    Bar,
+    /// A line: first column x (categories in order), second column values.
+    Line,
+}
+
+/// The parsed header of a query file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryHeader {
+    /// `-- title:`; the file stem when absent.
+    pub title: String,
+    /// `-- audience:`.
+    pub audience: Audience,
+    /// `-- chart:`.
+    pub chart: QueryChart,
+}
+
+/// Parse the leading `-- key: value` comment lines of a query. Unknown keys are ignored;
+/// an unknown audience or chart kind is an error.
+pub fn parse_header(sql: &str, fallback_title: &str) -> Result<QueryHeader, String> {
+    let mut h = QueryHeader {
+        title: fallback_title.to_string(),
+        audience: Audience::Strategy,
+        chart: QueryChart::Table,
+    };
+    for line in sql.lines() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() {
+            continue;
+        }
+        let Some(comment) = line.strip_prefix("--") else {
+            break;
+        };
+        let Some((key, value)) = comment.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key.trim().to_ascii_lowercase().as_str() {
+            "title" if !value.is_empty() => h.title = value.to_string(),
+            "audience" => {
+                h.audience = match value.to_ascii_lowercase().as_str() {
+                    "strategy" => Audience::Strategy,
+                    "finance" => Audience::Finance,
+                    "leadership" => Audience::Leadership,
+                    other => {
+                        return Err(format!(
+                            "unknown audience `{other}` (use strategy, finance or leadership)"
+                        ))
+                    }
+                }
+            }
+            "chart" => {
+                h.chart = match value.to_ascii_lowercase().as_str() {
+                    "bar" => QueryChart::Bar,
+                    "line" => QueryChart::Line,
+                    "table" | "" => QueryChart::Table,
+                    other => {
+                        return Err(format!("unknown chart `{other}` (use bar, line or table)"))
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(h)
+}
+
+/// One query's result, ready to render.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryResult {
+    /// File name.
+    pub file: String,
+    /// Title.
+    pub title: String,
+    /// Audience page.
+    pub audience: Audience,
+    /// Presentation.
+    pub chart: QueryChart,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// First rows, formatted.
+    pub rows: Vec<Vec<String>>,
+    /// Rows returned.
+    pub total_rows: usize,
+    /// (category, value) of the first two columns, for charts.
+    pub series: Vec<(String, f64)>,
+    /// The error, when the query failed.
+    pub error: Option<String>,
+}
+
+fn cell(v: &AnyValue) -> String {
+    if v.is_null() {
+        return String::new();
+    }
+    if let Some(s) = v.get_str() {
+        return s.to_string();
+    }
+    match v {
+        AnyValue::Float64(f) => super::i18n::number(*f, 2),
+        AnyValue::Float32(f) => super::i18n::number(*f as f64, 2),
+        other => other.to_string(),
+    }
+}
+
+/// Turn a query's DataFrame into a result (first `max_rows` rows).
+pub fn result_from_frame(
+    file: &str,
+    header: QueryHeader,
+    df: &DataFrame,
+    max_rows: usize,
+) -> QueryResult {
+    let columns: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let n = df.height();
+    let mut rows = Vec::new();
+    for i in 0..n.min(max_rows) {
+        rows.push(
+            df.columns()
+                .iter()
+                .map(|c| c.get(i).map(|v| cell(&v)).unwrap_or_default())
+                .collect(),
+        );
+    }
+    let mut series = Vec::new();
+    if df.width() >= 2 && header.chart != QueryChart::Table {
+        let cats = super::model::col_str(df, &columns[0]);
+        let vals = super::model::col_f64(df, &columns[1]);
+        for i in 0..n.min(max_rows.max(1) * 2).min(60) {
+            if let Some(v) = vals[i].filter(|v| v.is_finite()) {
+                series.push((cats[i].clone().unwrap_or_default(), v));
+            }
+        }
+    }
+    QueryResult {
+        file: file.to_string(),
+        title: header.title,
+        audience: header.audience,
+        chart: header.chart,
+        columns,
+        rows,
+        total_rows: n,
+        series,
+        error: None,
+    }
+}
+
+/// The `.sql` files of a folder, sorted by name (none when the folder does not exist).
+pub fn query_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql")))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Run every query of `dir`. A failing query becomes a result with `error` set (and is printed
+/// to stderr); it never stops the reports.
+pub fn run_queries(lake: &Lake, as_of: NaiveDate, dir: &Path, max_rows: usize) -> Vec<QueryResult> {
+    query_files(dir)
+        .into_iter()
+        .map(|path| {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let stem = path
+                .file_stem()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let failed = |title: String, audience: Audience, err: String| {
+                eprintln!("warning: query {} failed: {err}", path.display());
+                QueryResult {
+                    file: file.clone(),
+                    title,
+                    audience,
+                    chart: QueryChart::Table,
+                    columns: Vec::new(),
+                    rows: Vec::new(),
+                    total_rows: 0,
+                    series: Vec::new(),
+                    error: Some(err),
+                }
+            };
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => return failed(stem.clone(), Audience::Strategy, e.to_string()),
+            };
+            let header = match parse_header(&text, &stem) {
+                Ok(h) => h,
+                Err(e) => return failed(stem.clone(), Audience::Strategy, e),
+            };
+            match crate::sql::query(lake, Some(as_of), &text) {
+                Ok(df) => result_from_frame(&file, header, &df, max_rows),
+                Err(e) => failed(header.title.clone(), header.audience, format!("{e:#}")),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_parsing() {
+        let h = parse_header(
+            "\u{feff}-- title: Single-threaded S/A: by revenue\n-- audience: Finance\n--chart: bar\nSELECT 1",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(h.title, "Single-threaded S/A: by revenue");
+        assert_eq!(h.audience, Audience::Finance);
+        assert_eq!(h.chart, QueryChart::Bar);
+
+        let h = parse_header("SELECT 1\n-- title: late", "stem").unwrap();
+        assert_eq!(h.title, "stem");
+        assert_eq!(h.audience, Audience::Strategy);
+        assert_eq!(h.chart, QueryChart::Table);
+
+        let h = parse_header("-- a note without key\n\n-- chart: line\nSELECT 1", "s").unwrap();
+        assert_eq!(h.chart, QueryChart::Line);
+
+        assert!(parse_header("-- audience: sales\nSELECT 1", "s").is_err());
+        assert!(parse_header("-- chart: pie\nSELECT 1", "s").is_err());
+    }
+
+    #[test]
+    fn frame_to_result() {
+        use polars::prelude::*;
+        let df = df!("name" => ["a", "b"], "revenue" => [1.5f64, 2.0]).unwrap();
+        let h = QueryHeader {
+            title: "t".into(),
+            audience: Audience::Finance,
+            chart: QueryChart::Bar,
+        };
+        let r = result_from_frame("q.sql", h, &df, 10);
+        assert_eq!(r.columns, vec!["name", "revenue"]);
+        assert_eq!(r.rows[0], vec!["a", "1.50"]);
+        assert_eq!(
+            r.series,
+            vec![("a".to_string(), 1.5), ("b".to_string(), 2.0)]
+        );
+    }
+}

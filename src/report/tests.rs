@@ -1,0 +1,357 @@
+//! Unit tests of the report: model snapshot, chart layout, escaping, config defaults.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::cli::{Audience, Lang};
+
+fn cfg() -> ReportConfig {
+    ReportConfig::default()
+}
+
+#[test]
+fn default_config_section_parses_to_the_defaults() {
+    let text = crate::settings::DEFAULT_CONFIG;
+    let start = text.find("[report]").expect("a [report] section");
+    let section = &text[start + "[report]".len()..];
+    let end = section.find("\n[").unwrap_or(section.len());
+    let parsed: ReportConfig = toml::from_str(&section[..end]).expect("parses");
+    assert_eq!(parsed, ReportConfig::default());
+    assert!(toml::from_str::<ReportConfig>("top_nn = 3").is_err());
+}
+
+#[test]
+fn model_snapshot() {
+    let mut inputs = fixture::inputs(40, 7);
+    inputs.queries.push(queries::QueryResult {
+        file: "bad.sql".into(),
+        title: "Broken <query>".into(),
+        audience: Audience::Finance,
+        chart: queries::QueryChart::Table,
+        columns: vec![],
+        rows: vec![],
+        total_rows: 0,
+        series: vec![],
+        error: Some("no such table: nope".into()),
+    });
+    let m = model::build(
+        inputs,
+        &ReportConfig {
+            top_n: 5,
+            chart_top_n: 5,
+            curve_points: 12,
+            max_categories: 4,
+            ..cfg()
+        },
+    );
+    insta::assert_yaml_snapshot!(m);
+}
+
+#[test]
+fn model_invariants() {
+    let m = model::build(fixture::inputs(300, 3), &cfg());
+    assert!(m.pareto.points.len() <= 500 && m.pareto.points.len() >= 2);
+    let last = m.pareto.points.last().copied().unwrap();
+    assert!((last.0 - 1.0).abs() < 1e-9 && (last.1 - 1.0).abs() < 1e-9);
+    assert!(m.pareto.points.windows(2).all(|w| w[1].1 >= w[0].1));
+    // Lorenz lies below the diagonal.
+    assert!(m.lorenz.points.iter().all(|(x, y)| *y <= *x + 1e-9));
+    let g = m.lorenz.marker.unwrap();
+    assert!(g > 0.0 && g < 1.0);
+    // Breakdown capped with "other", shares sum to 1.
+    assert!(m.industry.len() <= cfg().max_categories + 1);
+    assert!(m.industry.iter().any(|s| s.kind == "other"));
+    assert!(m.industry.iter().any(|s| s.kind == "unknown"));
+    let total: f64 = m.industry.iter().filter_map(|s| s.share).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    // Migration derived from accounts when the table is missing.
+    assert!(m.migration.available);
+    assert_eq!(m.leadership.previous_as_of.as_deref(), Some("2026-06-30"));
+    assert_eq!(m.leadership.moves_basis, "previous_report");
+    assert!(m.quadrant.points.iter().filter(|p| p.label).count() <= cfg().scatter_labels);
+}
+
+#[test]
+fn large_inputs_are_sampled_and_render_quickly() {
+    let start = std::time::Instant::now();
+    let inputs = fixture::inputs(200_000, 1);
+    let built = start.elapsed();
+    let m = model::build(inputs, &cfg());
+    assert!(m.pareto.points.len() <= 500);
+    assert!(m.lorenz.points.len() <= 500);
+    assert!(m.quadrant.points.len() <= cfg().scatter_max_points);
+    assert!(m.quadrant.total > 100_000);
+    let charts = charts::render_all(&m, Lang::Zh, &cfg());
+    let total: usize = charts.values().map(|c| c.svg.len()).sum();
+    assert!(total < 3_000_000, "charts too large: {total} bytes");
+    let elapsed = start.elapsed() - built;
+    eprintln!("200k accounts: model + charts in {elapsed:?} (fixture {built:?})");
+    assert!(elapsed.as_secs() < 20, "{elapsed:?}");
+}
+
+fn all_charts(lang: Lang) -> BTreeMap<String, charts::Chart> {
+    let mut inputs = fixture::inputs(120, 11);
+    inputs.queries.push(queries::QueryResult {
+        file: "by industry.sql".into(),
+        title: "Revenue by industry — 行业".into(),
+        audience: Audience::Strategy,
+        chart: queries::QueryChart::Bar,
+        columns: vec!["industry".into(), "revenue".into()],
+        rows: vec![],
+        total_rows: 3,
+        series: vec![
+            ("制造业".into(), 1.5e6),
+            ("<b>bold</b>".into(), 2.0e5),
+            ("Retail".into(), 9.0e5),
+        ],
+        error: None,
+    });
+    inputs.queries.push(queries::QueryResult {
+        file: "trend.sql".into(),
+        title: "Trend".into(),
+        audience: Audience::Finance,
+        chart: queries::QueryChart::Line,
+        columns: vec!["month".into(), "n".into()],
+        rows: vec![],
+        total_rows: 24,
+        series: (0..24)
+            .map(|i| (format!("2025-{:02}", i % 12 + 1), (i * 7 % 11) as f64))
+            .collect(),
+        error: None,
+    });
+    let m = model::build(inputs, &cfg());
+    charts::render_all(&m, lang, &cfg())
+}
+
+#[test]
+fn every_chart_has_no_overlapping_or_clipped_labels() {
+    for lang in [Lang::Zh, Lang::En] {
+        let charts = all_charts(lang);
+        assert!(
+            charts.len() >= 13,
+            "{:?}",
+            charts.keys().collect::<Vec<_>>()
+        );
+        for (name, c) in &charts {
+            let problems = layout::check_svg(&c.svg);
+            assert!(problems.is_empty(), "{lang:?} {name}: {problems:#?}");
+            assert!(
+                c.svg.contains("Noto Sans CJK SC"),
+                "{name} lacks the CJK font stack"
+            );
+        }
+    }
+}
+
+#[test]
+fn small_and_empty_inputs_render() {
+    for n in [6, 8] {
+        let mut inputs = fixture::inputs(n, 5);
+        inputs.concentration = None;
+        inputs.employees = None;
+        inputs.previous = None;
+        let m = model::build(inputs, &cfg());
+        assert_eq!(m.leadership.moves_basis, "tier_prev");
+        for lang in [Lang::Zh, Lang::En] {
+            for (name, c) in charts::render_all(&m, lang, &cfg()) {
+                let problems = layout::check_svg(&c.svg);
+                assert!(problems.is_empty(), "{name}: {problems:#?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn svg_text_is_xml_escaped() {
+    let charts = all_charts(Lang::En);
+    let q = &charts["quadrant"].svg;
+    assert!(
+        q.contains("&lt;script&gt;alert(1)"),
+        "the <script> account is labelled, escaped"
+    );
+    for c in charts.values() {
+        assert!(!c.svg.contains("<script"), "{}", c.name);
+        assert!(!c.svg.contains("<b>"), "{}", c.name);
+        assert!(!c.svg.contains("& "), "{}: bare ampersand", c.name);
+    }
+}
+
+fn render(lang: Lang) -> (tempfile::TempDir, ReportOutcome) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs = fixture::inputs(60, 2);
+    inputs.queries.push(queries::QueryResult {
+        file: "broken.sql".into(),
+        title: "Broken <query>".into(),
+        audience: Audience::Leadership,
+        chart: queries::QueryChart::Table,
+        columns: vec![],
+        rows: vec![],
+        total_rows: 0,
+        series: vec![],
+        error: Some("SQL error: table <nope> not found".into()),
+    });
+    let out = render_from_inputs(inputs, &cfg(), dir.path(), &[], lang).unwrap();
+    (dir, out)
+}
+
+#[test]
+fn pages_are_written_escaped_and_self_contained() {
+    for lang in [Lang::Zh, Lang::En] {
+        let (_dir, out) = render(lang);
+        assert!(out.dir.ends_with("2026-09-30"));
+        let names: Vec<String> = out
+            .pages
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "strategy.html",
+                "finance.html",
+                "leadership.html",
+                "index.html"
+            ]
+        );
+        assert!(out.charts.len() >= 11);
+        assert_eq!(out.query_errors.len(), 1);
+        for p in &out.pages {
+            let html = std::fs::read_to_string(p).unwrap();
+            let name = p.display();
+            assert!(!html.contains("<script"), "{name}: raw script");
+            assert!(!html.contains("??"), "{name}: a missing label");
+            for bad in [
+                "<link",
+                "@import",
+                "url(",
+                " src=",
+                "<img",
+                "<iframe",
+                "https://",
+                "http://www.w3.org/1999",
+            ] {
+                assert!(!html.contains(bad), "{name}: external reference {bad}");
+            }
+            // Every http reference is an SVG namespace, not a fetch.
+            for (i, _) in html.match_indices("http") {
+                assert!(
+                    html[i..].starts_with("http://www.w3.org/2000/svg"),
+                    "{name}: {}",
+                    &html[i..i + 40]
+                );
+            }
+            for email in fixture::PLANTED_EMAILS {
+                assert!(!html.contains(email), "{name}: contact email leaked");
+            }
+            assert!(
+                !looks_like_email(&html),
+                "{name}: something like an email address"
+            );
+            if !p.ends_with("index.html") {
+                assert!(html.contains("2026"), "{name}");
+            }
+        }
+        let strategy = std::fs::read_to_string(&out.pages[0]).unwrap();
+        assert!(strategy.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(strategy.contains("Müller &amp; Söhne &lt;GmbH&gt;"));
+        assert!(strategy.contains("华为技术有限公司"));
+        let leadership = std::fs::read_to_string(&out.pages[2]).unwrap();
+        assert!(
+            leadership.contains("class=\"error\""),
+            "failed query shown as an error box"
+        );
+        assert!(leadership.contains("table &lt;nope&gt; not found"));
+        let finance = std::fs::read_to_string(&out.pages[1]).unwrap();
+        // Missing values show n/a with their reason, never a silent 0.
+        let na = match lang {
+            Lang::Zh => "不适用",
+            Lang::En => "n/a",
+        };
+        assert!(finance.contains(na));
+        if lang == Lang::Zh {
+            assert!(strategy.contains("截至 2026年9月30日"));
+            assert!(finance.contains("赫芬达尔指数"));
+            assert!(finance.contains("洛伦兹曲线"));
+        } else {
+            assert!(strategy.contains("As of 30 Sep 2026"));
+        }
+        for c in &out.charts {
+            let svg = std::fs::read_to_string(c).unwrap();
+            assert!(svg.starts_with("<svg"), "{}", c.display());
+            assert!(layout::check_svg(&svg).is_empty());
+        }
+    }
+}
+
+#[test]
+fn audience_subset() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = render_from_inputs(
+        fixture::inputs(30, 1),
+        &cfg(),
+        dir.path(),
+        &[Audience::Finance],
+        Lang::En,
+    )
+    .unwrap();
+    assert_eq!(out.pages.len(), 2);
+    assert!(out.charts.iter().all(|c| !c.ends_with("quadrant.svg")));
+}
+
+/// A crude email detector: `x@y.z` with word characters around.
+fn looks_like_email(s: &str) -> bool {
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if c != b'@' || i == 0 {
+            continue;
+        }
+        let before = b[i - 1].is_ascii_alphanumeric();
+        let after = &s[i + 1..];
+        let domain: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+            .collect();
+        if before && domain.contains('.') && !domain.ends_with('.') {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn dynamic_label_keys_exist() {
+    for a in Audience::ALL {
+        assert!(i18n::has(&format!("audience_{}", a.name())));
+    }
+    for k in ["S", "A", "B", "C", "none"] {
+        assert!(i18n::has(&format!("tier_{k}")));
+    }
+    for k in ["defend", "invest", "grow", "maintain"] {
+        assert!(i18n::has(&format!("quadrant_{k}")));
+    }
+    for k in ["red", "amber", "green"] {
+        assert!(i18n::has(&format!("dc_{k}")) && i18n::has(&format!("dc_{k}_short")));
+    }
+    for k in ["unconcentrated", "moderate", "high"] {
+        assert!(i18n::has(&format!("band_{k}")));
+    }
+    for k in ["single_threaded", "opposition", "invest"] {
+        assert!(i18n::has(&format!("risk_kind_{k}")));
+    }
+    for k in ["account", "group"] {
+        assert!(i18n::has(&format!("level_{k}")));
+    }
+    for k in [
+        "top1_share",
+        "top5_share",
+        "top10_share",
+        "top20pct_share",
+        "accounts_for_80pct",
+        "owner_hhi",
+        "single_threaded_revenue_share",
+        "hhi",
+        "gini",
+    ] {
+        assert!(i18n::has(k), "{k}");
+    }
+}

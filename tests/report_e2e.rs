@@ -1,0 +1,176 @@
+//! Reports as users see them: render the fixture in both languages, open every page in headless
+//! Chromium (screenshot + print to PDF) and check the result is not blank and the leadership
+//! page fits one A4 sheet. Skipped, with a notice, when `/usr/bin/chromium` is absent.
+//! Set `MCR_SCREENSHOT_DIR` to keep the screenshots and PDFs for inspection.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mcr::cli::Lang;
+use mcr::report::{fixture, layout, render_from_inputs, ReportConfig};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium(args: &[String], profile: &Path) -> bool {
+    let mut cmd = Command::new(CHROMIUM);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(args);
+    match cmd.output() {
+        Ok(o) => o.status.success(),
+        Err(e) => {
+            eprintln!("chromium failed to start: {e}");
+            false
+        }
+    }
+}
+
+/// (width, height, share of non-white pixels, distinct colours (coarse)).
+fn png_stats(path: &Path) -> (u32, u32, f64, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bytes = &buf[..info.buffer_size()];
+    let ch = match info.color_type {
+        png::ColorType::Rgba => 4,
+        png::ColorType::Rgb => 3,
+        png::ColorType::GrayscaleAlpha => 2,
+        _ => 1,
+    };
+    let mut ink = 0usize;
+    let mut colours = std::collections::HashSet::new();
+    let px = bytes.len() / ch;
+    for p in bytes.chunks(ch) {
+        let rgb = if ch >= 3 {
+            (p[0], p[1], p[2])
+        } else {
+            (p[0], p[0], p[0])
+        };
+        if rgb.0 < 235 || rgb.1 < 235 || rgb.2 < 235 {
+            ink += 1;
+        }
+        colours.insert((rgb.0 >> 4, rgb.1 >> 4, rgb.2 >> 4));
+    }
+    (
+        info.width,
+        info.height,
+        ink as f64 / px.max(1) as f64,
+        colours.len(),
+    )
+}
+
+fn pdf_pages(path: &Path) -> usize {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let s = String::from_utf8_lossy(&bytes);
+    s.match_indices("/Type /Page")
+        .filter(|(i, _)| !s[i + 11..].starts_with('s'))
+        .count()
+        + s.match_indices("/Type/Page")
+            .filter(|(i, _)| !s[i + 10..].starts_with('s'))
+            .count()
+}
+
+#[test]
+fn report_pages_render_in_chromium() {
+    let out_root = tempfile::tempdir().unwrap();
+    let keep: Option<PathBuf> = std::env::var_os("MCR_SCREENSHOT_DIR").map(PathBuf::from);
+    let have_chromium = Path::new(CHROMIUM).exists();
+    if !have_chromium {
+        eprintln!(
+            "notice: {CHROMIUM} not found — skipping the browser checks (apt-get install chromium)"
+        );
+    }
+    for (lang, tag) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+        let root = match &keep {
+            Some(k) => k.join(tag).join("reports"),
+            None => out_root.path().join(tag),
+        };
+        let outcome = render_from_inputs(
+            fixture::inputs(150, 9),
+            &ReportConfig::default(),
+            &root,
+            &[],
+            lang,
+        )
+        .unwrap();
+        // Geometry: every chart's labels inside the canvas and non-overlapping.
+        for c in &outcome.charts {
+            let svg = std::fs::read_to_string(c).unwrap();
+            let problems = layout::check_svg(&svg);
+            assert!(problems.is_empty(), "{}: {problems:#?}", c.display());
+        }
+        if !have_chromium {
+            continue;
+        }
+        let shots = keep
+            .clone()
+            .map(|k| k.join(tag))
+            .unwrap_or_else(|| root.join("shots"));
+        std::fs::create_dir_all(&shots).unwrap();
+        for page in &outcome.pages {
+            let stem = page.file_stem().unwrap().to_string_lossy().to_string();
+            let profile = tempfile::tempdir().unwrap();
+            let png_path = shots.join(format!("{stem}.png"));
+            let url = format!("file://{}", page.display());
+            assert!(
+                chromium(
+                    &[
+                        format!("--screenshot={}", png_path.display()),
+                        "--window-size=1240,1754".into(),
+                        url.clone()
+                    ],
+                    profile.path()
+                ),
+                "chromium screenshot of {stem} failed"
+            );
+            let (w, h, ink, colours) = png_stats(&png_path);
+            eprintln!(
+                "{tag}/{stem}: {w}×{h}, ink {:.1}%, {colours} colours",
+                ink * 100.0
+            );
+            assert_eq!((w, h), (1240, 1754));
+            let min_ink = if stem == "index" { 0.002 } else { 0.02 };
+            assert!(
+                ink > min_ink,
+                "{tag}/{stem} looks blank ({:.2}% ink)",
+                ink * 100.0
+            );
+            if stem != "index" {
+                assert!(
+                    colours > 8,
+                    "{tag}/{stem}: no charts or colour ({colours} colours)"
+                );
+            }
+            let pdf = shots.join(format!("{stem}.pdf"));
+            let profile = tempfile::tempdir().unwrap();
+            assert!(
+                chromium(
+                    &[
+                        format!("--print-to-pdf={}", pdf.display()),
+                        "--no-pdf-header-footer".into(),
+                        url
+                    ],
+                    profile.path()
+                ),
+                "chromium print of {stem} failed"
+            );
+            let pages = pdf_pages(&pdf);
+            eprintln!("{tag}/{stem}.pdf: {pages} A4 pages");
+            assert!(pages >= 1, "{tag}/{stem}: empty PDF");
+            if stem == "leadership" {
+                assert_eq!(pages, 1, "{tag}: the leadership report must fit one page");
+            }
+        }
+    }
+}
