@@ -47,7 +47,14 @@ pub fn context(lake: &Lake, as_of: Option<NaiveDate>) -> anyhow::Result<(SQLCont
 pub fn query(lake: &Lake, as_of: Option<NaiveDate>, sql: &str) -> anyhow::Result<DataFrame> {
     let (mut ctx, names) = context(lake, as_of)?;
     let hint = || {
-        let mut h = format!("tables: {}", if names.is_empty() { "(none)".to_string() } else { names.join(", ") });
+        let mut h = format!(
+            "tables: {}",
+            if names.is_empty() {
+                "(none)".to_string()
+            } else {
+                names.join(", ")
+            }
+        );
         if !names.iter().any(|n| n.starts_with("metrics_")) {
             h.push_str("; the metrics_* tables appear after `mcr analyze`");
         }
@@ -56,8 +63,11 @@ pub fn query(lake: &Lake, as_of: Option<NaiveDate>, sql: &str) -> anyhow::Result
         }
         h
     };
-    let lf = ctx.execute(sql).map_err(|e| hinted(format!("SQL error: {e}"), hint()))?;
-    lf.collect().map_err(|e| hinted(format!("SQL error: {e}"), hint()))
+    let lf = ctx
+        .execute(sql)
+        .map_err(|e| hinted(format!("SQL error: {e}"), hint()))?;
+    lf.collect()
+        .map_err(|e| hinted(format!("SQL error: {e}"), hint()))
 }
 
 /// The header comments of a `queries/*.sql` file.
@@ -100,7 +110,9 @@ mod tests {
 
     #[test]
     fn header_is_parsed() {
-        let h = QueryHeader::parse("-- title: Top accounts\n-- audience: strategy\n-- chart: bar\nSELECT 1");
+        let h = QueryHeader::parse(
+            "-- title: Top accounts\n-- audience: strategy\n-- chart: bar\nSELECT 1",
+        );
         assert_eq!(h.title.as_deref(), Some("Top accounts"));
         assert_eq!(h.audience.as_deref(), Some("strategy"));
         assert_eq!(h.chart.as_deref(), Some("bar"));
@@ -118,8 +130,19 @@ mod tests {
             let text = std::fs::read_to_string(&p).unwrap();
             let h = QueryHeader::parse(&text);
             assert!(h.title.is_some(), "{} has no title", p.display());
-            assert!(matches!(h.audience.as_deref(), Some("strategy" | "finance" | "leadership")), "{}", p.display());
-            assert!(matches!(h.chart.as_deref(), Some("bar" | "line" | "table")), "{}", p.display());
+            assert!(
+                matches!(
+                    h.audience.as_deref(),
+                    Some("strategy" | "finance" | "leadership")
+                ),
+                "{}",
+                p.display()
+            );
+            assert!(
+                matches!(h.chart.as_deref(), Some("bar" | "line" | "table")),
+                "{}",
+                p.display()
+            );
             n += 1;
         }
         assert!(n >= 5);

@@ -41,9 +41,17 @@ pub fn run(ctx: &Context, _args: &AnalyzeArgs) -> anyhow::Result<ExitStatus> {
     let lake = Lake::open(&ctx.settings.lake);
     let inputs = Inputs::from_lake(&lake)?;
     let as_of = resolve_as_of(ctx, &inputs)?;
-    ctx.info(format!("analyzing {} as of {as_of}…", lake.root().display()));
-    let t = metrics::analyze(&inputs, as_of, &ctx.settings.metrics, &ctx.settings.reporting_currency)
-        .map_err(metrics_error)?;
+    ctx.info(format!(
+        "analyzing {} as of {as_of}…",
+        lake.root().display()
+    ));
+    let t = metrics::analyze(
+        &inputs,
+        as_of,
+        &ctx.settings.metrics,
+        &ctx.settings.reporting_currency,
+    )
+    .map_err(metrics_error)?;
     let summary_json = serde_json::to_value(&t.summary)?;
     let dir = lake
         .write_metrics(
@@ -95,7 +103,10 @@ pub fn human_summary(s: &Summary) -> String {
         "as of {} (window {} … {}), revenue from {}, amounts in {}\n",
         s.as_of, s.window_12m[0], s.window_12m[1], s.revenue_source, s.reporting_currency
     ));
-    o.push_str(&format!("accounts          {} ({} active)\n", h.accounts_total, h.active_accounts));
+    o.push_str(&format!(
+        "accounts          {} ({} active)\n",
+        h.accounts_total, h.active_accounts
+    ));
     o.push_str(&format!(
         "revenue_12m       {} (previous 12 months {})\n",
         money(h.revenue_12m_total),
@@ -133,10 +144,18 @@ pub fn human_summary(s: &Summary) -> String {
         ));
     }
     if let Some(n) = h.opposition_accounts {
-        o.push_str(&format!("opposition        {n} accounts with a decision maker opposing\n"));
+        o.push_str(&format!(
+            "opposition        {n} accounts with a decision maker opposing\n"
+        ));
     }
     for m in &s.major_customers {
-        o.push_str(&format!("major customer    {} {} {} ({})\n", m.level, m.key, m.name, pct(Some(m.share))));
+        o.push_str(&format!(
+            "major customer    {} {} {} ({})\n",
+            m.level,
+            m.key,
+            m.name,
+            pct(Some(m.share))
+        ));
     }
     if !s.unavailable.is_empty() {
         o.push_str("not available:\n");
@@ -149,10 +168,16 @@ pub fn human_summary(s: &Summary) -> String {
     }
     let dq = &s.data_quality;
     if !dq.hierarchy_cycles.is_empty() {
-        o.push_str(&format!("hierarchy cycles: {}\n", dq.hierarchy_cycles.join(", ")));
+        o.push_str(&format!(
+            "hierarchy cycles: {}\n",
+            dq.hierarchy_cycles.join(", ")
+        ));
     }
     if !dq.tier_mismatches.is_empty() {
-        o.push_str(&format!("{} accounts' declared tier differs from the computed one\n", dq.tier_mismatches.len()));
+        o.push_str(&format!(
+            "{} accounts' declared tier differs from the computed one\n",
+            dq.tier_mismatches.len()
+        ));
     }
     o
 }

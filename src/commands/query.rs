@@ -13,17 +13,21 @@ use crate::settings::AsOf;
 
 pub fn run(ctx: &Context, args: &QueryArgs) -> anyhow::Result<ExitStatus> {
     let arg = args.sql.trim();
-    let looks_like_file = arg.to_ascii_lowercase().ends_with(".sql") || (!arg.contains(' ') && Path::new(arg).is_file());
+    let looks_like_file = arg.to_ascii_lowercase().ends_with(".sql")
+        || (!arg.contains(' ') && Path::new(arg).is_file());
     let (sql, source) = if looks_like_file {
         let text = std::fs::read_to_string(arg).map_err(|e| {
-            UsageError::new(format!("cannot read SQL file {arg}: {e}")).with_hint("give SQL text in quotes or the path of a .sql file")
+            UsageError::new(format!("cannot read SQL file {arg}: {e}"))
+                .with_hint("give SQL text in quotes or the path of a .sql file")
         })?;
         (text, Some(arg.to_string()))
     } else {
         (arg.to_string(), None)
     };
     if args.format == OutputFormat::Parquet && args.output.is_none() {
-        return Err(UsageError::new("--format parquet needs --output FILE").with_hint("e.g. mcr query q.sql --format parquet -o out.parquet").into());
+        return Err(UsageError::new("--format parquet needs --output FILE")
+            .with_hint("e.g. mcr query q.sql --format parquet -o out.parquet")
+            .into());
     }
     let as_of = match ctx.settings.as_of {
         AsOf::Date(d) => Some(d),
@@ -58,7 +62,9 @@ fn write<W: Write>(df: &mut DataFrame, format: OutputFormat, mut w: W) -> anyhow
             CsvWriter::new(&mut w).finish(df)?;
         }
         OutputFormat::Json => {
-            JsonWriter::new(&mut w).with_json_format(JsonFormat::Json).finish(df)?;
+            JsonWriter::new(&mut w)
+                .with_json_format(JsonFormat::Json)
+                .finish(df)?;
             writeln!(w)?;
         }
         OutputFormat::Parquet => {

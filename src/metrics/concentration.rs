@@ -27,7 +27,11 @@ pub struct Figures {
 
 /// The positive values, sorted descending.
 pub fn active_sorted_desc(values: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| *x > 0.0 && x.is_finite()).collect();
+    let mut v: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|x| *x > 0.0 && x.is_finite())
+        .collect();
     v.sort_by(|a, b| b.total_cmp(a));
     v
 }
@@ -79,7 +83,11 @@ pub fn gini(values: &[f64]) -> Option<f64> {
     v.reverse();
     let n = v.len() as f64;
     let total: f64 = v.iter().sum();
-    let num: f64 = v.iter().enumerate().map(|(i, x)| (2.0 * (i as f64 + 1.0) - n - 1.0) * x).sum();
+    let num: f64 = v
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (2.0 * (i as f64 + 1.0) - n - 1.0) * x)
+        .sum();
     Some(num / (n * total))
 }
 
@@ -158,11 +166,23 @@ impl Figures {
 /// get `None`. A parent id that is not an account ends the chain at the last known account.
 ///
 /// Example: B→A, C→B, A (no parent) → group A for all three; X→Y, Y→X → both `None`.
-pub fn resolve_groups(ids: &[String], parents: &[Option<String>]) -> (Vec<Option<String>>, Vec<String>) {
-    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+pub fn resolve_groups(
+    ids: &[String],
+    parents: &[Option<String>],
+) -> (Vec<Option<String>>, Vec<String>) {
+    let index: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
     let parent_idx: Vec<Option<usize>> = parents
         .iter()
-        .map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty()).and_then(|p| index.get(p).copied()))
+        .map(|p| {
+            p.as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .and_then(|p| index.get(p).copied())
+        })
         .collect();
     // state: 0 unvisited, 1 on the current path, 2 resolved
     let mut state = vec![0u8; ids.len()];
@@ -195,8 +215,12 @@ pub fn resolve_groups(ids: &[String], parents: &[Option<String>]) -> (Vec<Option
         }
     }
     let groups = group.iter().map(|g| g.map(|i| ids[i].clone())).collect();
-    let mut cycles: Vec<String> =
-        ids.iter().zip(&cyclic).filter(|(_, c)| **c).map(|(s, _)| s.clone()).collect();
+    let mut cycles: Vec<String> = ids
+        .iter()
+        .zip(&cyclic)
+        .filter(|(_, c)| **c)
+        .map(|(s, _)| s.clone())
+        .collect();
     cycles.sort();
     (groups, cycles)
 }
@@ -291,9 +315,21 @@ mod tests {
 
     #[test]
     fn groups_roll_up_and_cycles() {
-        let ids: Vec<String> = ["A", "B", "C", "X", "Y", "Z", "S", "O"].iter().map(|s| s.to_string()).collect();
+        let ids: Vec<String> = ["A", "B", "C", "X", "Y", "Z", "S", "O"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let p = |s: &str| Some(s.to_string());
-        let parents = vec![None, p("A"), p("B"), p("Y"), p("X"), p("X"), p("S"), p("missing")];
+        let parents = vec![
+            None,
+            p("A"),
+            p("B"),
+            p("Y"),
+            p("X"),
+            p("X"),
+            p("S"),
+            p("missing"),
+        ];
         let (g, cycles) = resolve_groups(&ids, &parents);
         assert_eq!(g[0].as_deref(), Some("A"));
         assert_eq!(g[1].as_deref(), Some("A"));

@@ -19,7 +19,12 @@ pub struct ValueScoreWeights {
 
 impl Default for ValueScoreWeights {
     fn default() -> Self {
-        ValueScoreWeights { revenue_12m: 0.55, margin_12m: 0.15, growth: 0.15, pipeline_weighted: 0.15 }
+        ValueScoreWeights {
+            revenue_12m: 0.55,
+            margin_12m: 0.15,
+            growth: 0.15,
+            pipeline_weighted: 0.15,
+        }
     }
 }
 
@@ -37,7 +42,11 @@ pub struct KriConfig {
 
 impl Default for KriConfig {
     fn default() -> Self {
-        KriConfig { support_weight: 0.7, intimacy_weight: 0.3, role_power: RolePower::default() }
+        KriConfig {
+            support_weight: 0.7,
+            intimacy_weight: 0.3,
+            role_power: RolePower::default(),
+        }
     }
 }
 
@@ -121,8 +130,17 @@ pub struct GriTargets {
 
 impl Default for GriTargets {
     fn default() -> Self {
-        let t = |executive, middle, base| LevelTargets { executive, middle, base };
-        GriTargets { s: t(3, 6, 10), a: t(2, 4, 6), b: t(1, 2, 3), c: t(0, 1, 2) }
+        let t = |executive, middle, base| LevelTargets {
+            executive,
+            middle,
+            base,
+        };
+        GriTargets {
+            s: t(3, 6, 10),
+            a: t(2, 4, 6),
+            b: t(1, 2, 3),
+            c: t(0, 1, 2),
+        }
     }
 }
 
@@ -189,6 +207,10 @@ pub struct RdiWeights {
 
 impl Default for RdiWeights {
     fn default() -> Self {
-        RdiWeights { kri: 0.5, gri: 0.3, ori: 0.2 }
+        RdiWeights {
+            kri: 0.5,
+            gri: 0.3,
+            ori: 0.2,
+        }
     }
 }

@@ -30,7 +30,9 @@ impl RateTable {
             .clone()
             .select([
                 col("currency").str().to_uppercase().alias("currency"),
-                col("rate_to_reporting").cast(DataType::Float64).alias("rate"),
+                col("rate_to_reporting")
+                    .cast(DataType::Float64)
+                    .alias("rate"),
                 col("valid_from").cast(DataType::Date).alias("valid_from"),
             ])
             .filter(col("currency").is_not_null().and(col("rate").is_not_null()))
@@ -39,10 +41,14 @@ impl RateTable {
         let cur = df.column("currency")?.str()?.clone();
         let rate = df.column("rate")?.f64()?.clone();
         let from = df.column("valid_from")?.date()?.clone();
-        for ((c, r), f) in cur.into_iter().zip(rate.into_iter()).zip(from.as_date_iter()) {
+        for ((c, r), f) in cur.iter().zip(rate.iter()).zip(from.as_date_iter()) {
             let (Some(c), Some(r)) = (c, r) else { continue };
             match f {
-                Some(f) => t.dated.entry(c.trim().to_string()).or_default().push((f, r)),
+                Some(f) => t
+                    .dated
+                    .entry(c.trim().to_string())
+                    .or_default()
+                    .push((f, r)),
                 None => {
                     t.undated.insert(c.trim().to_string(), r);
                 }
@@ -77,11 +83,23 @@ pub fn to_reporting(
     reporting: &str,
 ) -> Result<LazyFrame, MetricsError> {
     let reporting = reporting.trim().to_uppercase();
-    let cur = col("currency").str().strip_chars(lit(Null {})).str().to_uppercase();
+    let cur = col("currency")
+        .str()
+        .strip_chars(lit(Null {}))
+        .str()
+        .to_uppercase();
     let pairs = lf
         .clone()
-        .select([cur.clone().alias("__cur"), date.clone().cast(DataType::Date).alias("__d")])
-        .filter(col("__cur").is_not_null().and(col("__cur").neq(lit(reporting.clone()))).and(col("__cur").neq(lit(""))))
+        .select([
+            cur.clone().alias("__cur"),
+            date.clone().cast(DataType::Date).alias("__d"),
+        ])
+        .filter(
+            col("__cur")
+                .is_not_null()
+                .and(col("__cur").neq(lit(reporting.clone())))
+                .and(col("__cur").neq(lit(""))),
+        )
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
     if pairs.height() == 0 {
@@ -90,7 +108,7 @@ pub fn to_reporting(
     let currencies = pairs.column("__cur")?.str()?.clone();
     let dates = pairs.column("__d")?.date()?.clone();
     let Some(fx) = fx else {
-        let mut seen: Vec<String> = currencies.into_iter().flatten().map(str::to_string).collect();
+        let mut seen: Vec<String> = currencies.iter().flatten().map(str::to_string).collect();
         seen.sort();
         seen.dedup();
         return Err(MetricsError::MissingFxRate {
@@ -104,7 +122,7 @@ pub fn to_reporting(
     let mut out_d = Vec::with_capacity(pairs.height());
     let mut out_r = Vec::with_capacity(pairs.height());
     let mut missing: BTreeMap<String, Option<NaiveDate>> = BTreeMap::new();
-    for (c, d) in currencies.into_iter().zip(dates.as_date_iter()) {
+    for (c, d) in currencies.iter().zip(dates.as_date_iter()) {
         let Some(c) = c else { continue };
         match rates.rate(c, d) {
             Some(r) => {
@@ -137,7 +155,8 @@ pub fn to_reporting(
     ])?;
     let mut converted = Vec::new();
     for a in amount_cols {
-        converted.push((col(*a).cast(DataType::Float64) * col("__rate").fill_null(lit(1.0))).alias(*a));
+        converted
+            .push((col(*a).cast(DataType::Float64) * col("__rate").fill_null(lit(1.0))).alias(*a));
     }
     Ok(lf
         .with_columns([cur.alias("__cur"), date.cast(DataType::Date).alias("__d")])
@@ -160,18 +179,28 @@ mod tests {
     }
 
     fn dates(v: &[&str]) -> Column {
-        Column::new("date".into(), v.iter().map(|s| epoch_days(d(s))).collect::<Vec<_>>())
-            .cast(&DataType::Date)
-            .unwrap()
+        Column::new(
+            "date".into(),
+            v.iter().map(|s| epoch_days(d(s))).collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .unwrap()
     }
 
     fn fx() -> LazyFrame {
         DataFrame::new_infer_height(vec![
             Column::new("currency".into(), ["USD", "USD", "EUR"]),
             Column::new("rate_to_reporting".into(), [7.0, 7.2, 8.0]),
-            Column::new("valid_from".into(), [Some(epoch_days(d("2026-01-01"))), Some(epoch_days(d("2026-06-01"))), None])
-                .cast(&DataType::Date)
-                .unwrap(),
+            Column::new(
+                "valid_from".into(),
+                [
+                    Some(epoch_days(d("2026-01-01"))),
+                    Some(epoch_days(d("2026-06-01"))),
+                    None,
+                ],
+            )
+            .cast(&DataType::Date)
+            .unwrap(),
         ])
         .unwrap()
         .lazy()
@@ -181,8 +210,17 @@ mod tests {
     fn converts_with_rate_valid_at_date() {
         let lf = DataFrame::new_infer_height(vec![
             Column::new("amount".into(), [100.0, 100.0, 100.0, 100.0, 100.0]),
-            Column::new("currency".into(), [Some("USD"), Some("usd"), Some("CNY"), None, Some("EUR")]),
-            dates(&["2026-03-15", "2026-07-01", "2026-07-01", "2026-07-01", "2020-01-01"]),
+            Column::new(
+                "currency".into(),
+                [Some("USD"), Some("usd"), Some("CNY"), None, Some("EUR")],
+            ),
+            dates(&[
+                "2026-03-15",
+                "2026-07-01",
+                "2026-07-01",
+                "2026-07-01",
+                "2020-01-01",
+            ]),
         ])
         .unwrap()
         .lazy()
@@ -192,7 +230,14 @@ mod tests {
             .sort(["i"], Default::default())
             .collect()
             .unwrap();
-        let a: Vec<f64> = out.column("amount").unwrap().f64().unwrap().into_no_null_iter().collect();
+        let a: Vec<f64> = out
+            .column("amount")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(a, vec![700.0, 720.0, 100.0, 100.0, 800.0]);
         let _ = date_lit(d("2026-01-01"));
     }
@@ -206,10 +251,24 @@ mod tests {
         ])
         .unwrap()
         .lazy();
-        let err = to_reporting(lf.clone(), "revenue", &["amount"], col("date"), Some(&fx()), "CNY").unwrap_err();
+        let err = to_reporting(
+            lf.clone(),
+            "revenue",
+            &["amount"],
+            col("date"),
+            Some(&fx()),
+            "CNY",
+        )
+        .err()
+        .unwrap();
         let msg = err.to_string();
-        assert!(msg.contains("USD") && msg.contains("revenue") && msg.contains("2025-12-31"), "{msg}");
-        let err = to_reporting(lf, "opportunities", &["amount"], col("date"), None, "CNY").unwrap_err();
+        assert!(
+            msg.contains("USD") && msg.contains("revenue") && msg.contains("2025-12-31"),
+            "{msg}"
+        );
+        let err = to_reporting(lf, "opportunities", &["amount"], col("date"), None, "CNY")
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("opportunities"));
         assert!(err.hint().unwrap_or_default().contains("fx_rates"));
     }
@@ -223,7 +282,10 @@ mod tests {
         ])
         .unwrap()
         .lazy();
-        let out = to_reporting(lf, "revenue", &["amount"], col("date"), None, "cny").unwrap().collect().unwrap();
+        let out = to_reporting(lf, "revenue", &["amount"], col("date"), None, "cny")
+            .unwrap()
+            .collect()
+            .unwrap();
         assert_eq!(out.height(), 2);
     }
 }

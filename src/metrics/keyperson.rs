@@ -26,7 +26,11 @@ fn key_contacts(contacts: LazyFrame) -> LazyFrame {
 ///
 /// Example: contact c (decision_maker, support 2) of account a owned by E1, and E2 called c
 /// 10 days ago → holders of a = {E1, E2}, bus_factor 2.
-pub fn holder_pairs(contacts: LazyFrame, activities: Option<LazyFrame>, window: Window) -> PolarsResult<LazyFrame> {
+pub fn holder_pairs(
+    contacts: LazyFrame,
+    activities: Option<LazyFrame>,
+    window: Window,
+) -> PolarsResult<LazyFrame> {
     let key = key_contacts(contacts);
     let owners = key
         .clone()
@@ -35,7 +39,12 @@ pub fn holder_pairs(contacts: LazyFrame, activities: Option<LazyFrame>, window: 
     let mut parts = vec![owners];
     if let Some(acts) = activities {
         let touched = acts
-            .filter(window.expr(col("date")).and(col("employee_id").is_not_null()).and(col("contact_id").is_not_null()))
+            .filter(
+                window
+                    .expr(col("date"))
+                    .and(col("employee_id").is_not_null())
+                    .and(col("contact_id").is_not_null()),
+            )
             .select([col("contact_id"), col("employee_id")])
             .unique(None, UniqueKeepStrategy::Any)
             .join(
@@ -52,14 +61,35 @@ pub fn holder_pairs(contacts: LazyFrame, activities: Option<LazyFrame>, window: 
 
 /// Per account: the largest number of distinct employees other than the account owner with
 /// activities with one contact in `window` (30 days) — `max_contact_employees`.
-pub fn multi_headed_contacts_frame(activities: LazyFrame, owners: LazyFrame, window: Window) -> LazyFrame {
+pub fn multi_headed_contacts_frame(
+    activities: LazyFrame,
+    owners: LazyFrame,
+    window: Window,
+) -> LazyFrame {
     activities
-        .filter(window.expr(col("date")).and(col("employee_id").is_not_null()).and(col("contact_id").is_not_null()))
+        .filter(
+            window
+                .expr(col("date"))
+                .and(col("employee_id").is_not_null())
+                .and(col("contact_id").is_not_null()),
+        )
         .select([col("account_id"), col("contact_id"), col("employee_id")])
-        .join(owners, [col("account_id")], [col("account_id")], JoinArgs::new(JoinType::Left))
-        .filter(col("owner_id").is_null().or(col("employee_id").neq(col("owner_id"))))
+        .join(
+            owners,
+            [col("account_id")],
+            [col("account_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(
+            col("owner_id")
+                .is_null()
+                .or(col("employee_id").neq(col("owner_id"))),
+        )
         .group_by([col("account_id"), col("contact_id")])
-        .agg([col("employee_id").n_unique().cast(DataType::Int64).alias("n")])
+        .agg([col("employee_id")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("n")])
         .group_by([col("account_id")])
         .agg([col("n").max().alias("max_contact_employees")])
 }
@@ -67,7 +97,11 @@ pub fn multi_headed_contacts_frame(activities: LazyFrame, owners: LazyFrame, win
 /// Per account: distinct teams of the employees with activities in `window` (90 days).
 pub fn teams_frame(activities: LazyFrame, employees: LazyFrame, window: Window) -> LazyFrame {
     activities
-        .filter(window.expr(col("date")).and(col("employee_id").is_not_null()))
+        .filter(
+            window
+                .expr(col("date"))
+                .and(col("employee_id").is_not_null()),
+        )
         .select([col("account_id"), col("employee_id")])
         .unique(None, UniqueKeepStrategy::Any)
         .join(
@@ -77,15 +111,25 @@ pub fn teams_frame(activities: LazyFrame, employees: LazyFrame, window: Window) 
             JoinArgs::new(JoinType::Inner),
         )
         .group_by([col("account_id")])
-        .agg([col("team").drop_nulls().n_unique().cast(DataType::Int64).alias("teams")])
+        .agg([col("team")
+            .drop_nulls()
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("teams")])
 }
 
 /// Multi-headed contact (多头对接): any contact with ≥ `per_contact` (3) non-owner employees in
 /// 30 days, or ≥ `teams` (3) distinct teams in 90 days.
 ///
 /// Example: three colleagues other than the owner each emailed the same CIO this month → true.
-pub fn multi_headed(max_contact_employees: Option<i64>, teams: Option<i64>, per_contact: u32, team_min: u32) -> bool {
-    max_contact_employees.unwrap_or(0) >= i64::from(per_contact) || teams.unwrap_or(0) >= i64::from(team_min)
+pub fn multi_headed(
+    max_contact_employees: Option<i64>,
+    teams: Option<i64>,
+    per_contact: u32,
+    team_min: u32,
+) -> bool {
+    max_contact_employees.unwrap_or(0) >= i64::from(per_contact)
+        || teams.unwrap_or(0) >= i64::from(team_min)
 }
 
 /// Per account: whether AR, SR, FR are held by the account owner or by employees with
@@ -101,11 +145,21 @@ pub fn iron_triangle_frame(
         .select([col("account_id"), col("owner_id").alias("employee_id")])];
     if let Some(a) = activities {
         parts.push(
-            a.filter(window.expr(col("date")).and(col("employee_id").is_not_null()))
-                .select([col("account_id"), col("employee_id")]),
+            a.filter(
+                window
+                    .expr(col("date"))
+                    .and(col("employee_id").is_not_null()),
+            )
+            .select([col("account_id"), col("employee_id")]),
         );
     }
-    let has = |r: &str| col("role").eq(lit(r)).fill_null(lit(false)).any(true).alias(format!("has_{r}"));
+    let has = |r: &str| {
+        col("role")
+            .eq(lit(r))
+            .fill_null(lit(false))
+            .any(true)
+            .alias(format!("has_{r}"))
+    };
     Ok(concat(parts, UnionArgs::default())?
         .unique(None, UniqueKeepStrategy::Any)
         .join(
@@ -123,7 +177,11 @@ pub fn iron_triangle_frame(
 /// Example: AR and FR present → (0.667, "SR").
 pub fn iron_triangle(ar: bool, sr: bool, fr: bool) -> (f64, String) {
     let present = [ar, sr, fr].iter().filter(|x| **x).count();
-    let missing: Vec<&str> = [("AR", ar), ("SR", sr), ("FR", fr)].iter().filter(|(_, h)| !h).map(|(r, _)| *r).collect();
+    let missing: Vec<&str> = [("AR", ar), ("SR", sr), ("FR", fr)]
+        .iter()
+        .filter(|(_, h)| !h)
+        .map(|(r, _)| *r)
+        .collect();
     (present as f64 / 3.0, missing.join(","))
 }
 
@@ -146,14 +204,22 @@ pub struct KeyFigures {
 
 /// Bus factors after removing `removed` employees: the number of remaining holders.
 pub fn bus_factors(holders: &[Vec<String>], removed: &HashSet<String>) -> Vec<usize> {
-    holders.iter().map(|h| h.iter().filter(|e| !removed.contains(*e)).count()).collect()
+    holders
+        .iter()
+        .map(|h| h.iter().filter(|e| !removed.contains(*e)).count())
+        .collect()
 }
 
 /// Key-person figures over active accounts (revenue > 0) that are not removed.
 ///
 /// Example: revenues [100, 50, 50], bus factors [1, 0, 3] → single-threaded share 150/200
 /// = 0.75, revenue with no holder 50.
-pub fn key_figures(revenue: &[f64], tier: &[Option<&str>], bus: &[usize], removed_account: &[bool]) -> KeyFigures {
+pub fn key_figures(
+    revenue: &[f64],
+    tier: &[Option<&str>],
+    bus: &[usize],
+    removed_account: &[bool],
+) -> KeyFigures {
     let mut f = KeyFigures::default();
     let mut single = 0.0;
     for i in 0..revenue.len() {
@@ -174,7 +240,11 @@ pub fn key_figures(revenue: &[f64], tier: &[Option<&str>], bus: &[usize], remove
             f.revenue_no_holder += r;
             f.accounts_no_holder += 1;
         }
-        let k = if b >= 3 { "3+".to_string() } else { b.to_string() };
+        let k = if b >= 3 {
+            "3+".to_string()
+        } else {
+            b.to_string()
+        };
         *f.bus_factor_distribution.entry(k).or_default() += 1;
     }
     f.single_threaded_revenue_share = (f.revenue_total > 0.0).then(|| single / f.revenue_total);
@@ -192,7 +262,11 @@ pub struct EmployeeStats {
 }
 
 /// Employee statistics keyed by employee id.
-pub fn employee_stats(revenue: &[f64], holders: &[Vec<String>], owners: &[Option<String>]) -> BTreeMap<String, EmployeeStats> {
+pub fn employee_stats(
+    revenue: &[f64],
+    holders: &[Vec<String>],
+    owners: &[Option<String>],
+) -> BTreeMap<String, EmployeeStats> {
     let mut out: BTreeMap<String, EmployeeStats> = BTreeMap::new();
     for (i, h) in holders.iter().enumerate() {
         for e in h {
@@ -229,7 +303,10 @@ pub fn owner_hhi(revenue: &[f64], owners: &[Option<String>]) -> Option<f64> {
 }
 
 /// Group holder pairs (account index, employee) into sorted, distinct holder lists per account.
-pub fn holder_lists(n: usize, pairs: impl IntoIterator<Item = (usize, String)>) -> Vec<Vec<String>> {
+pub fn holder_lists(
+    n: usize,
+    pairs: impl IntoIterator<Item = (usize, String)>,
+) -> Vec<Vec<String>> {
     let mut out = vec![Vec::new(); n];
     for (i, e) in pairs {
         if i < n {
@@ -254,7 +331,12 @@ mod tests {
     }
 
     fn dates(v: &[&str]) -> Column {
-        Column::new("date".into(), v.iter().map(|s| epoch_days(d(s))).collect::<Vec<_>>()).cast(&DataType::Date).unwrap()
+        Column::new(
+            "date".into(),
+            v.iter().map(|s| epoch_days(d(s))).collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .unwrap()
     }
 
     fn contacts() -> LazyFrame {
@@ -273,27 +355,52 @@ mod tests {
     fn bus_factor_from_owners_and_activities() {
         let acts = DataFrame::new_infer_height(vec![
             Column::new("account_id".into(), ["a", "a", "a", "b", "b"]),
-            Column::new("contact_id".into(), [Some("c1"), Some("c2"), Some("c1"), Some("c4"), Some("c3")]),
+            Column::new(
+                "contact_id".into(),
+                [Some("c1"), Some("c2"), Some("c1"), Some("c4"), Some("c3")],
+            ),
             Column::new("employee_id".into(), ["E2", "E3", "E4", "E5", "E6"]),
-            dates(&["2026-09-01", "2026-09-01", "2026-01-01", "2026-04-03", "2026-09-01"]),
+            dates(&[
+                "2026-09-01",
+                "2026-09-01",
+                "2026-01-01",
+                "2026-04-04",
+                "2026-09-01",
+            ]),
         ])
         .unwrap()
         .lazy();
         let w = Window::days(d("2026-09-30"), 180);
-        let df = holder_pairs(contacts(), Some(acts), w).unwrap().collect().unwrap();
+        let df = holder_pairs(contacts(), Some(acts), w)
+            .unwrap()
+            .collect()
+            .unwrap();
         let ids = ["a".to_string(), "b".to_string()];
-        let idx: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+        let idx: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect();
         let acc = df.column("account_id").unwrap().str().unwrap().clone();
         let emp = df.column("employee_id").unwrap().str().unwrap().clone();
-        let pairs = acc.into_iter().zip(emp.into_iter()).map(|(a, e)| (idx[a.unwrap()], e.unwrap().to_string()));
+        let pairs = acc
+            .iter()
+            .zip(emp.iter())
+            .map(|(a, e)| (idx[a.unwrap()], e.unwrap().to_string()));
         let h = holder_lists(2, pairs);
         // a: owner E1 of c1, E2 touched c1 recently; E3 touched a 'none' contact; E4 too long ago
         assert_eq!(h[0], vec!["E1", "E2"]);
-        // b: c4 (user, support 1) touched by E5 on 2026-04-03 (day 180 back = 2026-04-03 is inside)
+        // b: c4 (user, support 1) touched by E5 on 2026-04-04, the first day of (as_of − 180, as_of];
+        // c3 has support 0, so E6 is no holder
         assert_eq!(h[1], vec!["E5"]);
         let removed: HashSet<String> = ["E2".to_string()].into();
         assert_eq!(bus_factors(&h, &removed), vec![1, 1]);
-        let f = key_figures(&[100.0, 50.0], &[Some("S"), Some("C")], &bus_factors(&h, &HashSet::new()), &[false, false]);
+        let f = key_figures(
+            &[100.0, 50.0],
+            &[Some("S"), Some("C")],
+            &bus_factors(&h, &HashSet::new()),
+            &[false, false],
+        );
         assert_eq!(f.single_threaded_revenue_share, Some(50.0 / 150.0));
         assert_eq!(f.sa_single_threaded_revenue, 0.0);
         let stats = employee_stats(&[100.0, 50.0], &h, &[Some("E1".into()), None]);
@@ -305,18 +412,37 @@ mod tests {
 
     #[test]
     fn whatif_figures() {
-        let holders = vec![vec!["E1".to_string()], vec![], vec!["E1".into(), "E2".into(), "E3".into()]];
+        let holders = vec![
+            vec!["E1".to_string()],
+            vec![],
+            vec!["E1".into(), "E2".into(), "E3".into()],
+        ];
         let bus = bus_factors(&holders, &HashSet::new());
-        let f = key_figures(&[100.0, 50.0, 50.0], &[Some("A"), Some("B"), Some("S")], &bus, &[false; 3]);
+        let f = key_figures(
+            &[100.0, 50.0, 50.0],
+            &[Some("A"), Some("B"), Some("S")],
+            &bus,
+            &[false; 3],
+        );
         assert_eq!(f.single_threaded_revenue_share, Some(0.75));
         assert_eq!(f.revenue_no_holder, 50.0);
         assert_eq!(f.sa_single_threaded_revenue, 100.0);
         assert_eq!(f.bus_factor_distribution.get("3+"), Some(&1));
         let removed: HashSet<String> = ["E1".to_string()].into();
-        let g = key_figures(&[100.0, 50.0, 50.0], &[Some("A"), Some("B"), Some("S")], &bus_factors(&holders, &removed), &[false; 3]);
+        let g = key_figures(
+            &[100.0, 50.0, 50.0],
+            &[Some("A"), Some("B"), Some("S")],
+            &bus_factors(&holders, &removed),
+            &[false; 3],
+        );
         assert_eq!(g.revenue_no_holder, 150.0);
         assert_eq!(g.accounts_no_holder, 2);
-        let h = key_figures(&[100.0, 50.0, 50.0], &[Some("A"), Some("B"), Some("S")], &bus, &[true, false, false]);
+        let h = key_figures(
+            &[100.0, 50.0, 50.0],
+            &[Some("A"), Some("B"), Some("S")],
+            &bus,
+            &[true, false, false],
+        );
         assert_eq!(h.revenue_total, 100.0);
         assert_eq!(h.single_threaded_revenue_share, Some(0.5));
     }
@@ -325,13 +451,29 @@ mod tests {
     fn multi_headed_flag() {
         let acts = DataFrame::new_infer_height(vec![
             Column::new("account_id".into(), ["a", "a", "a", "a", "b", "b", "b"]),
-            Column::new("contact_id".into(), ["c1", "c1", "c1", "c1", "c3", "c3", "c3"]),
-            Column::new("employee_id".into(), ["E0", "E2", "E3", "E4", "E0", "E2", "E3"]),
-            dates(&["2026-09-29", "2026-09-29", "2026-09-01", "2026-09-10", "2026-09-29", "2026-09-29", "2026-08-01"]),
+            Column::new(
+                "contact_id".into(),
+                ["c1", "c1", "c1", "c1", "c3", "c3", "c3"],
+            ),
+            Column::new(
+                "employee_id".into(),
+                ["E0", "E2", "E3", "E4", "E0", "E2", "E3"],
+            ),
+            dates(&[
+                "2026-09-29",
+                "2026-09-29",
+                "2026-09-01",
+                "2026-09-10",
+                "2026-09-29",
+                "2026-09-29",
+                "2026-08-01",
+            ]),
         ])
         .unwrap()
         .lazy();
-        let owners = df!("account_id" => ["a", "b"], "owner_id" => [Some("E0"), None::<&str>]).unwrap().lazy();
+        let owners = df!("account_id" => ["a", "b"], "owner_id" => [Some("E0"), None::<&str>])
+            .unwrap()
+            .lazy();
         let df = multi_headed_contacts_frame(acts, owners, Window::days(d("2026-09-30"), 30))
             .sort(["account_id"], Default::default())
             .collect()
@@ -354,9 +496,16 @@ mod tests {
         ])
         .unwrap()
         .lazy();
-        let owners = df!("account_id" => ["a"], "owner_id" => ["E1"]).unwrap().lazy();
-        let emps = df!("employee_id" => ["E1", "E2", "E3"], "role" => ["AR", "FR", "SR"]).unwrap().lazy();
-        let df = iron_triangle_frame(Some(acts), owners, emps, Window::days(d("2026-09-30"), 180)).unwrap().collect().unwrap();
+        let owners = df!("account_id" => ["a"], "owner_id" => ["E1"])
+            .unwrap()
+            .lazy();
+        let emps = df!("employee_id" => ["E1", "E2", "E3"], "role" => ["AR", "FR", "SR"])
+            .unwrap()
+            .lazy();
+        let df = iron_triangle_frame(Some(acts), owners, emps, Window::days(d("2026-09-30"), 180))
+            .unwrap()
+            .collect()
+            .unwrap();
         let b = |c: &str| df.column(c).unwrap().bool().unwrap().get(0).unwrap();
         let (score, missing) = iron_triangle(b("has_AR"), b("has_SR"), b("has_FR"));
         assert!((score - 2.0 / 3.0).abs() < 1e-12);
@@ -366,7 +515,11 @@ mod tests {
 
     #[test]
     fn owner_hhi_buckets() {
-        let h = owner_hhi(&[60.0, 20.0, 20.0, 0.0], &[Some("E1".into()), Some("E1".into()), None, None]).unwrap();
+        let h = owner_hhi(
+            &[60.0, 20.0, 20.0, 0.0],
+            &[Some("E1".into()), Some("E1".into()), None, None],
+        )
+        .unwrap();
         assert!((h - 6800.0).abs() < 1e-9);
     }
 }

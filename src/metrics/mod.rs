@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::contract::Table;
 use crate::lake::Lake;
 
-pub use config::{GriTargets, KriConfig, LevelTargets, OriPoints, RdiWeights, RolePower, ValueScoreWeights};
+pub use config::{
+    GriTargets, KriConfig, LevelTargets, OriPoints, RdiWeights, RolePower, ValueScoreWeights,
+};
 pub use pipeline::{ScenarioFigures, WhatifResult};
 use summary::Summary;
 
@@ -118,10 +120,17 @@ impl Default for MetricsConfig {
 pub enum MetricsError {
     /// Amounts in a currency with no exchange rate.
     #[error("table `{table}` has amounts in {currency} but no exchange rate to the reporting currency{detail}")]
-    MissingFxRate { table: String, currency: String, detail: String },
+    MissingFxRate {
+        table: String,
+        currency: String,
+        detail: String,
+    },
     /// Ids given to what-if that are not in the data.
     #[error("unknown {kind} id(s): {}", ids.join(", "))]
-    UnknownIds { kind: &'static str, ids: Vec<String> },
+    UnknownIds {
+        kind: &'static str,
+        ids: Vec<String>,
+    },
     #[error("computing metrics failed: {0}")]
     Polars(#[from] PolarsError),
 }
@@ -158,7 +167,10 @@ impl Inputs {
     pub fn from_lake(lake: &Lake) -> anyhow::Result<Inputs> {
         let accounts = lake.scan(Table::Accounts)?.ok_or_else(|| {
             crate::error::hinted(
-                format!("the lake at {} has no accounts table", lake.root().display()),
+                format!(
+                    "the lake at {} has no accounts table",
+                    lake.root().display()
+                ),
                 "run `mcr ingest SOURCE` first (or `mcr run` for the bundled sample)",
             )
         })?;
@@ -228,5 +240,12 @@ pub fn whatif(
     remove_employees: &[String],
     remove_accounts: &[String],
 ) -> Result<WhatifResult, MetricsError> {
-    pipeline::whatif(inputs, as_of, cfg, reporting_currency, remove_employees, remove_accounts)
+    pipeline::whatif(
+        inputs,
+        as_of,
+        cfg,
+        reporting_currency,
+        remove_employees,
+        remove_accounts,
+    )
 }

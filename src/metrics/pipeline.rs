@@ -31,7 +31,11 @@ fn normalize(lf: &LazyFrame, table: Table) -> R<LazyFrame> {
         .filter(|c| !schema.contains(c.name))
         .map(|c| lit(Null {}).cast(c.ty.polars_dtype()).alias(c.name))
         .collect();
-    Ok(if missing.is_empty() { lf.clone() } else { lf.clone().with_columns(missing) })
+    Ok(if missing.is_empty() {
+        lf.clone()
+    } else {
+        lf.clone().with_columns(missing)
+    })
 }
 
 fn opt_normalize(lf: &Option<LazyFrame>, table: Table) -> R<Option<LazyFrame>> {
@@ -40,22 +44,22 @@ fn opt_normalize(lf: &Option<LazyFrame>, table: Table) -> R<Option<LazyFrame>> {
 
 fn strs(df: &DataFrame, name: &str) -> R<Vec<Option<String>>> {
     let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?.into_iter().map(|s| s.map(str::to_string)).collect())
+    Ok(c.str()?.iter().map(|s| s.map(str::to_string)).collect())
 }
 
 fn f64s(df: &DataFrame, name: &str) -> R<Vec<Option<f64>>> {
     let c = df.column(name)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.into_iter().collect())
+    Ok(c.f64()?.iter().collect())
 }
 
 fn i64s(df: &DataFrame, name: &str) -> R<Vec<Option<i64>>> {
     let c = df.column(name)?.cast(&DataType::Int64)?;
-    Ok(c.i64()?.into_iter().collect())
+    Ok(c.i64()?.iter().collect())
 }
 
 fn bools(df: &DataFrame, name: &str) -> R<Vec<Option<bool>>> {
     let c = df.column(name)?.cast(&DataType::Boolean)?;
-    Ok(c.bool()?.into_iter().collect())
+    Ok(c.bool()?.iter().collect())
 }
 
 fn dates(df: &DataFrame, name: &str) -> R<Vec<Option<NaiveDate>>> {
@@ -65,7 +69,10 @@ fn dates(df: &DataFrame, name: &str) -> R<Vec<Option<NaiveDate>>> {
 
 /// Row → account index of a frame keyed by `account_id` (None for unknown accounts).
 fn rows(df: &DataFrame, idx: &HashMap<String, usize>) -> R<Vec<Option<usize>>> {
-    Ok(strs(df, "account_id")?.into_iter().map(|a| a.and_then(|a| idx.get(&a).copied())).collect())
+    Ok(strs(df, "account_id")?
+        .into_iter()
+        .map(|a| a.and_then(|a| idx.get(&a).copied()))
+        .collect())
 }
 
 /// Scatter per-row values of a per-account frame onto the accounts.
@@ -80,7 +87,11 @@ fn scatter<T: Clone>(n: usize, rows: &[Option<usize>], vals: Vec<T>, default: T)
 }
 
 fn unavailable(summary: &mut Summary, metric: &str, code: &str, reason: &str) {
-    summary.unavailable.push(Unavailable { metric: metric.into(), code: code.into(), reason: reason.into() });
+    summary.unavailable.push(Unavailable {
+        metric: metric.into(),
+        code: code.into(),
+        reason: reason.into(),
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,8 +123,15 @@ fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
         .unique_stable(Some(cols(["account_id"])), UniqueKeepStrategy::First)
         .sort(["account_id"], Default::default())
         .collect()?;
-    let ids: Vec<String> = strs(&df, "account_id")?.into_iter().map(Option::unwrap_or_default).collect();
-    let index = ids.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect();
+    let ids: Vec<String> = strs(&df, "account_id")?
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect();
+    let index = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.clone(), i))
+        .collect();
     Ok(Accounts {
         name: strs(&df, "name")?,
         industry: strs(&df, "industry")?,
@@ -139,10 +157,25 @@ fn owners_lf(acc: &Accounts) -> R<LazyFrame> {
 
 /// Revenue rows (account_id, document_id, date, amount, gross_margin, product_line) in the
 /// reporting currency, from `revenue` or else from won opportunities.
-fn revenue_rows(inputs: &Inputs, fx_rates: Option<&LazyFrame>, cur: &str) -> R<Option<(LazyFrame, &'static str)>> {
+fn revenue_rows(
+    inputs: &Inputs,
+    fx_rates: Option<&LazyFrame>,
+    cur: &str,
+) -> R<Option<(LazyFrame, &'static str)>> {
     if let Some(rev) = opt_normalize(&inputs.revenue, Table::Revenue)? {
-        let lf = rev.filter(col("account_id").is_not_null().and(col("date").is_not_null()));
-        let lf = fx::to_reporting(lf, "revenue", &["amount", "gross_margin"], col("date"), fx_rates, cur)?;
+        let lf = rev.filter(
+            col("account_id")
+                .is_not_null()
+                .and(col("date").is_not_null()),
+        );
+        let lf = fx::to_reporting(
+            lf,
+            "revenue",
+            &["amount", "gross_margin"],
+            col("date"),
+            fx_rates,
+            cur,
+        )?;
         let lf = lf.select([
             col("account_id"),
             col("document_id"),
@@ -161,7 +194,14 @@ fn revenue_rows(inputs: &Inputs, fx_rates: Option<&LazyFrame>, cur: &str) -> R<O
                 .and(col("close_date").is_not_null())
                 .and(col("account_id").is_not_null()),
         );
-        let lf = fx::to_reporting(lf, "opportunities", &["amount"], col("close_date"), fx_rates, cur)?;
+        let lf = fx::to_reporting(
+            lf,
+            "opportunities",
+            &["amount"],
+            col("close_date"),
+            fx_rates,
+            cur,
+        )?;
         let lf = lf.select([
             col("account_id"),
             col("opportunity_id").alias("document_id"),
@@ -177,7 +217,9 @@ fn revenue_rows(inputs: &Inputs, fx_rates: Option<&LazyFrame>, cur: &str) -> R<O
 
 pub(super) fn default_as_of(inputs: &Inputs) -> R<Option<NaiveDate>> {
     let max_of = |lf: LazyFrame, c: &str| -> R<Option<NaiveDate>> {
-        let df = lf.select([col(c).cast(DataType::Date).max().alias("d")]).collect()?;
+        let df = lf
+            .select([col(c).cast(DataType::Date).max().alias("d")])
+            .collect()?;
         Ok(dates(&df, "d")?.into_iter().next().flatten())
     };
     if let Some(rev) = &inputs.revenue {
@@ -186,7 +228,10 @@ pub(super) fn default_as_of(inputs: &Inputs) -> R<Option<NaiveDate>> {
         }
     }
     if let Some(opp) = opt_normalize(&inputs.opportunities, Table::Opportunities)? {
-        return max_of(opp.filter(col("is_won").eq(lit(true)).fill_null(lit(false))), "close_date");
+        return max_of(
+            opp.filter(col("is_won").eq(lit(true)).fill_null(lit(false))),
+            "close_date",
+        );
     }
     Ok(None)
 }
@@ -205,7 +250,12 @@ struct RevenueAgg {
     orphan_rows: u64,
 }
 
-fn revenue_agg(lf: &LazyFrame, as_of: NaiveDate, cfg: &MetricsConfig, acc: &Accounts) -> R<RevenueAgg> {
+fn revenue_agg(
+    lf: &LazyFrame,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    acc: &Accounts,
+) -> R<RevenueAgg> {
     let n = acc.ids.len();
     let w0 = Window::months(as_of, cfg.window_months);
     let w1 = w0.previous_months(cfg.window_months);
@@ -214,44 +264,83 @@ fn revenue_agg(lf: &LazyFrame, as_of: NaiveDate, cfg: &MetricsConfig, acc: &Acco
     let in_w = |w: &Window| w.expr(d.clone());
     let margin = |w: &Window, k: usize| {
         [
-            col("gross_margin").filter(in_w(w)).sum().alias(format!("m{k}")),
-            col("gross_margin").filter(in_w(w)).count().cast(DataType::Int64).alias(format!("m{k}n")),
+            col("gross_margin")
+                .filter(in_w(w))
+                .sum()
+                .alias(format!("m{k}")),
+            col("gross_margin")
+                .filter(in_w(w))
+                .count()
+                .cast(DataType::Int64)
+                .alias(format!("m{k}n")),
         ]
     };
     let mut aggs = vec![
         col("amount").filter(in_w(&w0)).sum().alias("r0"),
         col("amount").filter(in_w(&w1)).sum().alias("r1"),
         col("amount").filter(in_w(&w2)).sum().alias("r2"),
-        col("document_id").filter(in_w(&w0)).n_unique().cast(DataType::Int64).alias("o0"),
+        col("document_id")
+            .filter(in_w(&w0))
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("o0"),
     ];
     aggs.extend(margin(&w0, 0));
     aggs.extend(margin(&w1, 1));
     let df = lf
         .clone()
-        .filter(d.clone().gt(date_lit(w2.start_excl)).and(d.clone().lt_eq(date_lit(as_of))))
+        .filter(
+            d.clone()
+                .gt(date_lit(w2.start_excl))
+                .and(d.clone().lt_eq(date_lit(as_of))),
+        )
         .group_by([col("account_id")])
         .agg(aggs)
         .collect()?;
     let r = rows(&df, &acc.index)?;
     let g = |c: &str| -> R<Vec<f64>> {
-        Ok(scatter(n, &r, f64s(&df, c)?.into_iter().map(|x| x.unwrap_or(0.0)).collect(), 0.0))
+        Ok(scatter(
+            n,
+            &r,
+            f64s(&df, c)?
+                .into_iter()
+                .map(|x| x.unwrap_or(0.0))
+                .collect(),
+            0.0,
+        ))
     };
     let marg = |k: usize| -> R<Vec<Option<f64>>> {
         let s = f64s(&df, &format!("m{k}"))?;
         let c = i64s(&df, &format!("m{k}n"))?;
-        let v = s.into_iter().zip(c).map(|(s, c)| if c.unwrap_or(0) > 0 { s } else { None }).collect();
+        let v = s
+            .into_iter()
+            .zip(c)
+            .map(|(s, c)| if c.unwrap_or(0) > 0 { s } else { None })
+            .collect();
         Ok(scatter(n, &r, v, None))
     };
     let m0 = marg(0)?;
     let m1 = marg(1)?;
-    let orders = scatter(n, &r, i64s(&df, "o0")?.into_iter().map(|x| x.unwrap_or(0)).collect(), 0);
+    let orders = scatter(
+        n,
+        &r,
+        i64s(&df, "o0")?
+            .into_iter()
+            .map(|x| x.unwrap_or(0))
+            .collect(),
+        0,
+    );
 
     // Calendar years (trend) and last order date, over all rows up to as_of.
     let ydf = lf
         .clone()
         .filter(d.clone().lt_eq(date_lit(as_of)))
         .group_by([col("account_id"), d.clone().dt().year().alias("year")])
-        .agg([col("amount").sum().alias("amount"), d.clone().max().alias("last"), len().alias("n")])
+        .agg([
+            col("amount").sum().alias("amount"),
+            d.clone().max().alias("last"),
+            len().alias("n"),
+        ])
         .collect()?;
     let yr = rows(&ydf, &acc.index)?;
     let years_v = i64s(&ydf, "year")?;
@@ -277,16 +366,30 @@ fn revenue_agg(lf: &LazyFrame, as_of: NaiveDate, cfg: &MetricsConfig, acc: &Acco
     let pdf = lf
         .clone()
         .filter(in_w(&w0))
-        .group_by([col("account_id"), col("product_line").fill_null(lit("(none)")).alias("product_line")])
+        .group_by([
+            col("account_id"),
+            col("product_line")
+                .fill_null(lit("(none)"))
+                .alias("product_line"),
+        ])
         .agg([col("amount").sum().alias("amount")])
         .collect()?;
     let pr = rows(&pdf, &acc.index)?;
     let pl = strs(&pdf, "product_line")?;
     let pa = f64s(&pdf, "amount")?;
     let product_lines = (0..pdf.height())
-        .filter_map(|k| Some((pr[k]?, pl[k].clone().unwrap_or_default(), pa[k].unwrap_or(0.0))))
+        .filter_map(|k| {
+            Some((
+                pr[k]?,
+                pl[k].clone().unwrap_or_default(),
+                pa[k].unwrap_or(0.0),
+            ))
+        })
         .collect();
-    let any_margin = [m0.iter().any(Option::is_some), m1.iter().any(Option::is_some)];
+    let any_margin = [
+        m0.iter().any(Option::is_some),
+        m1.iter().any(Option::is_some),
+    ];
     Ok(RevenueAgg {
         rev: [g("r0")?, g("r1")?, g("r2")?],
         margin: [m0, m1],
@@ -301,7 +404,14 @@ fn revenue_agg(lf: &LazyFrame, as_of: NaiveDate, cfg: &MetricsConfig, acc: &Acco
 
 /// pipeline_weighted per account at `as_of`: Σ amount × probability over open opportunities
 /// (not closed; created by as_of when known) with close_date ≥ as_of − pipeline_days.
-fn pipeline(opps: &LazyFrame, fx_rates: Option<&LazyFrame>, cur: &str, as_of: NaiveDate, cfg: &MetricsConfig, acc: &Accounts) -> R<Vec<f64>> {
+fn pipeline(
+    opps: &LazyFrame,
+    fx_rates: Option<&LazyFrame>,
+    cur: &str,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    acc: &Accounts,
+) -> R<Vec<f64>> {
     let since = as_of - chrono::Duration::days(i64::from(cfg.pipeline_days));
     let lf = opps.clone().filter(
         col("is_closed")
@@ -309,15 +419,37 @@ fn pipeline(opps: &LazyFrame, fx_rates: Option<&LazyFrame>, cur: &str, as_of: Na
             .fill_null(lit(false))
             .not()
             .and(col("close_date").gt_eq(date_lit(since)))
-            .and(col("created_date").is_null().or(col("created_date").lt_eq(date_lit(as_of)))),
+            .and(
+                col("created_date")
+                    .is_null()
+                    .or(col("created_date").lt_eq(date_lit(as_of))),
+            ),
     );
-    let lf = fx::to_reporting(lf, "opportunities", &["amount"], col("close_date").fill_null(date_lit(as_of)), fx_rates, cur)?;
-    let df = lf
-        .group_by([col("account_id")])
-        .agg([(col("amount").cast(DataType::Float64) * col("probability").cast(DataType::Float64)).sum().alias("p")])
-        .collect()?;
+    let lf = fx::to_reporting(
+        lf,
+        "opportunities",
+        &["amount"],
+        col("close_date").fill_null(date_lit(as_of)),
+        fx_rates,
+        cur,
+    )?;
+    let df =
+        lf.group_by([col("account_id")])
+            .agg([(col("amount").cast(DataType::Float64)
+                * col("probability").cast(DataType::Float64))
+            .sum()
+            .alias("p")])
+            .collect()?;
     let r = rows(&df, &acc.index)?;
-    Ok(scatter(acc.ids.len(), &r, f64s(&df, "p")?.into_iter().map(|x| x.unwrap_or(0.0)).collect(), 0.0))
+    Ok(scatter(
+        acc.ids.len(),
+        &r,
+        f64s(&df, "p")?
+            .into_iter()
+            .map(|x| x.unwrap_or(0.0))
+            .collect(),
+        0.0,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,7 +472,13 @@ struct Core {
     employees: Option<LazyFrame>,
 }
 
-fn core(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cur: &str, summary: &mut Summary) -> R<Core> {
+fn core(
+    inputs: &Inputs,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+    summary: &mut Summary,
+) -> R<Core> {
     let acc = load_accounts(&inputs.accounts)?;
     let n = acc.ids.len();
     let fx_rates = opt_normalize(&inputs.fx_rates, Table::FxRates)?;
@@ -351,12 +489,32 @@ fn core(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cur: &str, summa
         None => (None, None),
     };
     if revenue_source == Some("won_opportunities") {
-        summary.notes.push("no revenue table: won opportunities (amount at close_date) stand in for revenue".into());
-        unavailable(summary, "margin_12m", "no_revenue_table", "margin needs the revenue table (won opportunities carry no margin)");
+        summary.notes.push(
+            "no revenue table: won opportunities (amount at close_date) stand in for revenue"
+                .into(),
+        );
+        unavailable(
+            summary,
+            "margin_12m",
+            "no_revenue_table",
+            "margin needs the revenue table (won opportunities carry no margin)",
+        );
     }
     if rev.is_none() {
-        for m in ["revenue_12m", "value_score", "tier", "abc_class", "concentration", "rfm"] {
-            unavailable(summary, m, "no_revenue", "there is neither a revenue table nor won opportunities");
+        for m in [
+            "revenue_12m",
+            "value_score",
+            "tier",
+            "abc_class",
+            "concentration",
+            "rfm",
+        ] {
+            unavailable(
+                summary,
+                m,
+                "no_revenue",
+                "there is neither a revenue table nor won opportunities",
+            );
         }
     }
     let opps = opt_normalize(&inputs.opportunities, Table::Opportunities)?;
@@ -366,11 +524,15 @@ fn core(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cur: &str, summa
             pipeline(o, fx_rates.as_ref(), cur, prev_as_of, cfg, &acc)?,
         ]),
         None => {
-            unavailable(summary, "pipeline_weighted", "no_opportunities", "there is no opportunities table");
+            unavailable(
+                summary,
+                "pipeline_weighted",
+                "no_opportunities",
+                "there is no opportunities table",
+            );
             None
         }
     };
-    let zeros = vec![0.0; n];
     let (seg, seg_prev) = match &rev {
         Some(r) => {
             let p0: Vec<Option<f64>> = match &pipe {
@@ -390,7 +552,12 @@ fn core(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cur: &str, summa
                 ));
             }
             if !r.any_margin[0] && revenue_source == Some("revenue") {
-                unavailable(summary, "margin_12m", "no_margin_data", "no gross_margin recorded in window_12m");
+                unavailable(
+                    summary,
+                    "margin_12m",
+                    "no_margin_data",
+                    "no gross_margin recorded in window_12m",
+                );
             }
             (s0, s1)
         }
@@ -403,7 +570,6 @@ fn core(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cur: &str, summa
                 pareto: None,
                 dropped_inputs: Vec::new(),
             };
-            let _ = &zeros;
             (s.clone(), s)
         }
     };
@@ -420,7 +586,12 @@ fn core(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cur: &str, summa
         Some(a) => Some(
             a.clone()
                 .filter(Window::days(as_of, recent_days).expr(col("date")))
-                .select([col("account_id"), col("contact_id"), col("employee_id"), col("date")])
+                .select([
+                    col("account_id"),
+                    col("contact_id"),
+                    col("employee_id"),
+                    col("date"),
+                ])
                 .collect()?
                 .lazy(),
         ),
@@ -428,17 +599,29 @@ fn core(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cur: &str, summa
     };
     let holders = match &contacts {
         Some(c) => {
-            let df = keyperson::holder_pairs(c.clone(), recent_acts.clone(), Window::days(as_of, cfg.holder_days))?.collect()?;
+            let df = keyperson::holder_pairs(
+                c.clone(),
+                recent_acts.clone(),
+                Window::days(as_of, cfg.holder_days),
+            )?
+            .collect()?;
             let r = rows(&df, &acc.index)?;
             let e = strs(&df, "employee_id")?;
             let pairs = r.into_iter().zip(e).filter_map(|(r, e)| Some((r?, e?)));
             if activities.is_none() {
-                summary.notes.push("no activities table: relationship holders are contact owners only".into());
+                summary.notes.push(
+                    "no activities table: relationship holders are contact owners only".into(),
+                );
             }
             Some(keyperson::holder_lists(n, pairs))
         }
         None => {
-            for m in ["bus_factor", "single_threaded", "sole_holder_revenue", "accounts_held"] {
+            for m in [
+                "bus_factor",
+                "single_threaded",
+                "sole_holder_revenue",
+                "accounts_held",
+            ] {
                 unavailable(summary, m, "no_contacts", "there is no contacts table");
             }
             None
@@ -472,18 +655,27 @@ impl Core {
 
     /// Group key for concentration: the group id, or the account itself when on a cycle.
     fn group_key(&self, i: usize) -> String {
-        self.group_id[i].clone().unwrap_or_else(|| self.acc.ids[i].clone())
+        self.group_id[i]
+            .clone()
+            .unwrap_or_else(|| self.acc.ids[i].clone())
     }
 
     fn bus(&self, removed: &HashSet<String>) -> Option<Vec<usize>> {
-        self.holders.as_ref().map(|h| keyperson::bus_factors(h, removed))
+        self.holders
+            .as_ref()
+            .map(|h| keyperson::bus_factors(h, removed))
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // analyze
 
-pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cur: &str) -> R<MetricTables> {
+pub(super) fn analyze(
+    inputs: &Inputs,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+) -> R<MetricTables> {
     let mut summary = Summary::default();
     let w12 = Window::months(as_of, cfg.window_months);
     summary.as_of = as_of.to_string();
@@ -512,8 +704,14 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
         let opp = scatter(n, &r, bools(&df, "opposition")?, None);
         dm_support = scatter(n, &r, f64s(&df, "dm_support")?, None);
         for i in 0..n {
-            kri[i] = Some(relationship::kri(spk[i].unwrap_or(0.0), sp[i].unwrap_or(0.0)));
-            status[i] = Some(relationship::chain_status(dms[i].unwrap_or(false), keys[i].unwrap_or(false)));
+            kri[i] = Some(relationship::kri(
+                spk[i].unwrap_or(0.0),
+                sp[i].unwrap_or(0.0),
+            ));
+            status[i] = Some(relationship::chain_status(
+                dms[i].unwrap_or(false),
+                keys[i].unwrap_or(false),
+            ));
             opposition[i] = Some(opp[i].unwrap_or(false));
         }
     } else {
@@ -527,12 +725,24 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
     let mut dep_known: Vec<Option<i64>> = vec![None; n];
     match (&core.contacts, &core.recent_acts) {
         (Some(c), Some(a)) => {
-            let df = relationship::gri_frame(c.clone(), a.clone(), Window::days(as_of, cfg.active_contact_days)).collect()?;
+            let df = relationship::gri_frame(
+                c.clone(),
+                a.clone(),
+                Window::days(as_of, cfg.active_contact_days),
+            )
+            .collect()?;
             let r = rows(&df, &core.acc.index)?;
             let lv = |name: &str| -> R<Vec<u32>> {
-                Ok(scatter(n, &r, i64s(&df, name)?, None).into_iter().map(|x| x.unwrap_or(0).max(0) as u32).collect())
+                Ok(scatter(n, &r, i64s(&df, name)?, None)
+                    .into_iter()
+                    .map(|x| x.unwrap_or(0).max(0) as u32)
+                    .collect())
             };
-            let (e, m, b) = (lv("active_executive")?, lv("active_middle")?, lv("active_base")?);
+            let (e, m, b) = (
+                lv("active_executive")?,
+                lv("active_middle")?,
+                lv("active_base")?,
+            );
             dep_active = scatter(n, &r, i64s(&df, "departments_active")?, None);
             dep_known = scatter(n, &r, i64s(&df, "departments_known")?, None);
             for i in 0..n {
@@ -541,14 +751,24 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
                 dep_known[i] = Some(dep_known[i].unwrap_or(0));
             }
         }
-        _ => unavailable(&mut summary, "gri", "no_contacts_or_activities", "GRI needs both the contacts and the activities tables"),
+        _ => unavailable(
+            &mut summary,
+            "gri",
+            "no_contacts_or_activities",
+            "GRI needs both the contacts and the activities tables",
+        ),
     }
 
     let agreements = opt_normalize(&inputs.agreements, Table::Agreements)?;
     let surveys = opt_normalize(&inputs.surveys, Table::Surveys)?;
     let mut ori: Vec<Option<f64>> = vec![None; n];
     if agreements.is_none() && core.activities.is_none() && surveys.is_none() {
-        unavailable(&mut summary, "ori", "no_org_data", "ORI needs agreements, activities or surveys");
+        unavailable(
+            &mut summary,
+            "ori",
+            "no_org_data",
+            "ORI needs agreements, activities or surveys",
+        );
     } else {
         let mut facts = vec![OrgFacts::default(); n];
         if let Some(ag) = &agreements {
@@ -565,7 +785,12 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
                 }
             }
         } else {
-            unavailable(&mut summary, "ori.agreements", "no_agreements", "no agreements table: ORI counts no agreement points");
+            unavailable(
+                &mut summary,
+                "ori.agreements",
+                "no_agreements",
+                "no agreements table: ORI counts no agreement points",
+            );
         }
         if let Some(a) = &core.activities {
             let df = relationship::org_activities_frame(a.clone(), w12).collect()?;
@@ -579,10 +804,15 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
                 }
             }
         } else {
-            unavailable(&mut summary, "ori.activities", "no_activities", "no activities table: ORI counts no visit or meeting points");
+            unavailable(
+                &mut summary,
+                "ori.activities",
+                "no_activities",
+                "no activities table: ORI counts no visit or meeting points",
+            );
         }
         if let Some(s) = &surveys {
-            let df = relationship::survey_frame(s.clone(), w12).collect()?;
+            let df = relationship::survey_frame(s.clone(), w12)?.collect()?;
             let r = rows(&df, &core.acc.index)?;
             let sc = f64s(&df, "survey_score")?;
             for k in 0..df.height() {
@@ -591,16 +821,27 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
                 }
             }
         } else {
-            unavailable(&mut summary, "ori.surveys", "no_surveys", "no surveys table: ORI counts no satisfaction points");
+            unavailable(
+                &mut summary,
+                "ori.surveys",
+                "no_surveys",
+                "no surveys table: ORI counts no satisfaction points",
+            );
         }
         for i in 0..n {
             ori[i] = Some(relationship::ori(&facts[i], &cfg.ori));
         }
     }
-    let rdi: Vec<Option<f64>> = (0..n).map(|i| relationship::rdi(kri[i], gri[i], ori[i], &cfg.rdi_weights)).collect();
-    let quadrant: Vec<Option<&str>> = (0..n).map(|i| relationship::quadrant(tier[i], rdi[i], cfg.quadrant_threshold)).collect();
-    let ori_level: Vec<Option<&str>> =
-        ori.iter().map(|o| o.map(|o| relationship::ori_level(o, cfg.ori_strategic_partner, cfg.ori_partner))).collect();
+    let rdi: Vec<Option<f64>> = (0..n)
+        .map(|i| relationship::rdi(kri[i], gri[i], ori[i], &cfg.rdi_weights))
+        .collect();
+    let quadrant: Vec<Option<&str>> = (0..n)
+        .map(|i| relationship::quadrant(tier[i], rdi[i], cfg.quadrant_threshold))
+        .collect();
+    let ori_level: Vec<Option<&str>> = ori
+        .iter()
+        .map(|o| o.map(|o| relationship::ori_level(o, cfg.ori_strategic_partner, cfg.ori_partner)))
+        .collect();
 
     // --- key person
     let bus = core.bus(&HashSet::new());
@@ -610,44 +851,81 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
     };
     let mut multi: Vec<Option<bool>> = vec![None; n];
     if let Some(a) = &core.recent_acts {
-        let df = keyperson::multi_headed_contacts_frame(a.clone(), owners_lf(&core.acc)?, Window::days(as_of, cfg.multi_headed_days)).collect()?;
+        let df = keyperson::multi_headed_contacts_frame(
+            a.clone(),
+            owners_lf(&core.acc)?,
+            Window::days(as_of, cfg.multi_headed_days),
+        )
+        .collect()?;
         let r = rows(&df, &core.acc.index)?;
         let mce = scatter(n, &r, i64s(&df, "max_contact_employees")?, None);
         let teams = match &core.employees {
             Some(e) => {
-                let df = keyperson::teams_frame(a.clone(), e.clone(), Window::days(as_of, cfg.multi_headed_team_days)).collect()?;
+                let df = keyperson::teams_frame(
+                    a.clone(),
+                    e.clone(),
+                    Window::days(as_of, cfg.multi_headed_team_days),
+                )
+                .collect()?;
                 let r = rows(&df, &core.acc.index)?;
                 scatter(n, &r, i64s(&df, "teams")?, None)
             }
             None => {
-                summary.notes.push("no employees table: multi_headed uses the per-contact rule only (no teams)".into());
+                summary.notes.push(
+                    "no employees table: multi_headed uses the per-contact rule only (no teams)"
+                        .into(),
+                );
                 vec![None; n]
             }
         };
         for i in 0..n {
-            multi[i] = Some(keyperson::multi_headed(mce[i], teams[i], cfg.multi_headed_contact_employees, cfg.multi_headed_teams));
+            multi[i] = Some(keyperson::multi_headed(
+                mce[i],
+                teams[i],
+                cfg.multi_headed_contact_employees,
+                cfg.multi_headed_teams,
+            ));
         }
     } else {
-        unavailable(&mut summary, "multi_headed", "no_activities", "there is no activities table");
+        unavailable(
+            &mut summary,
+            "multi_headed",
+            "no_activities",
+            "there is no activities table",
+        );
     }
     let mut iron: Vec<Option<f64>> = vec![None; n];
     let mut iron_missing: Vec<Option<String>> = vec![None; n];
     if let Some(e) = &core.employees {
-        let df = keyperson::iron_triangle_frame(core.recent_acts.clone(), owners_lf(&core.acc)?, e.clone(), Window::days(as_of, cfg.holder_days))?
-            .collect()?;
+        let df = keyperson::iron_triangle_frame(
+            core.recent_acts.clone(),
+            owners_lf(&core.acc)?,
+            e.clone(),
+            Window::days(as_of, cfg.holder_days),
+        )?
+        .collect()?;
         let r = rows(&df, &core.acc.index)?;
         let ar = scatter(n, &r, bools(&df, "has_AR")?, None);
         let sr = scatter(n, &r, bools(&df, "has_SR")?, None);
         let fr = scatter(n, &r, bools(&df, "has_FR")?, None);
         for i in 0..n {
             if matches!(tier[i], Some("S") | Some("A")) {
-                let (s, m) = keyperson::iron_triangle(ar[i].unwrap_or(false), sr[i].unwrap_or(false), fr[i].unwrap_or(false));
+                let (s, m) = keyperson::iron_triangle(
+                    ar[i].unwrap_or(false),
+                    sr[i].unwrap_or(false),
+                    fr[i].unwrap_or(false),
+                );
                 iron[i] = Some(s);
                 iron_missing[i] = Some(m);
             }
         }
     } else {
-        unavailable(&mut summary, "iron_triangle", "no_employees", "the iron triangle needs employee roles (employees table)");
+        unavailable(
+            &mut summary,
+            "iron_triangle",
+            "no_employees",
+            "the iron triangle needs employee roles (employees table)",
+        );
     }
 
     // --- RFM
@@ -658,7 +936,10 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
             recency[i] = r.last_order[i].map(|d| (as_of - d).num_days());
         }
         let act: Vec<usize> = (0..n).filter(|&i| core.seg.active[i]).collect();
-        let rv: Vec<Option<f64>> = act.iter().map(|&i| recency[i].map(|x| -(x as f64))).collect();
+        let rv: Vec<Option<f64>> = act
+            .iter()
+            .map(|&i| recency[i].map(|x| -(x as f64)))
+            .collect();
         let fv: Vec<Option<f64>> = act.iter().map(|&i| Some(r.orders[i] as f64)).collect();
         let mv: Vec<Option<f64>> = act.iter().map(|&i| Some(revenue[i])).collect();
         for (k, v) in [rv, fv, mv].iter().enumerate() {
@@ -671,7 +952,8 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
 
     // --- accounts table
     let has_rev = core.rev.is_some();
-    let opt_rev = |v: &[f64]| -> Vec<Option<f64>> { v.iter().map(|x| has_rev.then_some(*x)).collect() };
+    let opt_rev =
+        |v: &[f64]| -> Vec<Option<f64>> { v.iter().map(|x| has_rev.then_some(*x)).collect() };
     let (rev_prev, margin, orders, last_order) = match &core.rev {
         Some(r) => (
             opt_rev(&r.rev[1]),
@@ -689,15 +971,28 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
         Some(p) => (p.rank.clone(), p.cum_share.clone(), p.class.clone()),
         None => (vec![None; n], vec![None; n], vec![None; n]),
     };
-    let growth: Vec<Option<f64>> = core.seg.growth.iter().map(|g| has_rev.then_some(*g)).collect();
+    let growth: Vec<Option<f64>> = core
+        .seg
+        .growth
+        .iter()
+        .map(|g| has_rev.then_some(*g))
+        .collect();
     let bus_col: Vec<Option<u32>> = match &bus {
         Some(b) => b.iter().map(|x| Some(*x as u32)).collect(),
         None => vec![None; n],
     };
     let single: Vec<Option<bool>> = bus_col.iter().map(|b| b.map(|b| b <= 1)).collect();
-    let s = |v: &[Option<&str>]| -> Vec<Option<String>> { v.iter().map(|x| x.map(str::to_string)).collect() };
+    let s = |v: &[Option<&str>]| -> Vec<Option<String>> {
+        v.iter().map(|x| x.map(str::to_string)).collect()
+    };
     let date_col = |name: &str, v: &[Option<NaiveDate>]| -> R<Column> {
-        Ok(Column::new(name.into(), v.iter().map(|d| d.map(super::windows::epoch_days)).collect::<Vec<_>>()).cast(&DataType::Date)?)
+        Ok(Column::new(
+            name.into(),
+            v.iter()
+                .map(|d| d.map(super::windows::epoch_days))
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)?)
     };
     let accounts = DataFrame::new_infer_height(vec![
         Column::new("account_id".into(), core.acc.ids.clone()),
@@ -718,9 +1013,18 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
         Column::new("abc_class".into(), s(&abc)),
         Column::new("pareto_rank".into(), prank),
         Column::new("cum_share".into(), cum),
-        Column::new("rfm_r".into(), rfm[0].iter().map(|x| x.map(u32::from)).collect::<Vec<_>>()),
-        Column::new("rfm_f".into(), rfm[1].iter().map(|x| x.map(u32::from)).collect::<Vec<_>>()),
-        Column::new("rfm_m".into(), rfm[2].iter().map(|x| x.map(u32::from)).collect::<Vec<_>>()),
+        Column::new(
+            "rfm_r".into(),
+            rfm[0].iter().map(|x| x.map(u32::from)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rfm_f".into(),
+            rfm[1].iter().map(|x| x.map(u32::from)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rfm_m".into(),
+            rfm[2].iter().map(|x| x.map(u32::from)).collect::<Vec<_>>(),
+        ),
         Column::new("kri".into(), kri.clone()),
         Column::new("gri".into(), gri.clone()),
         Column::new("ori".into(), ori.clone()),
@@ -746,7 +1050,10 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
 
     // --- concentration
     let mut conc: Vec<ConcRow> = Vec::new();
-    let mut headline = Headline { accounts_total: n as u64, ..Default::default() };
+    let mut headline = Headline {
+        accounts_total: n as u64,
+        ..Default::default()
+    };
     let key_all = keyperson::key_figures(
         &revenue,
         tier,
@@ -754,12 +1061,24 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
         &vec![false; n],
     );
     if let Some(r) = &core.rev {
-        let unknown = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "(unknown)".into());
+        let unknown = |v: &Option<String>| {
+            v.clone()
+                .filter(|s| !s.trim().is_empty())
+                .unwrap_or_else(|| "(unknown)".into())
+        };
         let mut acc_slices: Slices = BTreeMap::new();
         let mut grp_slices: Slices = BTreeMap::new();
         let mut add = |dim: &str, key: String, i: usize, v: f64| {
-            *acc_slices.entry((dim.to_string(), key.clone())).or_default().entry(core.acc.ids[i].clone()).or_default() += v;
-            *grp_slices.entry((dim.to_string(), key)).or_default().entry(core.group_key(i)).or_default() += v;
+            *acc_slices
+                .entry((dim.to_string(), key.clone()))
+                .or_default()
+                .entry(core.acc.ids[i].clone())
+                .or_default() += v;
+            *grp_slices
+                .entry((dim.to_string(), key))
+                .or_default()
+                .entry(core.group_key(i))
+                .or_default() += v;
         };
         for i in 0..n {
             add("all", String::new(), i, revenue[i]);
@@ -794,7 +1113,8 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
         let acc_all: Vec<f64> = revenue.clone();
         if let Some(f) = concentration::figures(&acc_all) {
             headline.hhi = Some(f.hhi);
-            headline.hhi_band = Some(concentration::hhi_band(f.hhi, cfg.hhi_moderate, cfg.hhi_high).to_string());
+            headline.hhi_band =
+                Some(concentration::hhi_band(f.hhi, cfg.hhi_moderate, cfg.hhi_high).to_string());
             headline.gini = Some(f.gini);
             headline.top1_share = Some(f.top1_share);
             headline.top5_share = Some(f.top5_share);
@@ -820,26 +1140,58 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
                         });
                     }
                 }
-                let mut groups: Vec<(&String, &f64)> = g.iter().filter(|(_, v)| **v > 0.0).collect();
+                let mut groups: Vec<(&String, &f64)> =
+                    g.iter().filter(|(_, v)| **v > 0.0).collect();
                 groups.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
                 for (k, v) in groups {
                     if *v / total >= cfg.major_customer_share - 1e-12 {
-                        let name = core.acc.index.get(k).and_then(|i| core.acc.name[*i].clone()).unwrap_or_default();
-                        majors.push(MajorCustomer { level: "group".into(), key: k.clone(), name, revenue_12m: *v, share: v / total });
+                        let name = core
+                            .acc
+                            .index
+                            .get(k)
+                            .and_then(|i| core.acc.name[*i].clone())
+                            .unwrap_or_default();
+                        majors.push(MajorCustomer {
+                            level: "group".into(),
+                            key: k.clone(),
+                            name,
+                            revenue_12m: *v,
+                            share: v / total,
+                        });
                     }
                 }
-                majors.sort_by(|a, b| a.level.cmp(&b.level).then(b.revenue_12m.total_cmp(&a.revenue_12m)).then(a.key.cmp(&b.key)));
+                majors.sort_by(|a, b| {
+                    a.level
+                        .cmp(&b.level)
+                        .then(b.revenue_12m.total_cmp(&a.revenue_12m))
+                        .then(a.key.cmp(&b.key))
+                });
                 summary.major_customers = majors;
             }
         }
         headline.owner_hhi = owner_hhi;
     }
     let concentration = DataFrame::new_infer_height(vec![
-        Column::new("level".into(), conc.iter().map(|r| r.level).collect::<Vec<_>>()),
-        Column::new("dimension".into(), conc.iter().map(|r| r.dimension.clone()).collect::<Vec<_>>()),
-        Column::new("key".into(), conc.iter().map(|r| r.key.clone()).collect::<Vec<_>>()),
-        Column::new("metric".into(), conc.iter().map(|r| r.metric.clone()).collect::<Vec<_>>()),
-        Column::new("value".into(), conc.iter().map(|r| r.value).collect::<Vec<_>>()),
+        Column::new(
+            "level".into(),
+            conc.iter().map(|r| r.level).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "dimension".into(),
+            conc.iter().map(|r| r.dimension.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "key".into(),
+            conc.iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "metric".into(),
+            conc.iter().map(|r| r.metric.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value".into(),
+            conc.iter().map(|r| r.value).collect::<Vec<_>>(),
+        ),
     ])?;
 
     // --- employees
@@ -861,13 +1213,19 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
         headline.sa_single_threaded_revenue = Some(key_all.sa_single_threaded_revenue);
     }
     if core.contacts.is_some() {
-        headline.opposition_accounts = Some(opposition.iter().filter(|o| **o == Some(true)).count() as u64);
+        headline.opposition_accounts =
+            Some(opposition.iter().filter(|o| **o == Some(true)).count() as u64);
     }
     if core.recent_acts.is_some() {
-        headline.multi_headed_accounts = Some(multi.iter().filter(|o| **o == Some(true)).count() as u64);
+        headline.multi_headed_accounts =
+            Some(multi.iter().filter(|o| **o == Some(true)).count() as u64);
     }
-    let sa_rdi: Vec<f64> = (0..n).filter(|&i| matches!(tier[i], Some("S") | Some("A"))).filter_map(|i| rdi[i]).collect();
-    headline.mean_rdi_sa = (!sa_rdi.is_empty()).then(|| sa_rdi.iter().sum::<f64>() / sa_rdi.len() as f64);
+    let sa_rdi: Vec<f64> = (0..n)
+        .filter(|&i| matches!(tier[i], Some("S") | Some("A")))
+        .filter_map(|i| rdi[i])
+        .collect();
+    headline.mean_rdi_sa =
+        (!sa_rdi.is_empty()).then(|| sa_rdi.iter().sum::<f64>() / sa_rdi.len() as f64);
     for i in 0..n {
         if let Some(t) = tier[i] {
             *headline.tier_counts.entry(t.to_string()).or_default() += 1;
@@ -886,13 +1244,23 @@ pub(super) fn analyze(inputs: &Inputs, as_of: NaiveDate, cfg: &MetricsConfig, cu
     }
     summary.headline = headline;
     summary.data_quality.orphans = orphans(inputs, &core)?;
-    Ok(MetricTables { accounts, concentration, employees, tier_migration, summary })
+    Ok(MetricTables {
+        accounts,
+        concentration,
+        employees,
+        tier_migration,
+        summary,
+    })
 }
 
 fn employees_table(core: &Core, revenue: &[f64]) -> R<DataFrame> {
     let n = core.acc.ids.len();
     let empty: Vec<Vec<String>> = vec![Vec::new(); n];
-    let stats = keyperson::employee_stats(revenue, core.holders.as_ref().unwrap_or(&empty), &core.acc.owner);
+    let stats = keyperson::employee_stats(
+        revenue,
+        core.holders.as_ref().unwrap_or(&empty),
+        &core.acc.owner,
+    );
     let mut owned_count: HashMap<&str, u64> = HashMap::new();
     for o in core.acc.owner.iter().flatten() {
         *owned_count.entry(o.as_str()).or_default() += 1;
@@ -909,7 +1277,12 @@ fn employees_table(core: &Core, revenue: &[f64]) -> R<DataFrame> {
             .select([col("employee_id"), col("role"), col("team"), col("name")])
             .unique_stable(Some(cols(["employee_id"])), UniqueKeepStrategy::First)
             .collect()?;
-        for (((i, r), t), nm) in strs(&df, "employee_id")?.into_iter().zip(strs(&df, "role")?).zip(strs(&df, "team")?).zip(strs(&df, "name")?) {
+        for (((i, r), t), nm) in strs(&df, "employee_id")?
+            .into_iter()
+            .zip(strs(&df, "role")?)
+            .zip(strs(&df, "team")?)
+            .zip(strs(&df, "name")?)
+        {
             if let Some(i) = i {
                 seen.insert(i.clone());
                 ids.push(i);
@@ -934,29 +1307,52 @@ fn employees_table(core: &Core, revenue: &[f64]) -> R<DataFrame> {
     let has_rev = core.rev.is_some();
     let pick = |i: usize| stats.get(&ids[i]);
     let df = DataFrame::new_infer_height(vec![
-        Column::new("employee_id".into(), order.iter().map(|&i| ids[i].clone()).collect::<Vec<_>>()),
-        Column::new("role".into(), order.iter().map(|&i| role[i].clone()).collect::<Vec<_>>()),
-        Column::new("team".into(), order.iter().map(|&i| team[i].clone()).collect::<Vec<_>>()),
+        Column::new(
+            "employee_id".into(),
+            order.iter().map(|&i| ids[i].clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "role".into(),
+            order.iter().map(|&i| role[i].clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "team".into(),
+            order.iter().map(|&i| team[i].clone()).collect::<Vec<_>>(),
+        ),
         Column::new(
             "accounts_held".into(),
-            order.iter().map(|&i| has_holders.then(|| pick(i).map_or(0, |s| s.accounts_held))).collect::<Vec<_>>(),
+            order
+                .iter()
+                .map(|&i| has_holders.then(|| pick(i).map_or(0, |s| s.accounts_held)))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "sole_holder_revenue".into(),
             order
                 .iter()
-                .map(|&i| (has_holders && has_rev).then(|| pick(i).map_or(0.0, |s| s.sole_holder_revenue)))
+                .map(|&i| {
+                    (has_holders && has_rev).then(|| pick(i).map_or(0.0, |s| s.sole_holder_revenue))
+                })
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             "owned_revenue".into(),
-            order.iter().map(|&i| has_rev.then(|| pick(i).map_or(0.0, |s| s.owned_revenue))).collect::<Vec<_>>(),
+            order
+                .iter()
+                .map(|&i| has_rev.then(|| pick(i).map_or(0.0, |s| s.owned_revenue)))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "accounts_owned".into(),
-            order.iter().map(|&i| owned_count.get(ids[i].as_str()).copied().unwrap_or(0)).collect::<Vec<_>>(),
+            order
+                .iter()
+                .map(|&i| owned_count.get(ids[i].as_str()).copied().unwrap_or(0))
+                .collect::<Vec<_>>(),
         ),
-        Column::new("name".into(), order.iter().map(|&i| name[i].clone()).collect::<Vec<_>>()),
+        Column::new(
+            "name".into(),
+            order.iter().map(|&i| name[i].clone()).collect::<Vec<_>>(),
+        ),
     ])?;
     Ok(df)
 }
@@ -966,7 +1362,11 @@ fn employees_table(core: &Core, revenue: &[f64]) -> R<DataFrame> {
 ///
 /// Example: one account B → A with revenue 10 and one new account (no tier_prev) → C:
 /// rows (B, A, 1, 10) and (null, C, 1, …).
-pub fn migration_table(tier: &[Option<&str>], tier_prev: &[Option<&str>], revenue: &[f64]) -> R<DataFrame> {
+pub fn migration_table(
+    tier: &[Option<&str>],
+    tier_prev: &[Option<&str>],
+    revenue: &[f64],
+) -> R<DataFrame> {
     let rank = |t: &Option<&str>| match t {
         Some("S") => 0,
         Some("A") => 1,
@@ -979,16 +1379,27 @@ pub fn migration_table(tier: &[Option<&str>], tier_prev: &[Option<&str>], revenu
         if tier[i].is_none() && tier_prev[i].is_none() {
             continue;
         }
-        let e = m.entry((rank(&tier_prev[i]), rank(&tier[i]))).or_insert((tier_prev[i], tier[i], 0, 0.0));
+        let e = m.entry((rank(&tier_prev[i]), rank(&tier[i]))).or_insert((
+            tier_prev[i],
+            tier[i],
+            0,
+            0.0,
+        ));
         e.2 += 1;
         e.3 += revenue[i];
     }
     let v: Vec<_> = m.into_values().collect();
     Ok(DataFrame::new_infer_height(vec![
-        Column::new("tier_prev".into(), v.iter().map(|x| x.0).collect::<Vec<_>>()),
+        Column::new(
+            "tier_prev".into(),
+            v.iter().map(|x| x.0).collect::<Vec<_>>(),
+        ),
         Column::new("tier".into(), v.iter().map(|x| x.1).collect::<Vec<_>>()),
         Column::new("accounts".into(), v.iter().map(|x| x.2).collect::<Vec<_>>()),
-        Column::new("revenue_12m".into(), v.iter().map(|x| x.3).collect::<Vec<_>>()),
+        Column::new(
+            "revenue_12m".into(),
+            v.iter().map(|x| x.3).collect::<Vec<_>>(),
+        ),
     ])?)
 }
 
@@ -1004,10 +1415,19 @@ fn orphans(inputs: &Inputs, core: &Core) -> R<BTreeMap<String, u64>> {
     ];
     for (name, lf) in tables {
         let Some(lf) = lf else { continue };
-        let df = lf.clone().group_by([col("account_id")]).agg([len().alias("n")]).collect()?;
+        let df = lf
+            .clone()
+            .group_by([col("account_id")])
+            .agg([len().alias("n")])
+            .collect()?;
         let r = rows(&df, &core.acc.index)?;
         let cnt = i64s(&df, "n")?;
-        let k: u64 = r.iter().zip(cnt).filter(|(r, _)| r.is_none()).map(|(_, c)| c.unwrap_or(0).max(0) as u64).sum();
+        let k: u64 = r
+            .iter()
+            .zip(cnt)
+            .filter(|(r, _)| r.is_none())
+            .map(|(_, c)| c.unwrap_or(0).max(0) as u64)
+            .sum();
         if k > 0 {
             out.insert(name.to_string(), k);
         }
@@ -1054,9 +1474,17 @@ pub struct WhatifResult {
     pub after: ScenarioFigures,
 }
 
-fn scenario(core: &Core, revenue: &[f64], removed_acc: &[bool], removed_emp: &HashSet<String>, cfg: &MetricsConfig) -> ScenarioFigures {
+fn scenario(
+    core: &Core,
+    revenue: &[f64],
+    removed_acc: &[bool],
+    removed_emp: &HashSet<String>,
+    cfg: &MetricsConfig,
+) -> ScenarioFigures {
     let n = revenue.len();
-    let kept: Vec<f64> = (0..n).map(|i| if removed_acc[i] { 0.0 } else { revenue[i] }).collect();
+    let kept: Vec<f64> = (0..n)
+        .map(|i| if removed_acc[i] { 0.0 } else { revenue[i] })
+        .collect();
     let mut s = ScenarioFigures::default();
     if let Some(f) = concentration::figures(&kept) {
         s.revenue_total = f.revenue_total;
@@ -1074,7 +1502,9 @@ fn scenario(core: &Core, revenue: &[f64], removed_acc: &[bool], removed_emp: &Ha
         *groups.entry(core.group_key(i)).or_default() += kept[i];
     }
     s.group_hhi = concentration::hhi(&groups.values().copied().collect::<Vec<_>>());
-    s.key_person = core.bus(removed_emp).map(|b| keyperson::key_figures(&kept, &core.seg.tier, &b, removed_acc));
+    s.key_person = core
+        .bus(removed_emp)
+        .map(|b| keyperson::key_figures(&kept, &core.seg.tier, &b, removed_acc));
     s
 }
 
@@ -1089,9 +1519,16 @@ pub(super) fn whatif(
     let mut summary = Summary::default();
     let core = core(inputs, as_of, cfg, cur, &mut summary)?;
     let n = core.acc.ids.len();
-    let unknown_acc: Vec<String> = remove_accounts.iter().filter(|a| !core.acc.index.contains_key(a.trim())).cloned().collect();
+    let unknown_acc: Vec<String> = remove_accounts
+        .iter()
+        .filter(|a| !core.acc.index.contains_key(a.trim()))
+        .cloned()
+        .collect();
     if !unknown_acc.is_empty() {
-        return Err(MetricsError::UnknownIds { kind: "account", ids: unknown_acc });
+        return Err(MetricsError::UnknownIds {
+            kind: "account",
+            ids: unknown_acc,
+        });
     }
     let mut known_emp: HashSet<String> = core.acc.owner.iter().flatten().cloned().collect();
     if let Some(h) = &core.holders {
@@ -1101,14 +1538,29 @@ pub(super) fn whatif(
         let df = e.clone().select([col("employee_id")]).collect()?;
         known_emp.extend(strs(&df, "employee_id")?.into_iter().flatten());
     }
-    let unknown_emp: Vec<String> = remove_employees.iter().filter(|e| !known_emp.contains(e.trim())).cloned().collect();
+    let unknown_emp: Vec<String> = remove_employees
+        .iter()
+        .filter(|e| !known_emp.contains(e.trim()))
+        .cloned()
+        .collect();
     if !unknown_emp.is_empty() {
-        return Err(MetricsError::UnknownIds { kind: "employee", ids: unknown_emp });
+        return Err(MetricsError::UnknownIds {
+            kind: "employee",
+            ids: unknown_emp,
+        });
     }
     let revenue = core.revenue();
-    let removed_emp: HashSet<String> = remove_employees.iter().map(|s| s.trim().to_string()).collect();
+    let removed_emp: HashSet<String> = remove_employees
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect();
     let removed_set: HashSet<&str> = remove_accounts.iter().map(|s| s.trim()).collect();
-    let removed_acc: Vec<bool> = core.acc.ids.iter().map(|a| removed_set.contains(a.as_str())).collect();
+    let removed_acc: Vec<bool> = core
+        .acc
+        .ids
+        .iter()
+        .map(|a| removed_set.contains(a.as_str()))
+        .collect();
     let before = scenario(&core, &revenue, &vec![false; n], &HashSet::new(), cfg);
     let after = scenario(&core, &revenue, &removed_acc, &removed_emp, cfg);
     let mut orphaned = Vec::new();

@@ -129,7 +129,9 @@ pub fn quadrant(tier: Option<&str>, rdi: Option<f64>, threshold: f64) -> Option<
 }
 
 fn is_key_role() -> Expr {
-    col("decision_role").is_not_null().and(col("decision_role").neq(lit("none")))
+    col("decision_role")
+        .is_not_null()
+        .and(col("decision_role").neq(lit("none")))
 }
 
 /// Per account over decision-role contacts: `sum_pk`, `sum_p`, `dm_support` (mean support of
@@ -152,10 +154,28 @@ pub fn kri_frame(contacts: LazyFrame, cfg: &KriConfig) -> LazyFrame {
         .agg([
             (col("__p") * col("__k")).sum().alias("sum_pk"),
             col("__p").sum().alias("sum_p"),
-            support.clone().filter(is_dm.clone()).mean().alias("dm_support"),
-            is_dm.clone().and(support.clone().gt_eq(lit(1.0))).fill_null(lit(false)).any(true).alias("dm_supportive"),
-            support.clone().gt_eq(lit(1.0)).fill_null(lit(false)).any(true).alias("key_supportive"),
-            is_dm.and(support.lt_eq(lit(-1.0))).fill_null(lit(false)).any(true).alias("opposition"),
+            support
+                .clone()
+                .filter(is_dm.clone())
+                .mean()
+                .alias("dm_support"),
+            is_dm
+                .clone()
+                .and(support.clone().gt_eq(lit(1.0)))
+                .fill_null(lit(false))
+                .any(true)
+                .alias("dm_supportive"),
+            support
+                .clone()
+                .gt_eq(lit(1.0))
+                .fill_null(lit(false))
+                .any(true)
+                .alias("key_supportive"),
+            is_dm
+                .and(support.lt_eq(lit(-1.0)))
+                .fill_null(lit(false))
+                .any(true)
+                .alias("opposition"),
         ])
 }
 
@@ -163,10 +183,21 @@ pub fn kri_frame(contacts: LazyFrame, cfg: &KriConfig) -> LazyFrame {
 /// `departments_active` / `departments_known` (distinct non-null departments).
 pub fn gri_frame(contacts: LazyFrame, activities: LazyFrame, window: Window) -> LazyFrame {
     let active_ids = activities
-        .filter(window.expr(col("date")).and(col("contact_id").is_not_null()))
+        .filter(
+            window
+                .expr(col("date"))
+                .and(col("contact_id").is_not_null()),
+        )
         .select([col("contact_id")])
         .unique(None, UniqueKeepStrategy::Any);
-    let lvl = |l: &str| col("level").eq(lit(l)).fill_null(lit(false)).cast(DataType::Int64).sum().alias(format!("active_{l}"));
+    let lvl = |l: &str| {
+        col("level")
+            .eq(lit(l))
+            .fill_null(lit(false))
+            .cast(DataType::Int64)
+            .sum()
+            .alias(format!("active_{l}"))
+    };
     let active = contacts
         .clone()
         .semi_join(active_ids, col("contact_id"), col("contact_id"))
@@ -175,12 +206,25 @@ pub fn gri_frame(contacts: LazyFrame, activities: LazyFrame, window: Window) -> 
             lvl("executive"),
             lvl("middle"),
             lvl("base"),
-            col("department").drop_nulls().n_unique().cast(DataType::Int64).alias("departments_active"),
+            col("department")
+                .drop_nulls()
+                .n_unique()
+                .cast(DataType::Int64)
+                .alias("departments_active"),
         ]);
     let known = contacts
         .group_by([col("account_id")])
-        .agg([col("department").drop_nulls().n_unique().cast(DataType::Int64).alias("departments_known")]);
-    known.join(active, [col("account_id")], [col("account_id")], JoinArgs::new(JoinType::Left))
+        .agg([col("department")
+            .drop_nulls()
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("departments_known")]);
+    known.join(
+        active,
+        [col("account_id")],
+        [col("account_id")],
+        JoinArgs::new(JoinType::Left),
+    )
 }
 
 /// Per account: which agreement types are active at as_of (start ≤ as_of and no end or
@@ -190,34 +234,55 @@ pub fn agreements_frame(agreements: LazyFrame, as_of: NaiveDate) -> LazyFrame {
     let active = col("start_date")
         .lt_eq(d.clone())
         .and(col("end_date").is_null().or(col("end_date").gt_eq(d)));
-    let has = |t: &str| col("type").eq(lit(t)).fill_null(lit(false)).any(true).alias(t);
+    let has = |t: &str| {
+        col("type")
+            .eq(lit(t))
+            .fill_null(lit(false))
+            .any(true)
+            .alias(t)
+    };
     agreements
         .filter(active)
         .group_by([col("account_id")])
-        .agg([has("strategic_cooperation"), has("exclusive"), has("joint_innovation")])
+        .agg([
+            has("strategic_cooperation"),
+            has("exclusive"),
+            has("joint_innovation"),
+        ])
 }
 
 /// Per account: executive_visit and strategic_meeting activities in `window`.
 pub fn org_activities_frame(activities: LazyFrame, window: Window) -> LazyFrame {
     let t = col("type");
-    let cnt = |x: &str| t.clone().eq(lit(x)).cast(DataType::Int64).sum().alias(format!("n_{x}"));
+    let cnt = |x: &str| {
+        t.clone()
+            .eq(lit(x))
+            .cast(DataType::Int64)
+            .sum()
+            .alias(format!("n_{x}"))
+    };
     activities
         .filter(
-            window
-                .expr(col("date"))
-                .and(t.clone().eq(lit("executive_visit")).or(t.clone().eq(lit("strategic_meeting")))),
+            window.expr(col("date")).and(
+                t.clone()
+                    .eq(lit("executive_visit"))
+                    .or(t.clone().eq(lit("strategic_meeting"))),
+            ),
         )
         .group_by([col("account_id")])
         .agg([cnt("executive_visit"), cnt("strategic_meeting")])
 }
 
 /// Per account: mean score of the latest survey date in `window` (surveys with a score).
-pub fn survey_frame(surveys: LazyFrame, window: Window) -> LazyFrame {
-    surveys
+pub fn survey_frame(surveys: LazyFrame, window: Window) -> PolarsResult<LazyFrame> {
+    Ok(surveys
         .filter(window.expr(col("date")).and(col("score").is_not_null()))
-        .filter(col("date").eq(col("date").max().over([col("account_id")])))
+        .filter(col("date").eq(col("date").max().over([col("account_id")])?))
         .group_by([col("account_id")])
-        .agg([col("score").cast(DataType::Float64).mean().alias("survey_score")])
+        .agg([col("score")
+            .cast(DataType::Float64)
+            .mean()
+            .alias("survey_score")]))
 }
 
 #[cfg(test)]
@@ -244,12 +309,20 @@ mod tests {
     }
 
     fn row(df: &DataFrame, id: &str) -> usize {
-        df.column("account_id").unwrap().str().unwrap().into_iter().position(|x| x == Some(id)).unwrap()
+        df.column("account_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .position(|x| x == Some(id))
+            .unwrap()
     }
 
     #[test]
     fn kri_with_hostile_decision_maker() {
-        let df = kri_frame(contacts(), &KriConfig::default()).collect().unwrap();
+        let df = kri_frame(contacts(), &KriConfig::default())
+            .collect()
+            .unwrap();
         let a = row(&df, "a");
         let b = row(&df, "b");
         let f = |c: &str, i: usize| df.column(c).unwrap().f64().unwrap().get(i);
@@ -258,14 +331,29 @@ mod tests {
         let ka = kri(f("sum_pk", a).unwrap(), f("sum_p", a).unwrap());
         assert!((ka - 100.0 * (3.0 - 1.4 / 3.0) / 4.0).abs() < 1e-9, "{ka}");
         assert_eq!(bo("opposition", a), Some(false));
-        assert_eq!(chain_status(bo("dm_supportive", a).unwrap(), bo("key_supportive", a).unwrap()), "green");
+        assert_eq!(
+            chain_status(
+                bo("dm_supportive", a).unwrap(),
+                bo("key_supportive", a).unwrap()
+            ),
+            "green"
+        );
         // b: dm support −2 (p 3, k −0.4667), evaluator 2/2 (p 2, k 0.4667+0.15); 'none' excluded
         let kb = kri(f("sum_pk", b).unwrap(), f("sum_p", b).unwrap());
-        let expect = 100.0 * ((3.0 * -1.4 / 3.0) + 2.0 * (1.4 / 3.0 + 0.15)) / 5.0;
-        assert!((kb - expect.clamp(0.0, 100.0)).abs() < 1e-9, "{kb} vs {expect}");
+        let expect: f64 = 100.0 * ((3.0 * -1.4 / 3.0) + 2.0 * (1.4 / 3.0 + 0.15)) / 5.0;
+        assert!(
+            (kb - expect.clamp(0.0, 100.0)).abs() < 1e-9,
+            "{kb} vs {expect}"
+        );
         assert_eq!(bo("opposition", b), Some(true));
         assert_eq!(f("dm_support", b), Some(-2.0));
-        assert_eq!(chain_status(bo("dm_supportive", b).unwrap(), bo("key_supportive", b).unwrap()), "amber");
+        assert_eq!(
+            chain_status(
+                bo("dm_supportive", b).unwrap(),
+                bo("key_supportive", b).unwrap()
+            ),
+            "amber"
+        );
         assert_eq!(chain_status(false, false), "red");
         assert_eq!(kri(0.0, 0.0), 0.0);
         assert_eq!(kri(-5.0, 2.0), 0.0);
@@ -277,15 +365,26 @@ mod tests {
         assert_eq!(gri([1, 0, 6], t.for_tier(Some("B"))).unwrap(), 200.0 / 3.0);
         assert_eq!(gri([5, 1, 1], t.for_tier(Some("C"))).unwrap(), 75.0);
         assert_eq!(gri([5, 1, 1], t.for_tier(None)).unwrap(), 75.0);
-        assert!((gri([3, 3, 10], t.for_tier(Some("S"))).unwrap() - 100.0 * (1.0 + 0.5 + 1.0) / 3.0).abs() < 1e-9);
+        assert!(
+            (gri([3, 3, 10], t.for_tier(Some("S"))).unwrap() - 100.0 * (1.0 + 0.5 + 1.0) / 3.0)
+                .abs()
+                < 1e-9
+        );
         assert_eq!(gri([1, 1, 1], [0, 0, 0]), None);
     }
 
     #[test]
     fn gri_frame_counts_active_contacts() {
-        let dates = Column::new("date".into(), [epoch_days(d("2026-09-01")), epoch_days(d("2026-01-01")), epoch_days(d("2026-09-30"))])
-            .cast(&DataType::Date)
-            .unwrap();
+        let dates = Column::new(
+            "date".into(),
+            [
+                epoch_days(d("2026-09-01")),
+                epoch_days(d("2026-01-01")),
+                epoch_days(d("2026-09-30")),
+            ],
+        )
+        .cast(&DataType::Date)
+        .unwrap();
         let acts = DataFrame::new_infer_height(vec![
             Column::new("contact_id".into(), ["c1", "c2", "c3"]),
             Column::new("account_id".into(), ["a", "a", "b"]),
@@ -293,33 +392,73 @@ mod tests {
         ])
         .unwrap()
         .lazy();
-        let df = gri_frame(contacts(), acts, Window::days(d("2026-09-30"), 90)).sort(["account_id"], Default::default()).collect().unwrap();
+        let df = gri_frame(contacts(), acts, Window::days(d("2026-09-30"), 90))
+            .sort(["account_id"], Default::default())
+            .collect()
+            .unwrap();
         let i = |c: &str| df.column(c).unwrap().i64().unwrap().get(0);
         assert_eq!(i("active_executive"), Some(1));
-        assert_eq!(i("active_base"), Some(0), "c2's activity is outside 90 days");
+        assert_eq!(
+            i("active_base"),
+            Some(0),
+            "c2's activity is outside 90 days"
+        );
         assert_eq!(i("departments_active"), Some(1));
         assert_eq!(i("departments_known"), Some(1));
         let j = |c: &str| df.column(c).unwrap().i64().unwrap().get(1);
         assert_eq!(j("active_middle"), Some(1));
-        assert_eq!(j("departments_active"), Some(0), "null department is not counted");
+        assert_eq!(
+            j("departments_active"),
+            Some(0),
+            "null department is not counted"
+        );
         assert_eq!(j("departments_known"), Some(2));
     }
 
     #[test]
     fn ori_expired_agreement_and_capped_visits() {
         let days = |v: &[Option<&str>]| {
-            Column::new("x".into(), v.iter().map(|s| s.map(|s| epoch_days(d(s)))).collect::<Vec<_>>()).cast(&DataType::Date).unwrap()
+            Column::new(
+                "x".into(),
+                v.iter()
+                    .map(|s| s.map(|s| epoch_days(d(s))))
+                    .collect::<Vec<_>>(),
+            )
+            .cast(&DataType::Date)
+            .unwrap()
         };
         let ag = DataFrame::new_infer_height(vec![
             Column::new("account_id".into(), ["a", "a", "b", "c"]),
-            Column::new("type".into(), ["strategic_cooperation", "exclusive", "joint_innovation", "strategic_cooperation"]),
-            days(&[Some("2024-01-01"), Some("2025-01-01"), Some("2024-01-01"), Some("2026-10-01")]).with_name("start_date".into()),
-            days(&[None, Some("2026-09-30"), Some("2026-09-29"), None]).with_name("end_date".into()),
+            Column::new(
+                "type".into(),
+                [
+                    "strategic_cooperation",
+                    "exclusive",
+                    "joint_innovation",
+                    "strategic_cooperation",
+                ],
+            ),
+            days(&[
+                Some("2024-01-01"),
+                Some("2025-01-01"),
+                Some("2024-01-01"),
+                Some("2026-10-01"),
+            ])
+            .with_name("start_date".into()),
+            days(&[None, Some("2026-09-30"), Some("2026-09-29"), None])
+                .with_name("end_date".into()),
         ])
         .unwrap();
         let as_of = d("2026-09-30");
-        let df = agreements_frame(ag.lazy(), as_of).sort(["account_id"], Default::default()).collect().unwrap();
-        assert_eq!(df.height(), 1, "b expired the day before, c starts after as_of");
+        let df = agreements_frame(ag.lazy(), as_of)
+            .sort(["account_id"], Default::default())
+            .collect()
+            .unwrap();
+        assert_eq!(
+            df.height(),
+            1,
+            "b expired the day before, c starts after as_of"
+        );
         let b = |c: &str| df.column(c).unwrap().bool().unwrap().get(0).unwrap();
         let facts = OrgFacts {
             strategic_cooperation: b("strategic_cooperation"),
@@ -331,7 +470,16 @@ mod tests {
         };
         let p = OriPoints::default();
         assert_eq!(ori(&facts, &p), 30.0 + 10.0 + 20.0 + 10.0 + 7.5);
-        assert_eq!(ori(&OrgFacts { executive_visits: 1, ..Default::default() }, &p), 10.0);
+        assert_eq!(
+            ori(
+                &OrgFacts {
+                    executive_visits: 1,
+                    ..Default::default()
+                },
+                &p
+            ),
+            10.0
+        );
         let all = OrgFacts {
             strategic_cooperation: true,
             exclusive: true,
@@ -350,7 +498,10 @@ mod tests {
     fn survey_latest_date_mean() {
         let dates = Column::new(
             "date".into(),
-            ["2026-05-01", "2026-05-01", "2026-01-01", "2025-09-01"].iter().map(|s| epoch_days(d(s))).collect::<Vec<_>>(),
+            ["2026-05-01", "2026-05-01", "2026-01-01", "2025-09-01"]
+                .iter()
+                .map(|s| epoch_days(d(s)))
+                .collect::<Vec<_>>(),
         )
         .cast(&DataType::Date)
         .unwrap();
@@ -360,9 +511,15 @@ mod tests {
             Column::new("score".into(), [6.0, 8.0, 1.0, 9.0]),
         ])
         .unwrap();
-        let df = survey_frame(s.lazy(), Window::months(d("2026-09-30"), 12)).collect().unwrap();
+        let df = survey_frame(s.lazy(), Window::months(d("2026-09-30"), 12))
+            .unwrap()
+            .collect()
+            .unwrap();
         assert_eq!(df.height(), 1, "b's survey is outside window_12m");
-        assert_eq!(df.column("survey_score").unwrap().f64().unwrap().get(0), Some(7.0));
+        assert_eq!(
+            df.column("survey_score").unwrap().f64().unwrap().get(0),
+            Some(7.0)
+        );
     }
 
     #[test]

@@ -41,9 +41,17 @@ pub struct Pareto {
 pub fn pareto(ids: &[String], revenue: &[f64], abc_a: f64, abc_b: f64) -> Pareto {
     let n = ids.len();
     let mut order: Vec<usize> = (0..n).filter(|&i| revenue[i] > 0.0).collect();
-    order.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then_with(|| ids[a].cmp(&ids[b])));
+    order.sort_by(|&a, &b| {
+        revenue[b]
+            .total_cmp(&revenue[a])
+            .then_with(|| ids[a].cmp(&ids[b]))
+    });
     let total: f64 = order.iter().map(|&i| revenue[i]).sum();
-    let mut out = Pareto { rank: vec![None; n], cum_share: vec![None; n], class: vec![None; n] };
+    let mut out = Pareto {
+        rank: vec![None; n],
+        cum_share: vec![None; n],
+        class: vec![None; n],
+    };
     let mut cum = 0.0;
     for (pos, &i) in order.iter().enumerate() {
         let before = cum / total;
@@ -162,7 +170,13 @@ pub fn tiers(
     });
     let cuts = tier_cuts(active.len(), cfg);
     let mut out: Vec<Option<&'static str>> = (0..n)
-        .map(|i| if pipeline[i].unwrap_or(0.0) > 0.0 { Some("C") } else { None })
+        .map(|i| {
+            if pipeline[i].unwrap_or(0.0) > 0.0 {
+                Some("C")
+            } else {
+                None
+            }
+        })
         .collect();
     for (pos0, &i) in active.iter().enumerate() {
         let pos = pos0 + 1;
@@ -240,7 +254,11 @@ pub fn segment(
         ("revenue_12m", w.revenue_12m, pick(&|i| Some(revenue[i]))),
         ("margin_12m", w.margin_12m, pick(&|i| margin[i])),
         ("growth", w.growth, pick(&|i| Some(growth[i]))),
-        ("pipeline_weighted", w.pipeline_weighted, pick(&|i| pipeline[i])),
+        (
+            "pipeline_weighted",
+            w.pipeline_weighted,
+            pick(&|i| pipeline[i]),
+        ),
     ];
     let (scores, dropped_inputs) = value_scores(&inputs, act_idx.len());
     let mut value_score = vec![None; n];
@@ -249,7 +267,14 @@ pub fn segment(
     }
     let tier = tiers(ids, revenue, &value_score, pipeline, cfg);
     let pareto = pareto(ids, revenue, cfg.abc_a, cfg.abc_b);
-    Segmentation { growth, active, value_score, tier, pareto: Some(pareto), dropped_inputs }
+    Segmentation {
+        growth,
+        active,
+        value_score,
+        tier,
+        pareto: Some(pareto),
+        dropped_inputs,
+    }
 }
 
 #[cfg(test)]
@@ -293,7 +318,10 @@ mod tests {
     fn percentile_ranks_with_ties_and_missing() {
         let pr = percentile_ranks(&[Some(10.0), Some(20.0), Some(20.0), None]);
         assert_eq!(pr, vec![1.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0, 0.0]);
-        assert_eq!(percentile_ranks(&[None, None, Some(1.0)]), vec![0.0, 0.0, 1.0]);
+        assert_eq!(
+            percentile_ranks(&[None, None, Some(1.0)]),
+            vec![0.0, 0.0, 1.0]
+        );
         assert_eq!(percentile_ranks(&[Some(3.0)]), vec![1.0]);
         let inf = percentile_ranks(&[Some(f64::INFINITY), Some(1.0)]);
         assert_eq!(inf, vec![1.0, 0.0]);
@@ -305,7 +333,11 @@ mod tests {
             ("revenue_12m", 0.55, vec![Some(1.0), Some(2.0), Some(3.0)]),
             ("margin_12m", 0.15, vec![None, Some(5.0), Some(1.0)]),
             ("growth", 0.15, vec![Some(0.0), Some(0.0), Some(0.0)]),
-            ("pipeline_weighted", 0.15, vec![Some(0.0), Some(0.0), Some(0.0)]),
+            (
+                "pipeline_weighted",
+                0.15,
+                vec![Some(0.0), Some(0.0), Some(0.0)],
+            ),
         ];
         let (s, dropped) = value_scores(&inputs, 3);
         assert!(dropped.is_empty());
@@ -340,7 +372,9 @@ mod tests {
         let n = 20;
         let ids = ids(n);
         // all scores equal: order by revenue desc then id
-        let revenue: Vec<f64> = (0..n).map(|i| if i < 2 { 100.0 } else { (n - i) as f64 }).collect();
+        let revenue: Vec<f64> = (0..n)
+            .map(|i| if i < 2 { 100.0 } else { (n - i) as f64 })
+            .collect();
         let score = vec![Some(0.5); n];
         let pipe = vec![Some(0.0); n];
         let t = tiers(&ids, &revenue, &score, &pipe, &cfg);

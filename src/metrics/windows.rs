@@ -17,12 +17,18 @@ pub struct Window {
 impl Window {
     /// `(as_of − m calendar months, as_of]` (month ends clamp: 2024-02-29 − 12 months = 2023-02-28).
     pub fn months(as_of: NaiveDate, m: u32) -> Window {
-        Window { start_excl: sub_months(as_of, m), end_incl: as_of }
+        Window {
+            start_excl: sub_months(as_of, m),
+            end_incl: as_of,
+        }
     }
 
     /// `(as_of − n days, as_of]`.
     pub fn days(as_of: NaiveDate, n: u32) -> Window {
-        Window { start_excl: as_of - chrono::Duration::days(i64::from(n)), end_incl: as_of }
+        Window {
+            start_excl: as_of - chrono::Duration::days(i64::from(n)),
+            end_incl: as_of,
+        }
     }
 
     /// The window of the same length just before this one (for calendar-month windows).
@@ -41,7 +47,9 @@ impl Window {
 
     /// Polars predicate: `start_excl < e ≤ end_incl` (null dates are outside).
     pub fn expr(&self, e: Expr) -> Expr {
-        e.clone().gt(date_lit(self.start_excl)).and(e.lt_eq(date_lit(self.end_incl)))
+        e.clone()
+            .gt(date_lit(self.start_excl))
+            .and(e.lt_eq(date_lit(self.end_incl)))
     }
 }
 
@@ -91,11 +99,21 @@ mod tests {
     #[test]
     fn day_window_and_polars_filter() {
         let w = Window::days(d("2026-09-30"), 90);
-        assert_eq!(w.first_day(), d("2026-07-02"));
-        let dates = [d("2026-07-01"), d("2026-07-02"), d("2026-09-30"), d("2026-10-01")];
-        let s = Series::new("date".into(), dates.iter().map(|x| epoch_days(*x)).collect::<Vec<_>>())
-            .cast(&DataType::Date)
-            .unwrap();
+        // 90 days: 2026-07-03 … 2026-09-30
+        assert_eq!(w.first_day(), d("2026-07-03"));
+        assert!(!w.contains(d("2026-07-02")));
+        let dates = [
+            d("2026-07-02"),
+            d("2026-07-03"),
+            d("2026-09-30"),
+            d("2026-10-01"),
+        ];
+        let s = Series::new(
+            "date".into(),
+            dates.iter().map(|x| epoch_days(*x)).collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .unwrap();
         let df = DataFrame::new_infer_height(vec![s.into()]).unwrap();
         let out = df.lazy().filter(w.expr(col("date"))).collect().unwrap();
         assert_eq!(out.height(), 2);
