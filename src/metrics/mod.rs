@@ -15,6 +15,8 @@ mod pipeline;
 pub mod relationship;
 pub mod segmentation;
 pub mod summary;
+#[cfg(test)]
+mod tests;
 pub mod windows;
 
 use chrono::NaiveDate;
