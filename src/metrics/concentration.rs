@@ -235,26 +235,41 @@ pub struct ConcRow {
     pub value: f64,
 }
 
-/// A slice of revenue: (dimension, key) → per-entity revenue.
-pub type Slices = BTreeMap<(String, String), HashMap<String, f64>>;
+/// Revenue slices: dimension → key → entity (account or group index) → revenue.
+pub type Slices = BTreeMap<String, BTreeMap<String, HashMap<usize, f64>>>;
+
+/// Add `v` to `entity` in slice (`dim`, `key`).
+pub fn add_to(slices: &mut Slices, dim: &str, key: &str, entity: usize, v: f64) {
+    if !slices.contains_key(dim) {
+        slices.insert(dim.to_string(), BTreeMap::new());
+    }
+    let Some(d) = slices.get_mut(dim) else { return };
+    if !d.contains_key(key) {
+        d.insert(key.to_string(), HashMap::new());
+    }
+    if let Some(k) = d.get_mut(key) {
+        *k.entry(entity).or_default() += v;
+    }
+}
 
 /// Build the long concentration rows of every slice (`dimension`, `key`) for one `level`.
-/// `entity_revenue` maps entity ids (accounts or groups) to revenue of that slice.
 pub fn slice_rows(level: &'static str, slices: &Slices) -> Vec<ConcRow> {
     let mut rows = Vec::new();
-    for ((dim, key), per_entity) in slices {
-        let mut vals: Vec<(&String, f64)> = per_entity.iter().map(|(k, v)| (k, *v)).collect();
-        vals.sort_by(|a, b| a.0.cmp(b.0));
-        let values: Vec<f64> = vals.iter().map(|x| x.1).collect();
-        if let Some(f) = figures(&values) {
-            for (m, v) in f.metrics() {
-                rows.push(ConcRow {
-                    level,
-                    dimension: dim.clone(),
-                    key: key.clone(),
-                    metric: m.to_string(),
-                    value: v,
-                });
+    for (dim, keys) in slices {
+        for (key, per_entity) in keys {
+            let mut vals: Vec<(usize, f64)> = per_entity.iter().map(|(k, v)| (*k, *v)).collect();
+            vals.sort_by_key(|x| x.0);
+            let values: Vec<f64> = vals.iter().map(|x| x.1).collect();
+            if let Some(f) = figures(&values) {
+                for (m, v) in f.metrics() {
+                    rows.push(ConcRow {
+                        level,
+                        dimension: dim.clone(),
+                        key: key.clone(),
+                        metric: m.to_string(),
+                        value: v,
+                    });
+                }
             }
         }
     }

@@ -653,11 +653,13 @@ impl Core {
         }
     }
 
-    /// Group key for concentration: the group id, or the account itself when on a cycle.
-    fn group_key(&self, i: usize) -> String {
+    /// Group of account `i` for concentration (index of the top-most account; the account
+    /// itself when its chain loops).
+    fn group_idx(&self, i: usize) -> usize {
         self.group_id[i]
-            .clone()
-            .unwrap_or_else(|| self.acc.ids[i].clone())
+            .as_ref()
+            .and_then(|g| self.acc.index.get(g).copied())
+            .unwrap_or(i)
     }
 
     fn bus(&self, removed: &HashSet<String>) -> Option<Vec<usize>> {
@@ -1061,35 +1063,30 @@ pub(super) fn analyze(
         &vec![false; n],
     );
     if let Some(r) = &core.rev {
-        let unknown = |v: &Option<String>| {
-            v.clone()
-                .filter(|s| !s.trim().is_empty())
-                .unwrap_or_else(|| "(unknown)".into())
+        let unknown = |v: &Option<String>| -> String {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .unwrap_or("(unknown)")
+                .to_string()
         };
+        let group_idx: Vec<usize> = (0..n).map(|i| core.group_idx(i)).collect();
         let mut acc_slices: Slices = BTreeMap::new();
         let mut grp_slices: Slices = BTreeMap::new();
-        let mut add = |dim: &str, key: String, i: usize, v: f64| {
-            *acc_slices
-                .entry((dim.to_string(), key.clone()))
-                .or_default()
-                .entry(core.acc.ids[i].clone())
-                .or_default() += v;
-            *grp_slices
-                .entry((dim.to_string(), key))
-                .or_default()
-                .entry(core.group_key(i))
-                .or_default() += v;
+        let mut add = |dim: &str, key: &str, i: usize, v: f64| {
+            concentration::add_to(&mut acc_slices, dim, key, i, v);
+            concentration::add_to(&mut grp_slices, dim, key, group_idx[i], v);
         };
         for i in 0..n {
-            add("all", String::new(), i, revenue[i]);
-            add("industry", unknown(&core.acc.industry[i]), i, revenue[i]);
-            add("region", unknown(&core.acc.region[i]), i, revenue[i]);
+            add("all", "", i, revenue[i]);
+            add("industry", &unknown(&core.acc.industry[i]), i, revenue[i]);
+            add("region", &unknown(&core.acc.region[i]), i, revenue[i]);
         }
         for (i, pl, v) in &r.product_lines {
-            add("product_line", pl.clone(), *i, *v);
+            add("product_line", pl, *i, *v);
         }
         for (i, y, v) in &r.years {
-            add("year", y.to_string(), *i, *v);
+            add("year", &y.to_string(), *i, *v);
         }
         conc.extend(concentration::slice_rows("account", &acc_slices));
         conc.extend(concentration::slice_rows("group", &grp_slices));
@@ -1122,7 +1119,7 @@ pub(super) fn analyze(
             headline.top20pct_share = Some(f.top20pct_share);
             headline.accounts_for_80pct = Some(f.accounts_for_80pct as u64);
         }
-        if let Some(g) = grp_slices.get(&("all".to_string(), String::new())) {
+        if let Some(g) = grp_slices.get("all").and_then(|d| d.get("")) {
             let v: Vec<f64> = g.values().copied().collect();
             headline.group_hhi = concentration::hhi(&v);
             // major customers
@@ -1140,20 +1137,14 @@ pub(super) fn analyze(
                         });
                     }
                 }
-                let mut groups: Vec<(&String, &f64)> =
-                    g.iter().filter(|(_, v)| **v > 0.0).collect();
+                let mut groups: Vec<(&usize, &f64)> = g.iter().filter(|(_, v)| **v > 0.0).collect();
                 groups.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
                 for (k, v) in groups {
                     if *v / total >= cfg.major_customer_share - 1e-12 {
-                        let name = core
-                            .acc
-                            .index
-                            .get(k)
-                            .and_then(|i| core.acc.name[*i].clone())
-                            .unwrap_or_default();
+                        let name = core.acc.name[*k].clone().unwrap_or_default();
                         majors.push(MajorCustomer {
                             level: "group".into(),
-                            key: k.clone(),
+                            key: core.acc.ids[*k].clone(),
                             name,
                             revenue_12m: *v,
                             share: v / total,
@@ -1497,9 +1488,9 @@ fn scenario(
         s.top10_share = Some(f.top10_share);
         s.accounts_for_80pct = Some(f.accounts_for_80pct as u64);
     }
-    let mut groups: HashMap<String, f64> = HashMap::new();
+    let mut groups: HashMap<usize, f64> = HashMap::new();
     for i in 0..n {
-        *groups.entry(core.group_key(i)).or_default() += kept[i];
+        *groups.entry(core.group_idx(i)).or_default() += kept[i];
     }
     s.group_hhi = concentration::hhi(&groups.values().copied().collect::<Vec<_>>());
     s.key_person = core

@@ -452,3 +452,227 @@ proptest! {
         prop_assert_eq!(&base.summary.headline, &split_res.summary.headline);
     }
 }
+
+/// Timing on synthetic data: `MCR_PERF_SCALE=1.0 cargo test --release --lib perf -- --ignored --nocapture`
+/// (1.0 = 200 k accounts, 1.5 M contacts, 20 M activities, 5 M invoices).
+#[test]
+#[ignore]
+fn perf_synthetic() {
+    let scale: f64 = std::env::var("MCR_PERF_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.1);
+    let n_acc = (200_000.0 * scale) as usize;
+    let n_con = (1_500_000.0 * scale) as usize;
+    let n_act = (20_000_000.0 * scale) as usize;
+    let n_rev = (5_000_000.0 * scale) as usize;
+    let mut x: u64 = 7;
+    let mut rnd = move |m: usize| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((x >> 33) as usize) % m.max(1)
+    };
+    let t0 = std::time::Instant::now();
+    let acc_ids: Vec<String> = (0..n_acc).map(|i| format!("A{i:07}")).collect();
+    let accounts = DataFrame::new_infer_height(vec![
+        Column::new("account_id".into(), acc_ids.clone()),
+        Column::new("name".into(), acc_ids.clone()),
+        Column::new(
+            "industry".into(),
+            (0..n_acc)
+                .map(|i| format!("I{}", i % 12))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "owner_id".into(),
+            (0..n_acc)
+                .map(|i| format!("E{:05}", i % 2000))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "parent_account_id".into(),
+            (0..n_acc)
+                .map(|i| {
+                    if i % 10 == 3 {
+                        Some(format!("A{:07}", i - 1))
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ])
+    .unwrap();
+    let end = epoch_days(d("2026-09-30"));
+    let contacts = DataFrame::new_infer_height(vec![
+        Column::new(
+            "contact_id".into(),
+            (0..n_con).map(|i| format!("C{i:08}")).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "account_id".into(),
+            (0..n_con)
+                .map(|_| acc_ids[rnd(n_acc)].clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "decision_role".into(),
+            (0..n_con)
+                .map(|_| ["decision_maker", "evaluator", "user", "none", "technical"][rnd(5)])
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "level".into(),
+            (0..n_con)
+                .map(|_| ["executive", "middle", "base"][rnd(3)])
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "department".into(),
+            (0..n_con)
+                .map(|_| format!("D{}", rnd(8)))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "support".into(),
+            (0..n_con).map(|_| rnd(6) as i32 - 2).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "intimacy".into(),
+            (0..n_con).map(|_| rnd(5) as i32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "owner_id".into(),
+            (0..n_con)
+                .map(|_| format!("E{:05}", rnd(2000)))
+                .collect::<Vec<_>>(),
+        ),
+    ])
+    .unwrap();
+    // activities: contact and its account
+    let con_acc: Vec<Option<&str>> = contacts
+        .column("account_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    let mut a_acc = Vec::with_capacity(n_act);
+    let mut a_con = Vec::with_capacity(n_act);
+    for _ in 0..n_act {
+        let c = rnd(n_con);
+        a_con.push(format!("C{c:08}"));
+        a_acc.push(con_acc[c].unwrap_or("").to_string());
+    }
+    let activities = DataFrame::new_infer_height(vec![
+        Column::new(
+            "activity_id".into(),
+            (0..n_act).map(|i| format!("X{i:09}")).collect::<Vec<_>>(),
+        ),
+        Column::new("account_id".into(), a_acc),
+        Column::new("contact_id".into(), a_con),
+        Column::new(
+            "employee_id".into(),
+            (0..n_act)
+                .map(|_| format!("E{:05}", rnd(2000)))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "date".into(),
+            (0..n_act)
+                .map(|_| end - rnd(1100) as i32)
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .unwrap(),
+        Column::new(
+            "type".into(),
+            (0..n_act)
+                .map(|_| {
+                    [
+                        "meeting",
+                        "call",
+                        "email",
+                        "executive_visit",
+                        "strategic_meeting",
+                    ][rnd(5)]
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ])
+    .unwrap();
+    let revenue = DataFrame::new_infer_height(vec![
+        Column::new(
+            "document_id".into(),
+            (0..n_rev).map(|i| format!("INV{i:09}")).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "account_id".into(),
+            (0..n_rev)
+                .map(|_| acc_ids[rnd(n_acc)].clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "date".into(),
+            (0..n_rev)
+                .map(|_| end - rnd(1100) as i32)
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .unwrap(),
+        Column::new(
+            "amount".into(),
+            (0..n_rev)
+                .map(|_| rnd(100_000) as f64 / 10.0)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("currency".into(), vec!["CNY"; n_rev]),
+        Column::new(
+            "gross_margin".into(),
+            (0..n_rev)
+                .map(|_| rnd(10_000) as f64 / 10.0)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "product_line".into(),
+            (0..n_rev)
+                .map(|_| ["Core", "Cloud", "Service"][rnd(3)])
+                .collect::<Vec<_>>(),
+        ),
+    ])
+    .unwrap();
+    let employees = DataFrame::new_infer_height(vec![
+        Column::new(
+            "employee_id".into(),
+            (0..2000).map(|i| format!("E{i:05}")).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "role".into(),
+            (0..2000)
+                .map(|i| ["AR", "SR", "FR", "other"][i % 4])
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "team".into(),
+            (0..2000)
+                .map(|i| format!("T{}", i % 40))
+                .collect::<Vec<_>>(),
+        ),
+    ])
+    .unwrap();
+    eprintln!("generated in {:?}", t0.elapsed());
+    let mut i = Inputs::accounts_only(accounts.lazy());
+    i.contacts = Some(contacts.lazy());
+    i.activities = Some(activities.lazy());
+    i.revenue = Some(revenue.lazy());
+    i.employees = Some(employees.lazy());
+    let t1 = std::time::Instant::now();
+    let t = analyze(&i, d("2026-09-30"), &MetricsConfig::default(), "CNY").unwrap();
+    eprintln!(
+        "analyze in {:?}: {} accounts, {} concentration rows",
+        t1.elapsed(),
+        t.accounts.height(),
+        t.concentration.height()
+    );
+}
