@@ -1,7 +1,195 @@
+use anyhow::Context as _;
+use chrono::NaiveDate;
+
 use crate::cli::AnalyzeArgs;
 use crate::commands::Context;
-use crate::error::ExitStatus;
+use crate::error::{hinted, ExitStatus, UsageError};
+use crate::lake::Lake;
+use crate::metrics::summary::Summary;
+use crate::metrics::{self, Inputs, MetricsError};
+use crate::settings::AsOf;
 
-pub fn run(_ctx: &Context, _args: &AnalyzeArgs) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`mcr analyze` is not implemented yet")
+/// The as_of to analyze: the configured date, or the latest revenue / won-opportunity date.
+pub fn resolve_as_of(ctx: &Context, inputs: &Inputs) -> anyhow::Result<NaiveDate> {
+    match ctx.settings.as_of {
+        AsOf::Date(d) => Ok(d),
+        AsOf::Latest => metrics::default_as_of(inputs)?.ok_or_else(|| {
+            hinted(
+                "nothing to analyze: the lake has neither revenue nor won opportunities to take the as_of date from",
+                "ingest a revenue.csv or opportunities.csv with `mcr ingest`, or give a date with --as-of YYYY-MM-DD",
+            )
+        }),
+    }
+}
+
+/// A metrics error as an anyhow error with its hint (unknown ids are usage errors).
+pub fn metrics_error(e: MetricsError) -> anyhow::Error {
+    match &e {
+        MetricsError::UnknownIds { .. } => {
+            let mut u = UsageError::new(e.to_string());
+            u.hint = e.hint();
+            anyhow::Error::new(u)
+        }
+        _ => match e.hint() {
+            Some(h) => hinted(e.to_string(), h),
+            None => anyhow::Error::new(e),
+        },
+    }
+}
+
+pub fn run(ctx: &Context, _args: &AnalyzeArgs) -> anyhow::Result<ExitStatus> {
+    let lake = Lake::open(&ctx.settings.lake);
+    let inputs = Inputs::from_lake(&lake)?;
+    let as_of = resolve_as_of(ctx, &inputs)?;
+    ctx.info(format!(
+        "analyzing {} as of {as_of}…",
+        lake.root().display()
+    ));
+    let t = metrics::analyze(
+        &inputs,
+        as_of,
+        &ctx.settings.metrics,
+        &ctx.settings.reporting_currency,
+    )
+    .map_err(metrics_error)?;
+    let summary_json = serde_json::to_value(&t.summary)?;
+    let dir = lake
+        .write_metrics(
+            as_of,
+            vec![
+                ("accounts", t.accounts),
+                ("concentration", t.concentration),
+                ("employees", t.employees),
+                ("tier_migration", t.tier_migration),
+            ],
+            &summary_json,
+        )
+        .with_context(|| format!("writing the metric tables of {as_of}"))?;
+    if ctx.settings.json {
+        println!("{}", serde_json::to_string_pretty(&summary_json)?);
+    } else {
+        print!("{}", human_summary(&t.summary));
+        ctx.info(format!("metric tables written to {}", dir.display()));
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("n/a".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// Thousands separators for a money amount.
+pub fn money(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// A short human summary of one analysis.
+pub fn human_summary(s: &Summary) -> String {
+    let h = &s.headline;
+    let mut o = String::new();
+    o.push_str(&format!(
+        "as of {} (window {} … {}), revenue from {}, amounts in {}\n",
+        s.as_of, s.window_12m[0], s.window_12m[1], s.revenue_source, s.reporting_currency
+    ));
+    o.push_str(&format!(
+        "accounts          {} ({} active)\n",
+        h.accounts_total, h.active_accounts
+    ));
+    o.push_str(&format!(
+        "revenue_12m       {} (previous 12 months {})\n",
+        money(h.revenue_12m_total),
+        money(h.revenue_prev_12m_total)
+    ));
+    if let Some(hhi) = h.hhi {
+        o.push_str(&format!(
+            "concentration     HHI {:.0} ({}), group HHI {}, top1 {}, top5 {}, {} accounts make 80%\n",
+            hhi,
+            h.hhi_band.as_deref().unwrap_or(""),
+            h.group_hhi.map_or("n/a".into(), |g| format!("{g:.0}")),
+            pct(h.top1_share),
+            pct(h.top5_share),
+            h.accounts_for_80pct.map_or("n/a".into(), |a| a.to_string()),
+        ));
+    }
+    if !h.tier_counts.is_empty() {
+        let tiers: Vec<String> = ["S", "A", "B", "C"]
+            .iter()
+            .map(|t| {
+                format!(
+                    "{t} {} ({})",
+                    h.tier_counts.get(*t).copied().unwrap_or(0),
+                    money(h.tier_revenue.get(*t).copied().unwrap_or(0.0))
+                )
+            })
+            .collect();
+        o.push_str(&format!("tiers             {}\n", tiers.join(" · ")));
+    }
+    if h.single_threaded_revenue_share.is_some() {
+        o.push_str(&format!(
+            "key-person risk   {} of revenue single-threaded; S/A single-threaded revenue {}\n",
+            pct(h.single_threaded_revenue_share),
+            money(h.sa_single_threaded_revenue.unwrap_or(0.0))
+        ));
+    }
+    if let Some(n) = h.opposition_accounts {
+        o.push_str(&format!(
+            "opposition        {n} accounts with a decision maker opposing\n"
+        ));
+    }
+    for m in &s.major_customers {
+        o.push_str(&format!(
+            "major customer    {} {} {} ({})\n",
+            m.level,
+            m.key,
+            m.name,
+            pct(Some(m.share))
+        ));
+    }
+    if !s.unavailable.is_empty() {
+        o.push_str("not available:\n");
+        for u in &s.unavailable {
+            o.push_str(&format!("  - {}: {}\n", u.metric, u.reason));
+        }
+    }
+    for n in &s.notes {
+        o.push_str(&format!("note: {n}\n"));
+    }
+    let dq = &s.data_quality;
+    if !dq.hierarchy_cycles.is_empty() {
+        o.push_str(&format!(
+            "hierarchy cycles: {}\n",
+            dq.hierarchy_cycles.join(", ")
+        ));
+    }
+    if !dq.tier_mismatches.is_empty() {
+        o.push_str(&format!(
+            "{} accounts' declared tier differs from the computed one\n",
+            dq.tier_mismatches.len()
+        ));
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_format() {
+        assert_eq!(money(5474930.28), "5,474,930");
+        assert_eq!(money(-1234.0), "-1,234");
+        assert_eq!(money(12.0), "12");
+    }
 }

@@ -1,0 +1,525 @@
+//! Key-person risk (客户关系私有化) and coordination (metrics.md "Key-person risk"):
+//! relationship holders, bus factor, single-threaded accounts, sole-holder revenue, owner HHI,
+//! the what-if of removing employees or accounts, multi-headed contact and the iron triangle.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use polars::prelude::*;
+
+use super::concentration;
+use super::windows::Window;
+
+/// Key contacts: a decision role other than none and support ≥ 1.
+fn key_contacts(contacts: LazyFrame) -> LazyFrame {
+    contacts.filter(
+        col("decision_role")
+            .is_not_null()
+            .and(col("decision_role").neq(lit("none")))
+            .and(col("support").cast(DataType::Float64).gt_eq(lit(1.0)))
+            .fill_null(lit(false)),
+    )
+}
+
+/// Relationship holder pairs (account_id, employee_id), distinct: employees who own a key
+/// contact (contacts.owner_id), or had an activity in `window` (180 days) with a key contact
+/// (the contact's account is used). `activities` may be absent (owners only).
+///
+/// Example: contact c (decision_maker, support 2) of account a owned by E1, and E2 called c
+/// 10 days ago → holders of a = {E1, E2}, bus_factor 2.
+pub fn holder_pairs(
+    contacts: LazyFrame,
+    activities: Option<LazyFrame>,
+    window: Window,
+) -> PolarsResult<LazyFrame> {
+    let key = key_contacts(contacts);
+    let owners = key
+        .clone()
+        .filter(col("owner_id").is_not_null())
+        .select([col("account_id"), col("owner_id").alias("employee_id")]);
+    let mut parts = vec![owners];
+    if let Some(acts) = activities {
+        let touched = acts
+            .filter(
+                window
+                    .expr(col("date"))
+                    .and(col("employee_id").is_not_null())
+                    .and(col("contact_id").is_not_null()),
+            )
+            .select([col("contact_id"), col("employee_id")])
+            .unique(None, UniqueKeepStrategy::Any)
+            .join(
+                key.select([col("contact_id"), col("account_id")]),
+                [col("contact_id")],
+                [col("contact_id")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .select([col("account_id"), col("employee_id")]);
+        parts.push(touched);
+    }
+    Ok(concat(parts, UnionArgs::default())?.unique(None, UniqueKeepStrategy::Any))
+}
+
+/// Per account: the largest number of distinct employees other than the account owner with
+/// activities with one contact in `window` (30 days) — `max_contact_employees`.
+pub fn multi_headed_contacts_frame(
+    activities: LazyFrame,
+    owners: LazyFrame,
+    window: Window,
+) -> LazyFrame {
+    activities
+        .filter(
+            window
+                .expr(col("date"))
+                .and(col("employee_id").is_not_null())
+                .and(col("contact_id").is_not_null()),
+        )
+        .select([col("account_id"), col("contact_id"), col("employee_id")])
+        .join(
+            owners,
+            [col("account_id")],
+            [col("account_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(
+            col("owner_id")
+                .is_null()
+                .or(col("employee_id").neq(col("owner_id"))),
+        )
+        .group_by([col("account_id"), col("contact_id")])
+        .agg([col("employee_id")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("n")])
+        .group_by([col("account_id")])
+        .agg([col("n").max().alias("max_contact_employees")])
+}
+
+/// Per account: distinct teams of the employees with activities in `window` (90 days).
+pub fn teams_frame(activities: LazyFrame, employees: LazyFrame, window: Window) -> LazyFrame {
+    activities
+        .filter(
+            window
+                .expr(col("date"))
+                .and(col("employee_id").is_not_null()),
+        )
+        .select([col("account_id"), col("employee_id")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .join(
+            employees.select([col("employee_id"), col("team")]),
+            [col("employee_id")],
+            [col("employee_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("account_id")])
+        .agg([col("team")
+            .drop_nulls()
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("teams")])
+}
+
+/// Multi-headed contact (多头对接): any contact with ≥ `per_contact` (3) non-owner employees in
+/// 30 days, or ≥ `teams` (3) distinct teams in 90 days.
+///
+/// Example: three colleagues other than the owner each emailed the same CIO this month → true.
+pub fn multi_headed(
+    max_contact_employees: Option<i64>,
+    teams: Option<i64>,
+    per_contact: u32,
+    team_min: u32,
+) -> bool {
+    max_contact_employees.unwrap_or(0) >= i64::from(per_contact)
+        || teams.unwrap_or(0) >= i64::from(team_min)
+}
+
+/// Per account: whether AR, SR, FR are held by the account owner or by employees with
+/// activities on the account in `window` (180 days): columns `has_AR`, `has_SR`, `has_FR`.
+pub fn iron_triangle_frame(
+    activities: Option<LazyFrame>,
+    owners: LazyFrame,
+    employees: LazyFrame,
+    window: Window,
+) -> PolarsResult<LazyFrame> {
+    let mut parts = vec![owners
+        .filter(col("owner_id").is_not_null())
+        .select([col("account_id"), col("owner_id").alias("employee_id")])];
+    if let Some(a) = activities {
+        parts.push(
+            a.filter(
+                window
+                    .expr(col("date"))
+                    .and(col("employee_id").is_not_null()),
+            )
+            .select([col("account_id"), col("employee_id")]),
+        );
+    }
+    let has = |r: &str| {
+        col("role")
+            .eq(lit(r))
+            .fill_null(lit(false))
+            .any(true)
+            .alias(format!("has_{r}"))
+    };
+    Ok(concat(parts, UnionArgs::default())?
+        .unique(None, UniqueKeepStrategy::Any)
+        .join(
+            employees.select([col("employee_id"), col("role")]),
+            [col("employee_id")],
+            [col("employee_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("account_id")])
+        .agg([has("AR"), has("SR"), has("FR")]))
+}
+
+/// Iron triangle (铁三角) score and missing roles: `roles present / 3`.
+///
+/// Example: AR and FR present → (0.667, "SR").
+pub fn iron_triangle(ar: bool, sr: bool, fr: bool) -> (f64, String) {
+    let present = [ar, sr, fr].iter().filter(|x| **x).count();
+    let missing: Vec<&str> = [("AR", ar), ("SR", sr), ("FR", fr)]
+        .iter()
+        .filter(|(_, h)| !h)
+        .map(|(r, _)| *r)
+        .collect();
+    (present as f64 / 3.0, missing.join(","))
+}
+
+/// Key-person figures of one scenario (analyze's baseline or a what-if).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct KeyFigures {
+    pub revenue_total: f64,
+    pub n_active: u64,
+    /// Σ revenue_12m of single-threaded (bus_factor ≤ 1) active accounts / Σ revenue_12m.
+    pub single_threaded_revenue_share: Option<f64>,
+    /// revenue_12m of S/A accounts that are single-threaded.
+    pub sa_single_threaded_revenue: f64,
+    /// revenue_12m of active accounts with no holder at all (bus_factor 0).
+    pub revenue_no_holder: f64,
+    /// Active accounts with no holder.
+    pub accounts_no_holder: u64,
+    /// Active accounts by bus factor: "0", "1", "2", "3+".
+    pub bus_factor_distribution: BTreeMap<String, u64>,
+}
+
+/// Bus factors after removing `removed` employees: the number of remaining holders.
+pub fn bus_factors(holders: &[Vec<String>], removed: &HashSet<String>) -> Vec<usize> {
+    holders
+        .iter()
+        .map(|h| h.iter().filter(|e| !removed.contains(*e)).count())
+        .collect()
+}
+
+/// Key-person figures over active accounts (revenue > 0) that are not removed.
+///
+/// Example: revenues [100, 50, 50], bus factors [1, 0, 3] → single-threaded share 150/200
+/// = 0.75, revenue with no holder 50.
+pub fn key_figures(
+    revenue: &[f64],
+    tier: &[Option<&str>],
+    bus: &[usize],
+    removed_account: &[bool],
+) -> KeyFigures {
+    let mut f = KeyFigures::default();
+    let mut single = 0.0;
+    for i in 0..revenue.len() {
+        if removed_account[i] || revenue[i] <= 0.0 {
+            continue;
+        }
+        let r = revenue[i];
+        f.revenue_total += r;
+        f.n_active += 1;
+        let b = bus[i];
+        if b <= 1 {
+            single += r;
+            if matches!(tier[i], Some("S") | Some("A")) {
+                f.sa_single_threaded_revenue += r;
+            }
+        }
+        if b == 0 {
+            f.revenue_no_holder += r;
+            f.accounts_no_holder += 1;
+        }
+        let k = if b >= 3 {
+            "3+".to_string()
+        } else {
+            b.to_string()
+        };
+        *f.bus_factor_distribution.entry(k).or_default() += 1;
+    }
+    f.single_threaded_revenue_share = (f.revenue_total > 0.0).then(|| single / f.revenue_total);
+    f
+}
+
+/// Per employee: `accounts_held` (accounts where they are a holder), `sole_holder_revenue`
+/// (Σ revenue_12m of active accounts where they are the only holder) and `owned_revenue`
+/// (Σ revenue_12m of active accounts they own).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmployeeStats {
+    pub accounts_held: u64,
+    pub sole_holder_revenue: f64,
+    pub owned_revenue: f64,
+}
+
+/// Employee statistics keyed by employee id.
+pub fn employee_stats(
+    revenue: &[f64],
+    holders: &[Vec<String>],
+    owners: &[Option<String>],
+) -> BTreeMap<String, EmployeeStats> {
+    let mut out: BTreeMap<String, EmployeeStats> = BTreeMap::new();
+    for (i, h) in holders.iter().enumerate() {
+        for e in h {
+            let s = out.entry(e.clone()).or_default();
+            s.accounts_held += 1;
+            if h.len() == 1 && revenue[i] > 0.0 {
+                s.sole_holder_revenue += revenue[i];
+            }
+        }
+    }
+    for (i, o) in owners.iter().enumerate() {
+        if let Some(o) = o {
+            let s = out.entry(o.clone()).or_default();
+            if revenue[i] > 0.0 {
+                s.owned_revenue += revenue[i];
+            }
+        }
+    }
+    out
+}
+
+/// HHI of revenue_12m of active accounts grouped by account owner (no owner = one bucket "").
+///
+/// Example: owners E1 (60 + 20) and E2 (20) → shares 0.8, 0.2 → 6 800.
+pub fn owner_hhi(revenue: &[f64], owners: &[Option<String>]) -> Option<f64> {
+    let mut by: HashMap<&str, f64> = HashMap::new();
+    for (r, o) in revenue.iter().zip(owners) {
+        if *r > 0.0 {
+            *by.entry(o.as_deref().unwrap_or("")).or_default() += r;
+        }
+    }
+    let v: Vec<f64> = by.values().copied().collect();
+    concentration::hhi(&v)
+}
+
+/// Group holder pairs (account index, employee) into sorted, distinct holder lists per account.
+pub fn holder_lists(
+    n: usize,
+    pairs: impl IntoIterator<Item = (usize, String)>,
+) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new(); n];
+    for (i, e) in pairs {
+        if i < n {
+            out[i].push(e);
+        }
+    }
+    for h in &mut out {
+        h.sort();
+        h.dedup();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::windows::epoch_days;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn dates(v: &[&str]) -> Column {
+        Column::new(
+            "date".into(),
+            v.iter().map(|s| epoch_days(d(s))).collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .unwrap()
+    }
+
+    fn contacts() -> LazyFrame {
+        df!(
+            "contact_id" => ["c1", "c2", "c3", "c4"],
+            "account_id" => ["a", "a", "b", "b"],
+            "decision_role" => [Some("decision_maker"), Some("none"), Some("evaluator"), Some("user")],
+            "support" => [Some(2i32), Some(3), Some(0), Some(1)],
+            "owner_id" => [Some("E1"), Some("E9"), Some("E1"), None],
+        )
+        .unwrap()
+        .lazy()
+    }
+
+    #[test]
+    fn bus_factor_from_owners_and_activities() {
+        let acts = DataFrame::new_infer_height(vec![
+            Column::new("account_id".into(), ["a", "a", "a", "b", "b"]),
+            Column::new(
+                "contact_id".into(),
+                [Some("c1"), Some("c2"), Some("c1"), Some("c4"), Some("c3")],
+            ),
+            Column::new("employee_id".into(), ["E2", "E3", "E4", "E5", "E6"]),
+            dates(&[
+                "2026-09-01",
+                "2026-09-01",
+                "2026-01-01",
+                "2026-04-04",
+                "2026-09-01",
+            ]),
+        ])
+        .unwrap()
+        .lazy();
+        let w = Window::days(d("2026-09-30"), 180);
+        let df = holder_pairs(contacts(), Some(acts), w)
+            .unwrap()
+            .collect()
+            .unwrap();
+        let ids = ["a".to_string(), "b".to_string()];
+        let idx: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect();
+        let acc = df.column("account_id").unwrap().str().unwrap().clone();
+        let emp = df.column("employee_id").unwrap().str().unwrap().clone();
+        let pairs = acc
+            .iter()
+            .zip(emp.iter())
+            .map(|(a, e)| (idx[a.unwrap()], e.unwrap().to_string()));
+        let h = holder_lists(2, pairs);
+        // a: owner E1 of c1, E2 touched c1 recently; E3 touched a 'none' contact; E4 too long ago
+        assert_eq!(h[0], vec!["E1", "E2"]);
+        // b: c4 (user, support 1) touched by E5 on 2026-04-04, the first day of (as_of − 180, as_of];
+        // c3 has support 0, so E6 is no holder
+        assert_eq!(h[1], vec!["E5"]);
+        let removed: HashSet<String> = ["E2".to_string()].into();
+        assert_eq!(bus_factors(&h, &removed), vec![1, 1]);
+        let f = key_figures(
+            &[100.0, 50.0],
+            &[Some("S"), Some("C")],
+            &bus_factors(&h, &HashSet::new()),
+            &[false, false],
+        );
+        assert_eq!(f.single_threaded_revenue_share, Some(50.0 / 150.0));
+        assert_eq!(f.sa_single_threaded_revenue, 0.0);
+        let stats = employee_stats(&[100.0, 50.0], &h, &[Some("E1".into()), None]);
+        assert_eq!(stats["E5"].sole_holder_revenue, 50.0);
+        assert_eq!(stats["E1"].accounts_held, 1);
+        assert_eq!(stats["E1"].owned_revenue, 100.0);
+        assert_eq!(stats["E1"].sole_holder_revenue, 0.0);
+    }
+
+    #[test]
+    fn whatif_figures() {
+        let holders = vec![
+            vec!["E1".to_string()],
+            vec![],
+            vec!["E1".into(), "E2".into(), "E3".into()],
+        ];
+        let bus = bus_factors(&holders, &HashSet::new());
+        let f = key_figures(
+            &[100.0, 50.0, 50.0],
+            &[Some("A"), Some("B"), Some("S")],
+            &bus,
+            &[false; 3],
+        );
+        assert_eq!(f.single_threaded_revenue_share, Some(0.75));
+        assert_eq!(f.revenue_no_holder, 50.0);
+        assert_eq!(f.sa_single_threaded_revenue, 100.0);
+        assert_eq!(f.bus_factor_distribution.get("3+"), Some(&1));
+        let removed: HashSet<String> = ["E1".to_string()].into();
+        let g = key_figures(
+            &[100.0, 50.0, 50.0],
+            &[Some("A"), Some("B"), Some("S")],
+            &bus_factors(&holders, &removed),
+            &[false; 3],
+        );
+        assert_eq!(g.revenue_no_holder, 150.0);
+        assert_eq!(g.accounts_no_holder, 2);
+        let h = key_figures(
+            &[100.0, 50.0, 50.0],
+            &[Some("A"), Some("B"), Some("S")],
+            &bus,
+            &[true, false, false],
+        );
+        assert_eq!(h.revenue_total, 100.0);
+        assert_eq!(h.single_threaded_revenue_share, Some(0.5));
+    }
+
+    #[test]
+    fn multi_headed_flag() {
+        let acts = DataFrame::new_infer_height(vec![
+            Column::new("account_id".into(), ["a", "a", "a", "a", "b", "b", "b"]),
+            Column::new(
+                "contact_id".into(),
+                ["c1", "c1", "c1", "c1", "c3", "c3", "c3"],
+            ),
+            Column::new(
+                "employee_id".into(),
+                ["E0", "E2", "E3", "E4", "E0", "E2", "E3"],
+            ),
+            dates(&[
+                "2026-09-29",
+                "2026-09-29",
+                "2026-09-01",
+                "2026-09-10",
+                "2026-09-29",
+                "2026-09-29",
+                "2026-08-01",
+            ]),
+        ])
+        .unwrap()
+        .lazy();
+        let owners = df!("account_id" => ["a", "b"], "owner_id" => [Some("E0"), None::<&str>])
+            .unwrap()
+            .lazy();
+        let df = multi_headed_contacts_frame(acts, owners, Window::days(d("2026-09-30"), 30))
+            .sort(["account_id"], Default::default())
+            .collect()
+            .unwrap();
+        let m = df.column("max_contact_employees").unwrap().i64().unwrap();
+        // a: E2, E3, E4 (owner E0 excluded) → 3; b: E0, E2 within 30 days (no owner) → 2
+        assert_eq!(m.get(0), Some(3));
+        assert_eq!(m.get(1), Some(2));
+        assert!(multi_headed(m.get(0), None, 3, 3));
+        assert!(!multi_headed(m.get(1), Some(2), 3, 3));
+        assert!(multi_headed(m.get(1), Some(3), 3, 3));
+    }
+
+    #[test]
+    fn iron_triangle_roles() {
+        let acts = DataFrame::new_infer_height(vec![
+            Column::new("account_id".into(), ["a", "a"]),
+            Column::new("employee_id".into(), ["E2", "E3"]),
+            dates(&["2026-09-01", "2025-01-01"]),
+        ])
+        .unwrap()
+        .lazy();
+        let owners = df!("account_id" => ["a"], "owner_id" => ["E1"])
+            .unwrap()
+            .lazy();
+        let emps = df!("employee_id" => ["E1", "E2", "E3"], "role" => ["AR", "FR", "SR"])
+            .unwrap()
+            .lazy();
+        let df = iron_triangle_frame(Some(acts), owners, emps, Window::days(d("2026-09-30"), 180))
+            .unwrap()
+            .collect()
+            .unwrap();
+        let b = |c: &str| df.column(c).unwrap().bool().unwrap().get(0).unwrap();
+        let (score, missing) = iron_triangle(b("has_AR"), b("has_SR"), b("has_FR"));
+        assert!((score - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(missing, "SR", "E3's activity is older than 180 days");
+        assert_eq!(iron_triangle(true, true, true), (1.0, String::new()));
+    }
+
+    #[test]
+    fn owner_hhi_buckets() {
+        let h = owner_hhi(
+            &[60.0, 20.0, 20.0, 0.0],
+            &[Some("E1".into()), Some("E1".into()), None, None],
+        )
+        .unwrap();
+        assert!((h - 6800.0).abs() < 1e-9);
+    }
+}
