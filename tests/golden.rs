@@ -14,7 +14,13 @@ fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let headers: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
     rdr.records()
-        .map(|r| headers.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect())
+        .map(|r| {
+            headers
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
         .collect()
 }
 
@@ -42,9 +48,15 @@ fn same(expected: &str, actual: &str) -> bool {
 /// Ingest the example, analyze, and return the metrics folder.
 fn analyzed_example(dir: &Path) -> Option<std::path::PathBuf> {
     let small = spec_small()?;
-    let o = run_in(dir, &["ingest", small.to_str().unwrap(), "--lake", "lake", "-q"]);
+    let o = run_in(
+        dir,
+        &["ingest", small.to_str().unwrap(), "--lake", "lake", "-q"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run_in(dir, &["analyze", "--lake", "lake", "--as-of", "2026-09-30", "-q"]);
+    let o = run_in(
+        dir,
+        &["analyze", "--lake", "lake", "--as-of", "2026-09-30", "-q"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     Some(dir.join("lake/metrics/as_of=2026-09-30"))
 }
@@ -60,8 +72,10 @@ fn conformance_example_matches_expected_metrics() {
     let mut mismatches = Vec::new();
 
     // accounts: every expected column of every expected account.
-    let actual: HashMap<String, HashMap<String, String>> =
-        read_csv(&metrics.join("accounts.csv")).into_iter().map(|r| (r["account_id"].clone(), r)).collect();
+    let actual: HashMap<String, HashMap<String, String>> = read_csv(&metrics.join("accounts.csv"))
+        .into_iter()
+        .map(|r| (r["account_id"].clone(), r))
+        .collect();
     for exp in read_csv(&expected_dir.join("accounts.csv")) {
         let id = &exp["account_id"];
         let Some(act) = actual.get(id) else {
@@ -80,26 +94,45 @@ fn conformance_example_matches_expected_metrics() {
     let conc = read_csv(&metrics.join("concentration.csv"));
     for exp in read_csv(&expected_dir.join("concentration.csv")) {
         let found = conc.iter().find(|r| {
-            r["level"] == exp["level"] && r["metric"] == exp["metric"] && r.get("dimension").map(|d| d == "all").unwrap_or(true)
+            r["level"] == exp["level"]
+                && r["metric"] == exp["metric"]
+                && r.get("dimension").map(|d| d == "all").unwrap_or(true)
         });
         match found {
             Some(r) if same(&exp["value"], &r["value"]) => {}
-            Some(r) => mismatches.push(format!("concentration {}/{}: expected {}, got {}", exp["level"], exp["metric"], exp["value"], r["value"])),
-            None => mismatches.push(format!("concentration {}/{} missing", exp["level"], exp["metric"])),
+            Some(r) => mismatches.push(format!(
+                "concentration {}/{}: expected {}, got {}",
+                exp["level"], exp["metric"], exp["value"], r["value"]
+            )),
+            None => mismatches.push(format!(
+                "concentration {}/{} missing",
+                exp["level"], exp["metric"]
+            )),
         }
     }
 
     // employees.
-    let emp: HashMap<String, HashMap<String, String>> =
-        read_csv(&metrics.join("employees.csv")).into_iter().map(|r| (r["employee_id"].clone(), r)).collect();
+    let emp: HashMap<String, HashMap<String, String>> = read_csv(&metrics.join("employees.csv"))
+        .into_iter()
+        .map(|r| (r["employee_id"].clone(), r))
+        .collect();
     for exp in read_csv(&expected_dir.join("employees.csv")) {
         let id = &exp["employee_id"];
         for (col, ev) in &exp {
-            let av = emp.get(id).and_then(|r| r.get(col)).map(String::as_str).unwrap_or("<missing>");
+            let av = emp
+                .get(id)
+                .and_then(|r| r.get(col))
+                .map(String::as_str)
+                .unwrap_or("<missing>");
             if !same(ev, av) {
                 mismatches.push(format!("employees {id}.{col}: expected {ev}, got {av}"));
             }
         }
     }
-    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }

@@ -1,5 +1,6 @@
 //! The integration test binary: one binary, one module per area.
 
 mod common;
+mod golden;
 mod ingest;
 mod report_e2e;

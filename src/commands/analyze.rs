@@ -38,6 +38,13 @@ pub fn metrics_error(e: MetricsError) -> anyhow::Error {
 }
 
 pub fn run(ctx: &Context, _args: &AnalyzeArgs) -> anyhow::Result<ExitStatus> {
+    analyze_lake(ctx)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Analyze the lake at the resolved as_of, write the metric tables, print the summary
+/// (shared with `mcr run`). Returns the as_of and the metrics folder.
+pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::PathBuf)> {
     let lake = Lake::open(&ctx.settings.lake);
     let inputs = Inputs::from_lake(&lake)?;
     let as_of = resolve_as_of(ctx, &inputs)?;
@@ -71,7 +78,7 @@ pub fn run(ctx: &Context, _args: &AnalyzeArgs) -> anyhow::Result<ExitStatus> {
         print!("{}", human_summary(&t.summary));
         ctx.info(format!("metric tables written to {}", dir.display()));
     }
-    Ok(ExitStatus::Success)
+    Ok((as_of, dir))
 }
 
 fn pct(x: Option<f64>) -> String {
