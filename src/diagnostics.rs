@@ -10,6 +10,10 @@
 //! | MCR005 | info | probabilities read as percentages |
 //! | MCR010 | warning | a file no table of the profile matches (skipped) |
 //! | MCR011 | warning | a file of an unsupported type (skipped) |
+//! | MCR020 | warning | rows whose lookup key (name, email, domain) matches several records (ambiguous, never guessed) |
+//! | MCR021 | warning | rows whose lookup key is not found (column left empty, or row rejected when required) |
+//! | MCR022 | warning | a lookup of the profile read no file |
+//! | MCR023 | info | a lookup built: its keys and source files |
 
 use serde::Serialize;
 

@@ -6,6 +6,7 @@
 
 pub mod parse;
 pub mod read;
+pub mod resolve;
 pub mod validate;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -101,7 +102,7 @@ fn discover(
     sources: &[PathBuf],
     profile: &Profile,
     diags: &mut Vec<Diagnostic>,
-) -> anyhow::Result<Vec<Item>> {
+) -> anyhow::Result<(Vec<Item>, Vec<PathBuf>)> {
     let mut files = Vec::new();
     for s in sources {
         if s.is_dir() {
@@ -128,6 +129,7 @@ fn discover(
         }
     }
     let mut items = Vec::new();
+    let all_files = files.clone();
     for f in files {
         let name = f
             .file_name()
@@ -186,6 +188,10 @@ fn discover(
                 continue;
             }
         }
+        if profile.lookups.iter().any(|l| l.matches(&name)) {
+            // Read only as a lookup source (e.g. OpportunityContactRole.csv).
+            continue;
+        }
         diags.push(
             Diagnostic::warning("MCR010", format!("{}: no table of profile `{}` matches this file name; skipped", f.display(), profile.name))
                 .with_hint("rename the file after its table (accounts.csv, contacts.csv, …) or add its name to a `files` pattern of the profile"),
@@ -214,7 +220,98 @@ fn discover(
         ));
     }
     items.sort_by_key(|i| Table::ALL.iter().position(|t| *t == i.table));
-    Ok(items)
+    Ok((items, all_files))
+}
+
+/// A file read only by lookups, recorded with the tables derived from it so that a change
+/// to it makes the next ingest run again (and the manifest says where values came from).
+#[derive(Debug, Clone)]
+struct LookupOnly {
+    label: String,
+    size: u64,
+    hash: String,
+    tables: Vec<Table>,
+}
+
+/// Build the lookups the discovered files' mappings use (none for most profiles).
+fn prepare_lookups(
+    profile: &Profile,
+    items: &[Item],
+    files: &[PathBuf],
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<(Option<std::sync::Arc<resolve::Lookups>>, Vec<LookupOnly>)> {
+    let mut mappings: Vec<usize> = items.iter().map(|i| i.mapping).collect();
+    mappings.sort();
+    mappings.dedup();
+    let names = resolve::used_lookups(profile, &mappings);
+    if names.is_empty() {
+        return Ok((None, vec![]));
+    }
+    let (lookups, used) = resolve::build(profile, &names, files)?;
+    for n in &names {
+        if lookups.is_empty(n) {
+            let patterns = profile
+                .lookups
+                .iter()
+                .find(|l| &l.name == n)
+                .map(|l| l.files.join(" "))
+                .unwrap_or_default();
+            let skipped = lookups.skipped(n);
+            let why = if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", skipped.join("; "))
+            };
+            diags.push(
+                Diagnostic::warning(
+                    "MCR022",
+                    format!("lookup `{n}` read no file (patterns: {patterns}){why}; values derived through it are left empty, or their rows rejected when required"),
+                )
+                .with_hint("add the export it reads to the sources, or adjust the lookup's `files` patterns"),
+            );
+        } else {
+            diags.push(Diagnostic::info(
+                "MCR023",
+                format!(
+                    "lookup `{n}`: {} keys from {}",
+                    lookups.len(n),
+                    lookups.files_of(n)
+                ),
+            ));
+        }
+    }
+    // Which tables use which lookup (through derive, following `then`).
+    let mut only: Vec<LookupOnly> = Vec::new();
+    for (src, lookup) in used {
+        let is_item = items
+            .iter()
+            .any(|i| i.path == src.path && i.sheet == src.sheet);
+        if is_item {
+            continue;
+        }
+        let tables: Vec<Table> = items
+            .iter()
+            .filter(|i| resolve::used_lookups(profile, &[i.mapping]).contains(&lookup))
+            .map(|i| i.table)
+            .collect();
+        let label = format!("{} (lookup {lookup})", src.label());
+        if let Some(o) = only.iter_mut().find(|o| o.label.starts_with(&src.label())) {
+            o.tables.extend(tables);
+            continue;
+        }
+        let (size, hash) = hash_file(&src.path)?;
+        only.push(LookupOnly {
+            label,
+            size,
+            hash,
+            tables,
+        });
+    }
+    for o in &mut only {
+        o.tables.sort();
+        o.tables.dedup();
+    }
+    Ok((Some(std::sync::Arc::new(lookups)), only))
 }
 
 /// Size and xxh3-128 content hash of a file.
@@ -286,11 +383,12 @@ pub fn ingest(
     opts: &IngestOptions,
 ) -> anyhow::Result<IngestReport> {
     let mut diags = Vec::new();
-    let items = discover(sources, opts.profile, &mut diags)?;
+    let (items, files) = discover(sources, opts.profile, &mut diags)?;
+    let (lookups, lookup_only) = prepare_lookups(opts.profile, &items, &files, &mut diags)?;
     let manifest = lake.manifest()?;
 
     // Same files, same profile, same tables: nothing to do.
-    if !opts.dry_run && is_noop(&manifest, &items, &opts.profile_label) {
+    if !opts.dry_run && is_noop(&manifest, &items, &lookup_only, &opts.profile_label) {
         return Ok(IngestReport {
             snapshot: manifest.snapshots.last().map(|s| s.id.clone()),
             noop: true,
@@ -310,7 +408,15 @@ pub fn ingest(
     } else {
         Some(Transaction::begin(lake.root(), &manifest)?)
     };
-    let result = run_items(lake, &items, opts, salt, tx.as_ref(), &mut diags);
+    let result = run_items(
+        lake,
+        &items,
+        (lookups, &lookup_only),
+        opts,
+        salt,
+        tx.as_ref(),
+        &mut diags,
+    );
     let (files, tables) = match result {
         Ok(v) => v,
         Err(e) => {
@@ -338,10 +444,20 @@ pub fn ingest(
     })
 }
 
-fn is_noop(manifest: &crate::lake::Manifest, items: &[Item], profile: &str) -> bool {
+fn is_noop(
+    manifest: &crate::lake::Manifest,
+    items: &[Item],
+    lookup_only: &[LookupOnly],
+    profile: &str,
+) -> bool {
     let mut by_table: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for i in items {
         by_table.entry(i.table.name()).or_default().push(&i.hash);
+    }
+    for o in lookup_only {
+        for t in &o.tables {
+            by_table.entry(t.name()).or_default().push(&o.hash);
+        }
     }
     !by_table.is_empty()
         && by_table.iter().all(|(t, hashes)| {
@@ -362,6 +478,7 @@ type Outcome = (Vec<FileReport>, BTreeMap<String, TableSnapshot>);
 fn run_items(
     lake: &Lake,
     items: &[Item],
+    (lookups, lookup_only): (Option<std::sync::Arc<resolve::Lookups>>, &[LookupOnly]),
     opts: &IngestOptions,
     salt: Option<String>,
     tx: Option<&Transaction>,
@@ -392,6 +509,7 @@ fn run_items(
             item,
             file_idx as u32,
             mapping,
+            lookups.clone(),
             opts,
             salt.clone(),
             tx,
@@ -420,6 +538,22 @@ fn run_items(
                 ),
                 "add fx_rates.csv (currency, rate_to_reporting, valid_from) to the export folder, or set `reporting_currency` in mcr.toml",
             ));
+        }
+    }
+    for o in lookup_only {
+        for t in &o.tables {
+            if let Some(st) = states.get_mut(t) {
+                st.files.push(SourceFile {
+                    path: o.label.clone(),
+                    size: o.size,
+                    hash: o.hash.clone(),
+                    encoding: "lookup".into(),
+                    rows_read: 0,
+                    accepted: 0,
+                    rejected: 0,
+                    orphans: 0,
+                });
+            }
         }
     }
     let mut tables = BTreeMap::new();
@@ -470,6 +604,7 @@ fn ingest_file(
     item: &Item,
     file_idx: u32,
     mapping: &Mapping,
+    lookups: Option<std::sync::Arc<resolve::Lookups>>,
     opts: &IngestOptions,
     salt: Option<String>,
     tx: Option<&Transaction>,
@@ -488,7 +623,16 @@ fn ingest_file(
         &opts.profile.delimiter,
     )
     .map_err(|e| hinted(e.to_string(), e.hint()))?;
-    let plan = TablePlan::new(item.table, &raw.headers, mapping, opts.profile, salt, raw.delimiter).map_err(|e| {
+    let plan = TablePlan::with_lookups(
+        item.table,
+        &raw.headers,
+        mapping,
+        opts.profile,
+        salt,
+        raw.delimiter,
+        lookups,
+    )
+    .map_err(|e| {
         hinted(
             format!("{label} (line 1, the header): {e}"),
             format!(
@@ -665,6 +809,35 @@ fn ingest_file(
         }
         out_frames.push(df);
         write_frames(&mut out_frames, state, tx, item.table, &plan)?;
+    }
+    for st in plan.derive_stats() {
+        let outcome = |n: u64, what: &str| {
+            let col = item.table.column(&st.column);
+            let fate = if col.is_some_and(|c| c.required) {
+                "rows rejected"
+            } else {
+                "left empty"
+            };
+            format!(
+                "{label}: {n} rows with {what} in lookup `{}` for {} ({fate}; e.g. {})",
+                st.lookup,
+                st.column,
+                st.samples.join(", ")
+            )
+        };
+        if st.ambiguous > 0 {
+            diags.push(
+                Diagnostic::warning("MCR020", outcome(st.ambiguous, "a key that is ambiguous"))
+                    .with_hint("the key matches several records (two companies with the same name…); make it unique in the CRM or export ids"),
+            );
+        }
+        if st.not_found > 0 {
+            diags.push(
+                Diagnostic::warning("MCR021", outcome(st.not_found, "a key not found")).with_hint(
+                    "export the records it refers to as well, or check the lookup's key column",
+                ),
+            );
+        }
     }
     if rows_read == 0 {
         diags.push(Diagnostic::warning(

@@ -2,14 +2,17 @@
 //! records into typed columns. A row that fails is rejected with its line, column and reason;
 //! the others go on.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
 use super::parse;
 use super::read::RawRecord;
+use super::resolve::{Found, Lookups};
 use crate::contract::{ColType, Column as ContractColumn, EnumKind, Table};
-use crate::profiles::{Mapping, Profile};
+use crate::profiles::{Many, Mapping, Profile};
 
 /// A rejected row.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,11 +27,37 @@ pub struct Reject {
 #[derive(Debug, Clone)]
 struct ColumnPlan {
     col: &'static ContractColumn,
-    /// Index of the source column.
-    source: Option<usize>,
+    /// Indexes of the source columns, in preference order (per row, the first non-empty).
+    sources: Vec<usize>,
+    /// Lookups tried, in order, when no source cell has a value.
+    derive: Vec<DerivePlan>,
     constant: Option<String>,
     /// Normalised label → canonical value (built-in labels + profile value map).
     labels: HashMap<String, String>,
+    /// Whether the profile gave labels for a non-enum column (values rewritten before parsing).
+    rewrite: bool,
+}
+
+/// One `derive` entry usable in this file.
+#[derive(Debug, Clone)]
+struct DerivePlan {
+    lookup: String,
+    /// Source column holding the key.
+    from: usize,
+    from_header: String,
+    many: Many,
+}
+
+/// Lookup outcomes that left an optional column empty or rejected a row, per canonical
+/// column, for the diagnostics (MCR020 ambiguous, MCR021 not found).
+#[derive(Debug, Clone, Default, serde::Serialize, PartialEq)]
+pub struct DeriveStats {
+    pub column: String,
+    pub lookup: String,
+    pub ambiguous: u64,
+    pub not_found: u64,
+    /// The first few keys concerned, with their outcome.
+    pub samples: Vec<String>,
 }
 
 /// Which source columns were found for which canonical ones (for `--dry-run` and the summary).
@@ -36,6 +65,9 @@ struct ColumnPlan {
 pub struct ColumnReport {
     /// (canonical column, source header)
     pub found: Vec<(String, String)>,
+    /// (canonical column, `lookup(source header)`) for columns filled through a lookup.
+    #[serde(default)]
+    pub derived: Vec<(String, String)>,
     /// Canonical columns with no source column (filled with nulls or a constant).
     pub missing: Vec<String>,
     /// Source columns no canonical column uses.
@@ -74,6 +106,17 @@ pub struct TablePlan {
     /// Salt for hashing contact email/phone; `None` keeps them verbatim.
     salt: Option<String>,
     delimiter: u8,
+    lookups: Option<Arc<Lookups>>,
+    stats: Arc<Mutex<Vec<DeriveStats>>>,
+}
+
+/// The result of trying a column's lookups on one row.
+enum Derived {
+    Value(String),
+    Ambiguous(String),
+    NotFound(String),
+    /// No key cell: nothing to look up.
+    NoKey,
 }
 
 fn norm_header(h: &str) -> String {
@@ -89,6 +132,20 @@ impl TablePlan {
         salt: Option<String>,
         delimiter: u8,
     ) -> Result<TablePlan, PlanError> {
+        Self::with_lookups(table, headers, mapping, profile, salt, delimiter, None)
+    }
+
+    /// A plan whose `derive` entries resolve through `lookups` (built by
+    /// [`super::resolve::build`]); without lookups, derive entries are not used.
+    pub fn with_lookups(
+        table: Table,
+        headers: &[String],
+        mapping: &Mapping,
+        profile: &Profile,
+        salt: Option<String>,
+        delimiter: u8,
+        lookups: Option<Arc<Lookups>>,
+    ) -> Result<TablePlan, PlanError> {
         let normalized: Vec<String> = headers.iter().map(|h| norm_header(h)).collect();
         let mut used: HashMap<usize, &'static str> = HashMap::new();
         let mut cols = Vec::new();
@@ -100,11 +157,16 @@ impl TablePlan {
                 .map(|c| c.as_slice().iter().map(|s| norm_header(s)).collect())
                 .unwrap_or_default();
             candidates.push(col.name.to_string());
-            let source = candidates
-                .iter()
-                .find_map(|c| normalized.iter().position(|h| h == c));
-            // Two source headers that both equal the chosen candidate: ambiguous.
-            if let Some(i) = source {
+            let mut sources: Vec<usize> = Vec::new();
+            for c in &candidates {
+                if let Some(i) = normalized.iter().position(|h| h == c) {
+                    if !sources.contains(&i) {
+                        sources.push(i);
+                    }
+                }
+            }
+            // Two source headers that both equal a chosen candidate: ambiguous.
+            for &i in &sources {
                 if let Some(j) = normalized
                     .iter()
                     .enumerate()
@@ -116,17 +178,39 @@ impl TablePlan {
                         second: headers[i.max(j)].clone(),
                     });
                 }
-                if let Some(prev) = used.insert(i, col.name) {
-                    // One source column feeding two canonical columns is fine (e.g. a name used
-                    // as both id and name); record it only once as found.
-                    let _ = prev;
+                // One source column feeding two canonical columns is fine (e.g. a name used
+                // as both id and name).
+                used.insert(i, col.name);
+            }
+            if !sources.is_empty() {
+                let names: Vec<&str> = sources.iter().map(|&i| headers[i].as_str()).collect();
+                report.found.push((col.name.to_string(), names.join("|")));
+            }
+            let mut derive = Vec::new();
+            if let (Some(spec), Some(l)) = (mapping.derive.get(col.name), lookups.as_ref()) {
+                for d in spec.as_slice() {
+                    let from = d.from.as_slice().iter().find_map(|c| {
+                        let c = norm_header(c);
+                        normalized.iter().position(|h| *h == c)
+                    });
+                    if let Some(from) = from {
+                        used.insert(from, col.name);
+                        report.derived.push((
+                            col.name.to_string(),
+                            format!("{}({})", d.lookup, headers[from]),
+                        ));
+                        let _ = l;
+                        derive.push(DerivePlan {
+                            lookup: d.lookup.clone(),
+                            from,
+                            from_header: headers[from].clone(),
+                            many: d.many,
+                        });
+                    }
                 }
-                report
-                    .found
-                    .push((col.name.to_string(), headers[i].clone()));
             }
             let constant = mapping.constants.get(col.name).cloned();
-            if source.is_none() {
+            if sources.is_empty() && derive.is_empty() {
                 if col.required && constant.is_none() {
                     return Err(PlanError::MissingRequired {
                         table,
@@ -147,16 +231,20 @@ impl TablePlan {
                     labels.insert(parse::normalize_label(v), (*v).to_string());
                 }
             }
+            let mut rewrite = false;
             if let Some(map) = mapping.values.get(col.name) {
                 for (l, v) in map {
                     labels.insert(parse::normalize_label(l), v.clone());
                 }
+                rewrite = !matches!(col.ty, ColType::Enum(_)) && !map.is_empty();
             }
             cols.push(ColumnPlan {
                 col,
-                source,
+                sources,
+                derive,
                 constant,
                 labels,
+                rewrite,
             });
         }
         report.ignored = headers
@@ -182,7 +270,119 @@ impl TablePlan {
             lost: lower(&profile.stages.lost),
             salt: if table == Table::Contacts { salt } else { None },
             delimiter,
+            lookups,
+            stats: Arc::new(Mutex::new(Vec::new())),
         })
+    }
+
+    /// What the lookups left empty or rejected so far.
+    pub fn derive_stats(&self) -> Vec<DeriveStats> {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn note(&self, column: &str, lookup: &str, ambiguous: bool, sample: String) {
+        let Ok(mut stats) = self.stats.lock() else {
+            return;
+        };
+        let i = match stats
+            .iter()
+            .position(|s| s.column == column && s.lookup == lookup)
+        {
+            Some(i) => i,
+            None => {
+                stats.push(DeriveStats {
+                    column: column.to_string(),
+                    lookup: lookup.to_string(),
+                    ..DeriveStats::default()
+                });
+                stats.len() - 1
+            }
+        };
+        let s = &mut stats[i];
+        if ambiguous {
+            s.ambiguous += 1;
+        } else {
+            s.not_found += 1;
+        }
+        if s.samples.len() < 3 && !s.samples.contains(&sample) {
+            s.samples.push(sample);
+        }
+    }
+
+    /// Try a column's lookups on a record: the first that finds a value wins; an ambiguous
+    /// key stops the search (it is never guessed).
+    fn derive(&self, plan: &ColumnPlan, rec: &RawRecord) -> Derived {
+        let Some(lookups) = self.lookups.as_deref() else {
+            return Derived::NoKey;
+        };
+        let mut not_found: Option<(String, &DerivePlan)> = None;
+        for d in &plan.derive {
+            let Ok(Some(key)) = self.field(rec, d.from) else {
+                continue;
+            };
+            match lookups.get(&d.lookup, key) {
+                Found::Values(v) if v.len() == 1 => return Derived::Value(v[0].to_string()),
+                Found::Values(v) => {
+                    if d.many == Many::Strongest {
+                        if let Some(best) = self.strongest(plan, &v) {
+                            return Derived::Value(best);
+                        }
+                    }
+                    let shown: Vec<&str> = v.iter().take(3).copied().collect();
+                    let more = if v.len() > 3 { ", …" } else { "" };
+                    self.note(plan.col.name, &d.lookup, true, key.to_string());
+                    return Derived::Ambiguous(format!(
+                        "{} `{key}` is ambiguous: {} different values in lookup `{}` ({}{more}); not guessed",
+                        d.from_header,
+                        v.len(),
+                        d.lookup,
+                        shown.join(", ")
+                    ));
+                }
+                Found::NotFound => {
+                    if not_found.is_none() {
+                        not_found = Some((key.to_string(), d));
+                    }
+                }
+            }
+        }
+        match not_found {
+            Some((key, d)) => {
+                self.note(plan.col.name, &d.lookup, false, key.clone());
+                Derived::NotFound(format!(
+                    "{} `{key}` not found in lookup `{}` ({})",
+                    d.from_header,
+                    d.lookup,
+                    lookups.files_of(&d.lookup)
+                ))
+            }
+            None => Derived::NoKey,
+        }
+    }
+
+    /// The most powerful of several values of an ordered enum, after label mapping. `None`
+    /// when a value is not a known label (the row is then reported as ambiguous).
+    fn strongest(&self, plan: &ColumnPlan, values: &[&str]) -> Option<String> {
+        let ColType::Enum(kind) = plan.col.ty else {
+            return None;
+        };
+        let mut best: Option<(i32, String)> = None;
+        for v in values {
+            let canon = plan
+                .labels
+                .get(&parse::normalize_label(v))
+                .cloned()
+                .or_else(|| {
+                    kind.is_integer()
+                        .then(|| parse::parse_int_label(v).map(|i| i.to_string()))
+                        .flatten()
+                })?;
+            let rank = crate::profiles::strength(kind, &canon)?;
+            if best.as_ref().is_none_or(|(r, _)| rank < *r) {
+                best = Some((rank, canon));
+            }
+        }
+        best.map(|(_, v)| v)
     }
 
     /// The lake schema of this table.
@@ -277,14 +477,38 @@ impl TablePlan {
             }
         }
         for plan in &self.cols {
-            let raw: Option<std::borrow::Cow<'r, str>> = match plan.source {
-                Some(i) => self
+            let mut raw: Option<Cow<'r, str>> = None;
+            for &i in &plan.sources {
+                if let Some(v) = self
                     .field(rec, i)
                     .map_err(|e| (plan.col.name.to_string(), e))?
-                    .map(std::borrow::Cow::Borrowed),
-                None => None,
-            };
-            let raw = raw.or_else(|| plan.constant.clone().map(std::borrow::Cow::Owned));
+                {
+                    raw = Some(Cow::Borrowed(v));
+                    break;
+                }
+            }
+            if raw.is_none() && !plan.derive.is_empty() {
+                match self.derive(plan, rec) {
+                    Derived::Value(v) => raw = Some(Cow::Owned(v)),
+                    Derived::Ambiguous(why) => {
+                        if plan.col.required {
+                            return Err((plan.col.name.into(), why));
+                        }
+                        cells.push(Cell::Null);
+                        continue;
+                    }
+                    Derived::NotFound(why) => {
+                        if plan.col.required && plan.constant.is_none() {
+                            return Err((
+                                plan.col.name.into(),
+                                format!("required {}: {why}", plan.col.name),
+                            ));
+                        }
+                    }
+                    Derived::NoKey => {}
+                }
+            }
+            let raw = raw.or_else(|| plan.constant.clone().map(Cow::Owned));
             let cell = match raw {
                 None => {
                     if plan.col.required {
@@ -305,11 +529,15 @@ impl TablePlan {
         Ok(())
     }
 
-    fn parse_cell<'r>(
-        &self,
-        plan: &ColumnPlan,
-        s: std::borrow::Cow<'r, str>,
-    ) -> Result<Cell<'r>, String> {
+    fn parse_cell<'r>(&self, plan: &ColumnPlan, s: Cow<'r, str>) -> Result<Cell<'r>, String> {
+        let s = if plan.rewrite {
+            match plan.labels.get(&parse::normalize_label(&s)) {
+                Some(v) => Cow::Owned(v.clone()),
+                None => s,
+            }
+        } else {
+            s
+        };
         Ok(match plan.col.ty {
             ColType::Str => Cell::Str(s),
             ColType::Float => Cell::F(parse::parse_amount(&s, self.decimal_comma)?),

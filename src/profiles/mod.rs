@@ -16,7 +16,13 @@ use crate::contract::{ColType, Table};
 use crate::error::{hinted, UsageError};
 
 /// The built-in profiles: (name, TOML text).
-pub const BUILTIN: &[(&str, &str)] = &[("canonical", include_str!("canonical.toml"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("canonical", include_str!("canonical.toml")),
+    ("salesforce", include_str!("salesforce.toml")),
+    ("hubspot", include_str!("hubspot.toml")),
+    ("dynamics365", include_str!("dynamics365.toml")),
+    ("maven", include_str!("maven.toml")),
+];
 
 /// A parsed profile.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -47,9 +53,91 @@ pub struct Profile {
     /// are absent. Other stages are open.
     #[serde(default)]
     pub stages: StageMap,
+    /// Key lookups built in a pre-pass over small files (companies, users,
+    /// OpportunityContactRole…), used by `derive` to turn names, emails or domains into ids.
+    #[serde(default, rename = "lookup")]
+    pub lookups: Vec<Lookup>,
     /// One entry per (file pattern → canonical table) mapping.
     #[serde(default, rename = "table")]
     pub tables: Vec<Mapping>,
+}
+
+/// A key → value map read from some export files before the tables are ingested.
+///
+/// Keys compare trimmed and case-insensitively. A key with two different values is
+/// ambiguous: the rows that need it are reported, never resolved by guessing.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    /// Name used by `derive` entries.
+    pub name: String,
+    /// Glob patterns of the files (or XLSX sheets) read; a file may also feed a table.
+    pub files: Vec<String>,
+    /// Source header(s) holding the key; the first header present in a file is used.
+    pub key: OneOrMany,
+    /// Source header(s) holding the value returned; the first header present is used.
+    pub value: OneOrMany,
+    /// Look the value up again in another lookup (e.g. contact email → company domain →
+    /// company id).
+    #[serde(default)]
+    pub then: Option<String>,
+}
+
+/// How a canonical column is derived through a lookup, when the file has no direct column
+/// for it (or the direct cell is empty).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Derive {
+    /// The `[[lookup]]` to use.
+    pub lookup: String,
+    /// Source header(s) of this file whose value is looked up; the first one present is used.
+    pub from: OneOrMany,
+    /// What to do when the key has several values: `ambiguous` (default: report the row) or
+    /// `strongest` (enum columns with an order — decision_role, level, support, intimacy —
+    /// take the most powerful value after label mapping).
+    #[serde(default)]
+    pub many: Many,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Many {
+    #[default]
+    Ambiguous,
+    Strongest,
+}
+
+/// One derive or a list tried in order (per row, the first that finds a value wins).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum DeriveSpec {
+    One(Derive),
+    Many(Vec<Derive>),
+}
+
+impl DeriveSpec {
+    pub fn as_slice(&self) -> &[Derive] {
+        match self {
+            DeriveSpec::One(d) => std::slice::from_ref(d),
+            DeriveSpec::Many(v) => v,
+        }
+    }
+}
+
+impl Lookup {
+    /// Whether a file (or sheet) name matches one of the patterns.
+    pub fn matches(&self, file_name: &str) -> bool {
+        glob_matches(&self.files, file_name)
+    }
+}
+
+fn glob_matches(patterns: &[String], file_name: &str) -> bool {
+    let lower = file_name.to_lowercase();
+    patterns.iter().any(|p| {
+        globset::Glob::new(&p.to_lowercase())
+            .map(|g| g.compile_matcher().is_match(&lower))
+            .unwrap_or(false)
+    })
 }
 
 fn auto() -> String {
@@ -91,13 +179,19 @@ pub struct Mapping {
     /// Glob patterns matched case-insensitively against the file name (e.g. `Account*.csv`)
     /// or, inside an XLSX workbook, the sheet name.
     pub files: Vec<String>,
-    /// Canonical column → source column header(s), tried in order. A canonical column is
-    /// also found under its own name.
+    /// Canonical column → source column header(s). A canonical column is also found under
+    /// its own name. Per row, the first of these headers present in the file with a
+    /// non-empty cell wins.
     #[serde(default)]
     pub columns: BTreeMap<String, OneOrMany>,
     /// Canonical column → (source label → canonical value). Labels compare case-insensitively.
+    /// For enum columns they add to the built-in labels; for other columns a matching cell is
+    /// replaced before it is parsed (e.g. `Won` → `true` for is_won, `US Dollar` → `USD`).
     #[serde(default)]
     pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// Canonical column → lookup(s) filling it when the direct column is absent or empty.
+    #[serde(default)]
+    pub derive: BTreeMap<String, DeriveSpec>,
     /// Canonical column → constant value for every row (when the export has no such column).
     #[serde(default)]
     pub constants: BTreeMap<String, String>,
@@ -126,12 +220,7 @@ impl Mapping {
 
     /// Whether a file (or sheet) name matches one of the patterns.
     pub fn matches(&self, file_name: &str) -> bool {
-        let lower = file_name.to_lowercase();
-        self.files.iter().any(|p| {
-            globset::Glob::new(&p.to_lowercase())
-                .map(|g| g.compile_matcher().is_match(&lower))
-                .unwrap_or(false)
-        })
+        glob_matches(&self.files, file_name)
     }
 }
 
@@ -164,7 +253,8 @@ impl Profile {
                 .columns
                 .keys()
                 .chain(m.values.keys())
-                .chain(m.constants.keys());
+                .chain(m.constants.keys())
+                .chain(m.derive.keys());
             for c in cols {
                 if t.column(c).is_none() {
                     return Err(hinted(
@@ -182,17 +272,99 @@ impl Profile {
             }
             for (c, map) in &m.values {
                 if let Some(col) = t.column(c) {
-                    if let ColType::Enum(kind) = col.ty {
-                        for (label, v) in map {
-                            if !kind.values().contains(&v.as_str()) {
-                                return Err(hinted(
-                                    format!("profile {origin}: `{label}` maps to `{v}`, not a valid {c}"),
-                                    format!("valid values: {}", kind.values().join(", ")),
-                                ));
-                            }
+                    for (label, v) in map {
+                        let bad = match col.ty {
+                            ColType::Enum(kind) => (!kind.values().contains(&v.as_str()))
+                                .then(|| format!("valid values: {}", kind.values().join(", "))),
+                            ColType::Bool => crate::ingest::parse::parse_bool(v)
+                                .err()
+                                .map(|_| "use true or false".to_string()),
+                            _ => None,
+                        };
+                        if let Some(hint) = bad {
+                            return Err(hinted(
+                                format!(
+                                    "profile {origin}: `{label}` maps to `{v}`, not a valid {c}"
+                                ),
+                                hint,
+                            ));
                         }
                     }
                 }
+            }
+            for (c, spec) in &m.derive {
+                for d in spec.as_slice() {
+                    if !p.lookups.iter().any(|l| l.name == d.lookup) {
+                        return Err(hinted(
+                            format!(
+                                "profile {origin}: {t}.{c} derives from an unknown lookup `{}`",
+                                d.lookup
+                            ),
+                            format!(
+                                "declare it with [[lookup]] name = \"{}\" / files / key / value",
+                                d.lookup
+                            ),
+                        ));
+                    }
+                    let ranked = t
+                        .column(c)
+                        .and_then(|col| match col.ty {
+                            ColType::Enum(k) => Some(k),
+                            _ => None,
+                        })
+                        .is_some_and(|k| strength(k, k.values()[0]).is_some());
+                    if d.many == Many::Strongest && !ranked {
+                        return Err(hinted(
+                            format!("profile {origin}: `many = \"strongest\"` on {t}.{c}, which has no order"),
+                            "use it for decision_role, level, support or intimacy; elsewhere leave `many` out",
+                        ));
+                    }
+                }
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for l in &p.lookups {
+            if !names.insert(l.name.as_str()) {
+                return Err(hinted(
+                    format!("profile {origin}: two lookups are named `{}`", l.name),
+                    "give each [[lookup]] its own name",
+                ));
+            }
+            for f in &l.files {
+                globset::Glob::new(f).map_err(|e| {
+                    hinted(
+                        format!(
+                            "profile {origin}: bad file pattern `{f}` in lookup `{}`: {e}",
+                            l.name
+                        ),
+                        "use * and ? wildcards, e.g. `companies*.csv`",
+                    )
+                })?;
+            }
+            // `then` chains must end (no cycles) at known lookups.
+            let mut seen = vec![l.name.as_str()];
+            let mut cur = l;
+            while let Some(next) = &cur.then {
+                let Some(n) = p.lookups.iter().find(|x| &x.name == next) else {
+                    return Err(hinted(
+                        format!(
+                            "profile {origin}: lookup `{}` chains to an unknown lookup `{next}`",
+                            cur.name
+                        ),
+                        "`then` must name another [[lookup]]",
+                    ));
+                };
+                if seen.contains(&n.name.as_str()) {
+                    return Err(hinted(
+                        format!(
+                            "profile {origin}: lookups chain in a cycle: {} → {next}",
+                            seen.join(" → ")
+                        ),
+                        "remove one `then`",
+                    ));
+                }
+                seen.push(n.name.as_str());
+                cur = n;
             }
         }
         Ok(p)
@@ -204,6 +376,28 @@ impl Profile {
             .iter()
             .filter(|m| m.matches(file_name))
             .collect()
+    }
+}
+
+/// How powerful a value of an ordered enum is (lower is stronger), for `many = "strongest"`:
+/// decision_maker > evaluator / technical / procurement > influencer / user > none;
+/// executive > middle > base; the highest support; the highest intimacy.
+pub fn strength(kind: crate::contract::EnumKind, value: &str) -> Option<i32> {
+    use crate::contract::EnumKind;
+    match kind {
+        EnumKind::DecisionRole => Some(match value {
+            "decision_maker" => 0,
+            "evaluator" | "technical" | "procurement" => 1,
+            "influencer" | "user" => 2,
+            _ => 3,
+        }),
+        EnumKind::Level => Some(match value {
+            "executive" => 0,
+            "middle" => 1,
+            _ => 2,
+        }),
+        EnumKind::Support | EnumKind::Intimacy => value.parse::<i32>().ok().map(|v| -v),
+        _ => None,
     }
 }
 
