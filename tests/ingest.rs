@@ -386,3 +386,34 @@ fn config_unknown_keys_name_key_and_file() {
     assert!(o.status.success());
     assert!(stdout(&o).contains("reporting_currency = \"CNY\""));
 }
+
+#[test]
+fn json_and_ndjson_exports_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("accounts.json"),
+        r#"{"records": [{"account_id": "A1", "name": "One", "created_date": "2026/1/5"}, {"account_id": "A2", "name": "Two"}, {"account_id": "", "name": "No id"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("revenue.ndjson"),
+        "{\"document_id\": \"D1\", \"account_id\": \"A1\", \"date\": \"2026-01-05\", \"amount\": 10.5}\n\n{\"document_id\": \"D2\", \"account_id\": \"A9\", \"date\": \"2026-01-06\", \"amount\": \"¥1,000\"}\n{\"document_id\": \"D3\", \"account_id\": \"A1\", \"date\": \"yesterday\", \"amount\": 1}\n",
+    )
+    .unwrap();
+    let (o, v) = ingest_json(dir.path(), &src, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = v.unwrap();
+    assert_eq!(file_counts(&v, "accounts"), (3, 2, 1));
+    assert_eq!(file_counts(&v, "revenue"), (3, 2, 1));
+    let rev = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["table"] == "revenue")
+        .unwrap();
+    assert_eq!(rev["orphans"], 1);
+    assert_eq!(rev["reject_samples"][0]["line"], 4);
+    assert_eq!(rev["reject_samples"][0]["column"], "date");
+}
