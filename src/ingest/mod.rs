@@ -249,27 +249,27 @@ fn prepare_lookups(
     }
     let (lookups, used) = resolve::build(profile, &names, files)?;
     for n in &names {
-        if lookups.is_empty(n) {
+        for why in lookups.skipped(n) {
+            diags.push(Diagnostic::info(
+                "MCR024",
+                format!("lookup `{n}` did not read {why}"),
+            ));
+        }
+        if lookups.is_empty(n) && lookups.skipped(n).is_empty() {
             let patterns = profile
                 .lookups
                 .iter()
                 .find(|l| &l.name == n)
                 .map(|l| l.files.join(" "))
                 .unwrap_or_default();
-            let skipped = lookups.skipped(n);
-            let why = if skipped.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", skipped.join("; "))
-            };
             diags.push(
                 Diagnostic::warning(
                     "MCR022",
-                    format!("lookup `{n}` read no file (patterns: {patterns}){why}; values derived through it are left empty, or their rows rejected when required"),
+                    format!("lookup `{n}`: no file matches {patterns}; values derived through it are left empty, or their rows rejected when required"),
                 )
                 .with_hint("add the export it reads to the sources, or adjust the lookup's `files` patterns"),
             );
-        } else {
+        } else if !lookups.is_empty(n) {
             diags.push(Diagnostic::info(
                 "MCR023",
                 format!(
