@@ -3,3 +3,5 @@
 mod common;
 mod ingest;
 mod report_e2e;
+
+mod profiles;

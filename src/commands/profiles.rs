@@ -31,11 +31,7 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
                         .collect();
                     for (c, spec) in &m.derive {
                         for d in spec.as_slice() {
-                            cols.push(format!(
-                                "{c}←{}({})",
-                                d.lookup,
-                                d.from.as_slice().join("|")
-                            ));
+                            cols.push(format!("{c}←{}({})", d.lookup, d.from.as_slice().join("|")));
                         }
                     }
                     let cols = if cols.is_empty() {

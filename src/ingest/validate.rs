@@ -58,8 +58,10 @@ pub struct DeriveStats {
     pub lookup: String,
     pub ambiguous: u64,
     pub not_found: u64,
-    /// The first few keys concerned, with their outcome.
-    pub samples: Vec<String>,
+    /// The first few ambiguous keys.
+    pub ambiguous_samples: Vec<String>,
+    /// The first few keys not found.
+    pub not_found_samples: Vec<String>,
 }
 
 /// Which source columns were found for which canonical ones (for `--dry-run` and the summary).
@@ -310,13 +312,15 @@ impl TablePlan {
             }
         };
         let s = &mut stats[i];
-        if ambiguous {
+        let samples = if ambiguous {
             s.ambiguous += 1;
+            &mut s.ambiguous_samples
         } else {
             s.not_found += 1;
-        }
-        if s.samples.len() < 3 && !s.samples.contains(&sample) {
-            s.samples.push(sample);
+            &mut s.not_found_samples
+        };
+        if samples.len() < 3 && !samples.contains(&sample) {
+            samples.push(sample);
         }
     }
 
@@ -369,7 +373,12 @@ impl TablePlan {
             .collect();
         if !not_found.iter().all(|(_, d)| d.quiet) {
             let names: Vec<&str> = not_found.iter().map(|(_, d)| d.lookup.as_str()).collect();
-            self.note(plan.col.name, &names.join("/"), false, not_found[0].0.to_string());
+            self.note(
+                plan.col.name,
+                &names.join("/"),
+                false,
+                not_found[0].0.to_string(),
+            );
         }
         Derived::NotFound(tried.join("; "))
     }
