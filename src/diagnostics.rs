@@ -12,8 +12,9 @@
 //! | MCR011 | warning | a file of an unsupported type (skipped) |
 //! | MCR020 | warning | rows whose lookup key (name, email, domain) matches several records (ambiguous, never guessed) |
 //! | MCR021 | warning | rows whose lookup key is not found (column left empty, or row rejected when required) |
-//! | MCR022 | warning | a lookup of the profile read no file |
+//! | MCR022 | warning | no file matches a lookup the profile uses |
 //! | MCR023 | info | a lookup built: its keys and source files |
+//! | MCR024 | info | a file matched a lookup but has another layout (no key or value column); not read |
 
 use serde::Serialize;
 

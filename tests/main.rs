@@ -4,3 +4,5 @@ mod common;
 mod golden;
 mod ingest;
 mod report_e2e;
+
+mod profiles;

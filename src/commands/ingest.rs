@@ -98,6 +98,15 @@ pub fn print_report(ctx: &Context, report: &IngestReport) -> anyhow::Result<()> 
                 })
                 .collect();
             writeln!(err, "    found:   {}", found.join(", "))?;
+            if !f.columns.derived.is_empty() {
+                let derived: Vec<String> = f
+                    .columns
+                    .derived
+                    .iter()
+                    .map(|(c, s)| format!("{c}←{s}"))
+                    .collect();
+                writeln!(err, "    lookup:  {}", derived.join(", "))?;
+            }
             if !f.columns.missing.is_empty() {
                 writeln!(err, "    missing: {}", f.columns.missing.join(", "))?;
             }

@@ -24,17 +24,37 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
             for p in list {
                 writeln!(out, "{:<12} {}", p.name, p.description)?;
                 for m in &p.tables {
-                    let cols: Vec<String> = m
+                    let mut cols: Vec<String> = m
                         .columns
                         .iter()
                         .map(|(c, s)| format!("{c}←{}", s.as_slice().join("|")))
                         .collect();
+                    for (c, spec) in &m.derive {
+                        for d in spec.as_slice() {
+                            cols.push(format!("{c}←{}({})", d.lookup, d.from.as_slice().join("|")));
+                        }
+                    }
                     let cols = if cols.is_empty() {
                         "canonical column names".to_string()
                     } else {
                         cols.join(", ")
                     };
                     writeln!(out, "  {:<14} {:<28} {cols}", m.name, m.files.join(" "))?;
+                }
+                for l in &p.lookups {
+                    let then = l
+                        .then
+                        .as_ref()
+                        .map(|t| format!(" → {t}"))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "  lookup {:<22} {:<20} {}→{}{then}",
+                        l.name,
+                        l.files.join(" "),
+                        l.key.as_slice().join("|"),
+                        l.value.as_slice().join("|")
+                    )?;
                 }
             }
             writeln!(out, "\nShow one with `mcr profiles show NAME`; copy it to write your own and pass `--profile my.toml`.")?;

@@ -249,27 +249,27 @@ fn prepare_lookups(
     }
     let (lookups, used) = resolve::build(profile, &names, files)?;
     for n in &names {
-        if lookups.is_empty(n) {
+        for why in lookups.skipped(n) {
+            diags.push(Diagnostic::info(
+                "MCR024",
+                format!("lookup `{n}` did not read {why}"),
+            ));
+        }
+        if lookups.is_empty(n) && lookups.skipped(n).is_empty() {
             let patterns = profile
                 .lookups
                 .iter()
                 .find(|l| &l.name == n)
                 .map(|l| l.files.join(" "))
                 .unwrap_or_default();
-            let skipped = lookups.skipped(n);
-            let why = if skipped.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", skipped.join("; "))
-            };
             diags.push(
                 Diagnostic::warning(
                     "MCR022",
-                    format!("lookup `{n}` read no file (patterns: {patterns}){why}; values derived through it are left empty, or their rows rejected when required"),
+                    format!("lookup `{n}`: no file matches {patterns}; values derived through it are left empty, or their rows rejected when required"),
                 )
                 .with_hint("add the export it reads to the sources, or adjust the lookup's `files` patterns"),
             );
-        } else {
+        } else if !lookups.is_empty(n) {
             diags.push(Diagnostic::info(
                 "MCR023",
                 format!(
@@ -811,7 +811,7 @@ fn ingest_file(
         write_frames(&mut out_frames, state, tx, item.table, &plan)?;
     }
     for st in plan.derive_stats() {
-        let outcome = |n: u64, what: &str| {
+        let outcome = |n: u64, what: &str, samples: &[String]| {
             let col = item.table.column(&st.column);
             let fate = if col.is_some_and(|c| c.required) {
                 "rows rejected"
@@ -822,18 +822,26 @@ fn ingest_file(
                 "{label}: {n} rows with {what} in lookup `{}` for {} ({fate}; e.g. {})",
                 st.lookup,
                 st.column,
-                st.samples.join(", ")
+                samples.join(", ")
             )
         };
         if st.ambiguous > 0 {
             diags.push(
-                Diagnostic::warning("MCR020", outcome(st.ambiguous, "a key that is ambiguous"))
+                Diagnostic::warning("MCR020", outcome(
+                    st.ambiguous,
+                    "a key that is ambiguous",
+                    &st.ambiguous_samples,
+                ))
                     .with_hint("the key matches several records (two companies with the same name…); make it unique in the CRM or export ids"),
             );
         }
         if st.not_found > 0 {
             diags.push(
-                Diagnostic::warning("MCR021", outcome(st.not_found, "a key not found")).with_hint(
+                Diagnostic::warning(
+                    "MCR021",
+                    outcome(st.not_found, "a key not found", &st.not_found_samples),
+                )
+                .with_hint(
                     "export the records it refers to as well, or check the lookup's key column",
                 ),
             );

@@ -46,6 +46,8 @@ struct DerivePlan {
     from: usize,
     from_header: String,
     many: Many,
+    /// A key not found is expected (not reported).
+    quiet: bool,
 }
 
 /// Lookup outcomes that left an optional column empty or rejected a row, per canonical
@@ -56,8 +58,10 @@ pub struct DeriveStats {
     pub lookup: String,
     pub ambiguous: u64,
     pub not_found: u64,
-    /// The first few keys concerned, with their outcome.
-    pub samples: Vec<String>,
+    /// The first few ambiguous keys.
+    pub ambiguous_samples: Vec<String>,
+    /// The first few keys not found.
+    pub not_found_samples: Vec<String>,
 }
 
 /// Which source columns were found for which canonical ones (for `--dry-run` and the summary).
@@ -195,19 +199,28 @@ impl TablePlan {
                     });
                     if let Some(from) = from {
                         used.insert(from, col.name);
-                        report.derived.push((
-                            col.name.to_string(),
-                            format!("{}({})", d.lookup, headers[from]),
-                        ));
                         let _ = l;
                         derive.push(DerivePlan {
                             lookup: d.lookup.clone(),
                             from,
                             from_header: headers[from].clone(),
                             many: d.many,
+                            quiet: d.missing == crate::profiles::Missing::Quiet,
                         });
                     }
                 }
+            }
+            // Lookups that read no file cannot help when another one can (MCR022 says so).
+            if let Some(l) = lookups.as_deref() {
+                if derive.iter().any(|d| !l.is_empty(&d.lookup)) {
+                    derive.retain(|d| !l.is_empty(&d.lookup));
+                }
+            }
+            for d in &derive {
+                report.derived.push((
+                    col.name.to_string(),
+                    format!("{}({})", d.lookup, d.from_header),
+                ));
             }
             let constant = mapping.constants.get(col.name).cloned();
             if sources.is_empty() && derive.is_empty() {
@@ -299,13 +312,15 @@ impl TablePlan {
             }
         };
         let s = &mut stats[i];
-        if ambiguous {
+        let samples = if ambiguous {
             s.ambiguous += 1;
+            &mut s.ambiguous_samples
         } else {
             s.not_found += 1;
-        }
-        if s.samples.len() < 3 && !s.samples.contains(&sample) {
-            s.samples.push(sample);
+            &mut s.not_found_samples
+        };
+        if samples.len() < 3 && !samples.contains(&sample) {
+            samples.push(sample);
         }
     }
 
@@ -315,7 +330,7 @@ impl TablePlan {
         let Some(lookups) = self.lookups.as_deref() else {
             return Derived::NoKey;
         };
-        let mut not_found: Option<(String, &DerivePlan)> = None;
+        let mut not_found: Vec<(&str, &DerivePlan)> = Vec::new();
         for d in &plan.derive {
             let Ok(Some(key)) = self.field(rec, d.from) else {
                 continue;
@@ -339,25 +354,33 @@ impl TablePlan {
                         shown.join(", ")
                     ));
                 }
-                Found::NotFound => {
-                    if not_found.is_none() {
-                        not_found = Some((key.to_string(), d));
-                    }
-                }
+                Found::NotFound => not_found.push((key, d)),
             }
         }
-        match not_found {
-            Some((key, d)) => {
-                self.note(plan.col.name, &d.lookup, false, key.clone());
-                Derived::NotFound(format!(
+        if not_found.is_empty() {
+            return Derived::NoKey;
+        }
+        let tried: Vec<String> = not_found
+            .iter()
+            .map(|(key, d)| {
+                format!(
                     "{} `{key}` not found in lookup `{}` ({})",
                     d.from_header,
                     d.lookup,
                     lookups.files_of(&d.lookup)
-                ))
-            }
-            None => Derived::NoKey,
+                )
+            })
+            .collect();
+        if !not_found.iter().all(|(_, d)| d.quiet) {
+            let names: Vec<&str> = not_found.iter().map(|(_, d)| d.lookup.as_str()).collect();
+            self.note(
+                plan.col.name,
+                &names.join("/"),
+                false,
+                not_found[0].0.to_string(),
+            );
         }
+        Derived::NotFound(tried.join("; "))
     }
 
     /// The most powerful of several values of an ordered enum, after label mapping. `None`
@@ -512,9 +535,16 @@ impl TablePlan {
             let cell = match raw {
                 None => {
                     if plan.col.required {
+                        let also = if plan.derive.is_empty() {
+                            String::new()
+                        } else {
+                            let from: Vec<&str> =
+                                plan.derive.iter().map(|d| d.from_header.as_str()).collect();
+                            format!(" (and so is {}, to look it up)", from.join(", "))
+                        };
                         return Err((
                             plan.col.name.into(),
-                            format!("required {} is empty", plan.col.name),
+                            format!("required {} is empty{also}", plan.col.name),
                         ));
                     }
                     Cell::Null

@@ -97,6 +97,18 @@ pub struct Derive {
     /// take the most powerful value after label mapping).
     #[serde(default)]
     pub many: Many,
+    /// A key not found in the lookup: `report` (default: a warning, MCR021) or `quiet`
+    /// (expected, e.g. most contacts have no opportunity role).
+    #[serde(default)]
+    pub missing: Missing,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    #[default]
+    Report,
+    Quiet,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
