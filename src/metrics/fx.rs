@@ -172,20 +172,8 @@ pub fn to_reporting(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::test_util::{d, dates};
     use crate::metrics::windows::date_lit;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn dates(v: &[&str]) -> Column {
-        Column::new(
-            "date".into(),
-            v.iter().map(|s| epoch_days(d(s))).collect::<Vec<_>>(),
-        )
-        .cast(&DataType::Date)
-        .unwrap()
-    }
 
     fn fx() -> LazyFrame {
         DataFrame::new_infer_height(vec![

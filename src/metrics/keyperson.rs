@@ -323,21 +323,7 @@ pub fn holder_lists(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::windows::epoch_days;
-    use chrono::NaiveDate;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn dates(v: &[&str]) -> Column {
-        Column::new(
-            "date".into(),
-            v.iter().map(|s| epoch_days(d(s))).collect::<Vec<_>>(),
-        )
-        .cast(&DataType::Date)
-        .unwrap()
-    }
+    use crate::metrics::test_util::{d, dates};
 
     fn contacts() -> LazyFrame {
         df!(

@@ -16,6 +16,8 @@ pub mod relationship;
 pub mod segmentation;
 pub mod summary;
 #[cfg(test)]
+mod test_util;
+#[cfg(test)]
 mod tests;
 pub mod windows;
 

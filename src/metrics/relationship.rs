@@ -288,11 +288,8 @@ pub fn survey_frame(surveys: LazyFrame, window: Window) -> PolarsResult<LazyFram
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::test_util::d;
     use crate::metrics::windows::epoch_days;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
 
     fn contacts() -> LazyFrame {
         df!(

@@ -1,15 +1,12 @@
 //! End-to-end tests of `analyze` / `whatif` over tiny hand-made frames.
 
-use chrono::NaiveDate;
 use polars::prelude::*;
 use proptest::prelude::*;
 
 use super::windows::epoch_days;
 use super::*;
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use crate::metrics::test_util::d;
 
 fn date_col(name: &str, v: &[&str]) -> Column {
     Column::new(

@@ -72,10 +72,7 @@ pub fn date_lit(d: NaiveDate) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::metrics::test_util::d;
 
     #[test]
     fn window_12m_boundaries() {
