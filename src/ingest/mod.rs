@@ -339,6 +339,22 @@ fn key_hash(s: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(s.trim().as_bytes())
 }
 
+/// Sets and maps keyed by [`key_hash`] values, which are already well mixed: hashing them
+/// again (SipHash) was a fifth of the ingest CPU time at 20 M activities.
+type KeySet = HashSet<u64, nohash_hasher::BuildNoHashHasher<u64>>;
+type KeyMap<V> = HashMap<u64, V, nohash_hasher::BuildNoHashHasher<u64>>;
+
+/// Where a key was first seen, packed into one word: file index (high 24 bits), line (low 40).
+fn pack_origin(file: u32, line: u64) -> u64 {
+    (u64::from(file) << 40) | (line & ((1 << 40) - 1))
+}
+
+fn unpack_origin(v: u64) -> (u32, u64) {
+    ((v >> 40) as u32, v & ((1 << 40) - 1))
+}
+
+type ParquetWriter = polars::io::parquet::write::BatchedWriter<std::io::BufWriter<std::fs::File>>;
+
 /// The salt for hashing personal data, created on first use beside the lake data.
 fn salt(lake: &Lake, create: bool) -> anyhow::Result<String> {
     let path = lake.root().join("_salt");
@@ -368,8 +384,9 @@ fn salt(lake: &Lake, create: bool) -> anyhow::Result<String> {
 
 /// Per-table state across its files: key dedupe and writers.
 struct TableState {
-    seen: HashMap<u64, (u32, u64)>,
-    writer: Option<polars::io::parquet::write::BatchedWriter<std::io::BufWriter<std::fs::File>>>,
+    /// Keys seen so far → where first seen ([`pack_origin`]).
+    seen: KeyMap<u64>,
+    writer: Option<ParquetWriter>,
     rejects: Vec<(String, Reject)>,
     rows: u64,
     files: Vec<SourceFile>,
@@ -486,8 +503,8 @@ fn run_items(
 ) -> anyhow::Result<Outcome> {
     // Account keys for orphan checks: from this ingest's accounts, else the lake's.
     let ingesting_accounts = items.iter().any(|i| i.table == Table::Accounts);
-    let mut account_keys: Option<HashSet<u64>> = if ingesting_accounts {
-        Some(HashSet::new())
+    let mut account_keys: Option<KeySet> = if ingesting_accounts {
+        Some(KeySet::default())
     } else {
         lake_account_keys(lake)?
     };
@@ -497,7 +514,7 @@ fn run_items(
     let mut states: BTreeMap<Table, TableState> = BTreeMap::new();
     for (file_idx, item) in items.iter().enumerate() {
         let state = states.entry(item.table).or_insert_with(|| TableState {
-            seen: HashMap::new(),
+            seen: KeyMap::default(),
             writer: None,
             rejects: Vec::new(),
             rows: 0,
@@ -590,7 +607,7 @@ fn run_items(
 }
 
 /// The account_id set of the lake's current accounts (hashed), if any.
-fn lake_account_keys(lake: &Lake) -> anyhow::Result<Option<HashSet<u64>>> {
+fn lake_account_keys(lake: &Lake) -> anyhow::Result<Option<KeySet>> {
     let Some(lf) = lake.scan(Table::Accounts)? else {
         return Ok(None);
     };
@@ -609,7 +626,7 @@ fn ingest_file(
     salt: Option<String>,
     tx: Option<&Transaction>,
     state: &mut TableState,
-    account_keys: &mut Option<HashSet<u64>>,
+    account_keys: &mut Option<KeySet>,
     diags: &mut Vec<Diagnostic>,
 ) -> anyhow::Result<FileReport> {
     let label = match &item.sheet {
@@ -667,127 +684,178 @@ fn ingest_file(
     let (mut rows_read, mut accepted, mut orphans) = (0u64, 0u64, 0u64);
     let mut rejects: Vec<Reject> = Vec::new();
     let mut buffered: Vec<DataFrame> = Vec::new();
-    let mut out_frames: Vec<DataFrame> = Vec::new();
     let mut records = raw.records;
     let mut read_error: Option<read::ReadError> = None;
 
+    // Three stages run at once: the reader thread decodes records, this thread parses them
+    // (two halves on the rayon pool) and checks keys, the writer thread encodes Parquet.
+    let mut writer = state.writer.take();
+    let seen = &mut state.seen;
+    let currencies = &mut state.currencies;
+    let schema = plan.schema();
+    let file_size = raw.size;
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let (tx_chunks, rx_chunks) = sync_channel::<Result<Vec<RawRecord>, read::ReadError>>(2);
-        scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(CHUNK);
-            for r in records.by_ref() {
-                match r {
-                    Ok(rec) => {
-                        chunk.push(rec);
-                        if chunk.len() == CHUNK {
-                            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                            if tx_chunks.send(Ok(full)).is_err() {
-                                return;
-                            }
-                        }
+        // Parsed chunks come back to the reader, which reads into their records again.
+        let (tx_spent, rx_spent) = sync_channel::<Vec<RawRecord>>(3);
+        scope.spawn(move || loop {
+            let mut chunk = rx_spent
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+            let mut n = 0;
+            let end = loop {
+                if n == chunk.len() {
+                    if n == CHUNK {
+                        break Ok(false);
                     }
-                    Err(e) => {
-                        let _ = tx_chunks.send(Err(e));
-                        return;
-                    }
+                    chunk.push(RawRecord::default());
                 }
-            }
-            if !chunk.is_empty() {
-                let _ = tx_chunks.send(Ok(chunk));
-            }
-        });
-        for msg in rx_chunks {
-            let chunk = match msg {
-                Ok(c) => c,
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
+                match records.read_into(&mut chunk[n]) {
+                    Ok(true) => n += 1,
+                    Ok(false) => break Ok(true),
+                    Err(e) => break Err(e),
                 }
             };
-            rows_read += chunk.len() as u64;
-            let (mut df, acc, mut rej) = parse_parallel(&plan, &chunk);
-            // Keys: duplicates (across this table's files) and orphans.
-            let mut keep: Option<Vec<bool>> = None;
-            if key_col.is_some() || fk_col.is_some() {
-                let keys = key_col
-                    .map(|i| df.columns()[i].str().cloned())
-                    .transpose()?;
-                let fks = fk_col.map(|i| df.columns()[i].str().cloned()).transpose()?;
-                let mut mask = vec![true; df.height()];
-                for (row, &rec_idx) in acc.iter().enumerate() {
-                    let rec = &chunk[rec_idx];
-                    if let Some(k) = keys.as_ref().and_then(|k| k.get(row)) {
-                        let h = key_hash(k);
-                        if let Some(&(f, line)) = state.seen.get(&h) {
-                            let where_ = if f == file_idx {
-                                format!("line {line}")
-                            } else {
-                                format!("line {line} of an earlier file")
-                            };
-                            rej.push(Reject {
-                                line: rec.line,
-                                column: item.table.key().unwrap_or_default().to_string(),
-                                reason: format!("duplicate key `{k}` (first seen on {where_})"),
-                                raw: plan.raw_text(rec),
-                            });
-                            mask[row] = false;
-                            continue;
+            chunk.truncate(n);
+            let more = matches!(end, Ok(false));
+            if n > 0 && tx_chunks.send(Ok(chunk)).is_err() {
+                return;
+            }
+            if let Err(e) = end {
+                let _ = tx_chunks.send(Err(e));
+            }
+            if !more {
+                return;
+            }
+        });
+        let (tx_frames, rx_frames) = sync_channel::<DataFrame>(2);
+        let writer_slot = &mut writer;
+        let schema = &schema;
+        let write_thread = scope.spawn(move || -> anyhow::Result<()> {
+            for df in rx_frames {
+                write_frame(writer_slot, tx, item.table, schema, &df)?;
+            }
+            Ok(())
+        });
+        let parse_result = || -> anyhow::Result<()> {
+            for msg in rx_chunks {
+                let chunk = match msg {
+                    Ok(c) => c,
+                    Err(e) => {
+                        read_error = Some(e);
+                        break;
+                    }
+                };
+                if rows_read == 0 && key_col.is_some() {
+                    // Size the key map once for the whole file, from the first chunk's density.
+                    let consumed = position.load(std::sync::atomic::Ordering::Relaxed).max(1);
+                    let estimate =
+                        (file_size as f64 / consumed as f64 * chunk.len() as f64).min(1e9) as usize;
+                    seen.reserve(estimate.saturating_sub(seen.len()));
+                }
+                rows_read += chunk.len() as u64;
+                let (mut df, acc, mut rej) = parse_parallel(&plan, &chunk);
+                // Keys: duplicates (across this table's files) and orphans.
+                let mut mask: Option<Vec<bool>> = None;
+                if key_col.is_some() || fk_col.is_some() {
+                    let keys = key_col
+                        .map(|i| df.columns()[i].str().cloned())
+                        .transpose()?;
+                    let fks = fk_col.map(|i| df.columns()[i].str().cloned()).transpose()?;
+                    let mut keys = keys.as_ref().map(|k| k.iter());
+                    let mut fks = fks.as_ref().map(|f| f.iter());
+                    let mut keep = vec![true; df.height()];
+                    for (row, &rec_idx) in acc.iter().enumerate() {
+                        let rec = &chunk[rec_idx];
+                        let key = keys.as_mut().and_then(|k| k.next()).flatten();
+                        let fk = fks.as_mut().and_then(|f| f.next()).flatten();
+                        if let Some(k) = key {
+                            let h = key_hash(k);
+                            match seen.entry(h) {
+                                std::collections::hash_map::Entry::Occupied(first) => {
+                                    let (f, line) = unpack_origin(*first.get());
+                                    let where_ = if f == file_idx {
+                                        format!("line {line}")
+                                    } else {
+                                        format!("line {line} of an earlier file")
+                                    };
+                                    rej.push(Reject {
+                                        line: rec.line,
+                                        column: item.table.key().unwrap_or_default().to_string(),
+                                        reason: format!(
+                                            "duplicate key `{k}` (first seen on {where_})"
+                                        ),
+                                        raw: plan.raw_text(rec),
+                                    });
+                                    keep[row] = false;
+                                    continue;
+                                }
+                                std::collections::hash_map::Entry::Vacant(slot) => {
+                                    slot.insert(pack_origin(file_idx, rec.line));
+                                }
+                            }
+                            if is_accounts {
+                                if let Some(set) = account_keys.as_mut() {
+                                    set.insert(h);
+                                }
+                            }
                         }
-                        state.seen.insert(h, (file_idx, rec.line));
-                        if is_accounts {
-                            if let Some(set) = account_keys.as_mut() {
-                                set.insert(h);
+                        if let (Some(fk), Some(set)) = (fk, account_keys.as_ref()) {
+                            if !set.contains(&key_hash(fk)) {
+                                if opts.strict {
+                                    rej.push(Reject {
+                                        line: rec.line,
+                                        column: "account_id".into(),
+                                        reason: format!(
+                                            "account_id `{fk}` is not in accounts (--strict)"
+                                        ),
+                                        raw: plan.raw_text(rec),
+                                    });
+                                    keep[row] = false;
+                                } else {
+                                    orphans += 1;
+                                }
                             }
                         }
                     }
-                    if let (Some(fk), Some(set)) =
-                        (fks.as_ref().and_then(|f| f.get(row)), account_keys.as_ref())
-                    {
-                        if !set.contains(&key_hash(fk)) {
-                            if opts.strict {
-                                rej.push(Reject {
-                                    line: rec.line,
-                                    column: "account_id".into(),
-                                    reason: format!(
-                                        "account_id `{fk}` is not in accounts (--strict)"
-                                    ),
-                                    raw: plan.raw_text(rec),
-                                });
-                                mask[row] = false;
-                            } else {
-                                orphans += 1;
-                            }
+                    if keep.iter().any(|k| !k) {
+                        mask = Some(keep);
+                    }
+                }
+                let _ = tx_spent.try_send(chunk);
+                if let Some(mask) = mask {
+                    df = df.filter(&BooleanChunked::from_slice("keep".into(), &mask))?;
+                }
+                if let Some(ci) = cur_col {
+                    let cur = df.columns()[ci].str()?.clone();
+                    for c in cur.iter().flatten() {
+                        if !currencies.contains(c) {
+                            currencies.insert(c.to_string());
                         }
                     }
                 }
-                if mask.iter().any(|k| !k) {
-                    keep = Some(mask);
+                rej.sort_by_key(|r| r.line);
+                accepted += df.height() as u64;
+                rejects.extend(rej);
+                if buffer_whole_file {
+                    buffered.push(df);
+                } else if df.height() > 0 && tx_frames.send(df).is_err() {
+                    // The writer stopped: its error is reported below.
+                    break;
                 }
+                bar.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
             }
-            if let Some(mask) = keep {
-                df = df.filter(&BooleanChunked::from_slice("keep".into(), &mask))?;
-            }
-            if let Some(ci) = cur_col {
-                let cur = df.columns()[ci].str()?.clone();
-                for c in cur.iter().flatten() {
-                    if !state.currencies.contains(c) {
-                        state.currencies.insert(c.to_string());
-                    }
-                }
-            }
-            rej.sort_by_key(|r| r.line);
-            accepted += df.height() as u64;
-            rejects.extend(rej);
-            if buffer_whole_file {
-                buffered.push(df);
-            } else {
-                out_frames.push(df);
-                write_frames(&mut out_frames, state, tx, item.table, &plan)?;
-            }
-            bar.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
-        }
-        Ok(())
+            Ok(())
+        };
+        let parsed = parse_result();
+        drop(tx_frames);
+        let written = write_thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the Parquet writer thread panicked"))?;
+        written?;
+        parsed
     })?;
+    state.writer = writer;
     bar.finish_and_clear();
     if let Some(e) = read_error {
         return Err(hinted(e.to_string(), e.hint()));
@@ -807,8 +875,7 @@ fn ingest_file(
                 format!("{label}: probabilities read as percentages"),
             ));
         }
-        out_frames.push(df);
-        write_frames(&mut out_frames, state, tx, item.table, &plan)?;
+        write_frame(&mut state.writer, tx, item.table, &plan.schema(), &df)?;
     }
     for st in plan.derive_stats() {
         let outcome = |n: u64, what: &str, samples: &[String]| {
@@ -925,34 +992,32 @@ fn parse_parallel(plan: &TablePlan, chunk: &[RawRecord]) -> (DataFrame, Vec<usiz
     (a, acc_a, rej_a)
 }
 
-/// Write pending frames to the table's part file (opened on first use).
-fn write_frames(
-    frames: &mut Vec<DataFrame>,
-    state: &mut TableState,
+/// Write a frame to the table's part file (opened on first use; nothing on a dry run).
+fn write_frame(
+    writer: &mut Option<ParquetWriter>,
     tx: Option<&Transaction>,
     table: Table,
-    plan: &TablePlan,
+    schema: &Schema,
+    df: &DataFrame,
 ) -> anyhow::Result<()> {
     let Some(tx) = tx else {
-        frames.clear();
         return Ok(());
     };
-    if state.writer.is_none() {
+    if df.height() == 0 {
+        return Ok(());
+    }
+    if writer.is_none() {
         let path = tx.part_path(table.name())?;
         let f = std::fs::File::create(&path)
             .with_context(|| format!("cannot create {}", path.display()))?;
         let w = crate::lake::parquet_writer(std::io::BufWriter::with_capacity(1 << 20, f))
-            .batched(&plan.schema())?;
-        state.writer = Some(w);
+            .batched(schema)?;
+        *writer = Some(w);
     }
-    if let Some(w) = state.writer.as_mut() {
-        for df in frames.drain(..) {
-            if df.height() > 0 {
-                anyhow::Context::with_context(w.write_batch(&df), || {
-                    format!("cannot write the {table} snapshot")
-                })?;
-            }
-        }
+    if let Some(w) = writer.as_mut() {
+        anyhow::Context::with_context(w.write_batch(df), || {
+            format!("cannot write the {table} snapshot")
+        })?;
     }
     Ok(())
 }

@@ -10,6 +10,25 @@ use chrono::{Datelike, NaiveDate};
 /// separators (`,` or spaces; `.` or spaces with `decimal_comma`) and surrounding whitespace
 /// are removed; parentheses mean negative.
 pub fn parse_amount(raw: &str, decimal_comma: bool) -> Result<f64, String> {
+    // Fast path for plain numbers (`-1234.5`), the bulk of any export: same result as below.
+    let s = raw.trim();
+    let digits = s.strip_prefix('-').unwrap_or(s).as_bytes();
+    if !decimal_comma
+        && digits.iter().any(u8::is_ascii_digit)
+        && digits.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+        && digits.iter().filter(|c| **c == b'.').count() <= 1
+    {
+        if let Ok(v) = s.parse::<f64>() {
+            if v.is_finite() {
+                return Ok(v);
+            }
+        }
+    }
+    parse_amount_general(raw, decimal_comma)
+}
+
+/// [`parse_amount`] for every format: currency signs and codes, separators, parentheses.
+fn parse_amount_general(raw: &str, decimal_comma: bool) -> Result<f64, String> {
     let s = raw.trim();
     if s.is_empty() {
         return Err("empty amount".into());
@@ -301,6 +320,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn amount_fast_path_agrees_with_the_general_parser(s in "[ ]?-?[0-9]{0,14}[.]?[0-9]{0,6}[.]?[0-9]{0,2}") {
+            prop_assert_eq!(parse_amount(&s, false), parse_amount_general(&s, false));
+        }
+
         #[test]
         fn amount_round_trips_through_formatting(cents in -1_000_000_000i64..1_000_000_000i64) {
             let v = cents as f64 / 100.0;

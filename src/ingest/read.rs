@@ -45,9 +45,72 @@ impl ReadError {
 }
 
 /// One raw record: the 1-based line (or row / element) and its fields as UTF-8 bytes.
+#[derive(Default)]
 pub struct RawRecord {
     pub line: u64,
     pub fields: ByteRecord,
+}
+
+/// The records of a file. CSV records can be read into an existing record
+/// ([`Records::read_into`]), so that a reader reusing its records allocates nothing per row.
+/// A read error ends the records (it is reported once).
+pub enum Records {
+    Csv {
+        rdr: csv::Reader<BufReader<Box<dyn Read + Send>>>,
+        path: PathBuf,
+        done: bool,
+    },
+    Rows(std::vec::IntoIter<RawRecord>),
+}
+
+impl Records {
+    /// Read the next record into `rec`, reusing its buffers; `Ok(false)` at the end.
+    pub fn read_into(&mut self, rec: &mut RawRecord) -> Result<bool, ReadError> {
+        match self {
+            Records::Csv { rdr, path, done } => {
+                if *done {
+                    return Ok(false);
+                }
+                match rdr.read_byte_record(&mut rec.fields) {
+                    Ok(true) => {
+                        rec.line = rec.fields.position().map(|p| p.line()).unwrap_or(0);
+                        Ok(true)
+                    }
+                    Ok(false) => {
+                        *done = true;
+                        Ok(false)
+                    }
+                    Err(e) => {
+                        *done = true;
+                        Err(csv_err(path, e))
+                    }
+                }
+            }
+            Records::Rows(rows) => match rows.next() {
+                Some(r) => {
+                    *rec = r;
+                    Ok(true)
+                }
+                None => Ok(false),
+            },
+        }
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<RawRecord, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Records::Rows(rows) = self {
+            return rows.next().map(Ok);
+        }
+        let mut rec = RawRecord::default();
+        match self.read_into(&mut rec) {
+            Ok(true) => Some(Ok(rec)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
 }
 
 /// A file (or sheet) opened for reading.
@@ -59,7 +122,7 @@ pub struct RawTable {
     pub delimiter: u8,
     /// Total size in bytes (for progress).
     pub size: u64,
-    pub records: Box<dyn Iterator<Item = Result<RawRecord, ReadError>> + Send>,
+    pub records: Records,
     /// Bytes consumed so far (CSV only; others report 0 until done).
     pub position: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -304,32 +367,16 @@ fn open_csv(path: &Path, encoding: &str, delimiter: &str) -> Result<RawTable, Re
                 .to_string()
         })
         .collect();
-    let path_buf = path.to_path_buf();
-    let records = std::iter::from_fn(move || {
-        let mut rec = ByteRecord::new();
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {
-                let line = rec.position().map(|p| p.line()).unwrap_or(0);
-                Some(Ok(RawRecord { line, fields: rec }))
-            }
-            Ok(false) => None,
-            Err(e) => Some(Err(csv_err(&path_buf, e))),
-        }
-    })
-    // A read error ends the file (the error is reported once).
-    .scan(false, |failed, r| {
-        if *failed {
-            return None;
-        }
-        *failed = r.is_err();
-        Some(r)
-    });
     Ok(RawTable {
         headers,
         encoding: enc_name.to_string(),
         delimiter: delim,
         size,
-        records: Box::new(records),
+        records: Records::Csv {
+            rdr,
+            path: path.to_path_buf(),
+            done: false,
+        },
         position: pos,
     })
 }
@@ -367,19 +414,22 @@ fn table_from_rows(
         });
     }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let records = rows.into_iter().map(|(line, fields)| {
-        let mut rec = ByteRecord::new();
-        for f in &fields {
-            rec.push_field(f.as_bytes());
-        }
-        Ok(RawRecord { line, fields: rec })
-    });
+    let records: Vec<RawRecord> = rows
+        .into_iter()
+        .map(|(line, fields)| {
+            let mut rec = ByteRecord::new();
+            for f in &fields {
+                rec.push_field(f.as_bytes());
+            }
+            RawRecord { line, fields: rec }
+        })
+        .collect();
     Ok(RawTable {
         headers,
         encoding: encoding.to_string(),
         delimiter: b',',
         size,
-        records: Box::new(records.collect::<Vec<_>>().into_iter()),
+        records: Records::Rows(records.into_iter()),
         position: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(size)),
     })
 }

@@ -4,6 +4,11 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+
+/// Maps probed once per cell: foldhash instead of SipHash (no untrusted-key DoS concern in a
+/// batch job over the user's own files).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
@@ -33,9 +38,25 @@ struct ColumnPlan {
     derive: Vec<DerivePlan>,
     constant: Option<String>,
     /// Normalised label → canonical value (built-in labels + profile value map).
-    labels: HashMap<String, String>,
+    labels: FastMap<String, String>,
     /// Whether the profile gave labels for a non-enum column (values rewritten before parsing).
     rewrite: bool,
+}
+
+impl ColumnPlan {
+    /// The canonical value of a label. Values already in normalised form (the common case:
+    /// canonical exports) are looked up as they are, without building a normalised copy.
+    fn label(&self, s: &str) -> Option<&str> {
+        let plain = s.bytes().all(|b| {
+            !(b.is_ascii_uppercase() || b.is_ascii_whitespace() || b == b'_' || b == b'-')
+        }) && s.is_ascii();
+        let v = if plain {
+            self.labels.get(s)
+        } else {
+            self.labels.get(&parse::normalize_label(s))
+        };
+        v.map(String::as_str)
+    }
 }
 
 /// One `derive` entry usable in this file.
@@ -102,7 +123,7 @@ pub struct TablePlan {
     cols: Vec<ColumnPlan>,
     pub columns: ColumnReport,
     n_fields: usize,
-    nulls: HashSet<String>,
+    nulls: FastSet<String>,
     date_formats: Vec<String>,
     decimal_comma: bool,
     won: HashSet<String>,
@@ -235,7 +256,7 @@ impl TablePlan {
                     report.missing.push(col.name.to_string());
                 }
             }
-            let mut labels = HashMap::new();
+            let mut labels = FastMap::default();
             if let ColType::Enum(kind) = col.ty {
                 for (l, v) in kind.labels() {
                     labels.insert(parse::normalize_label(l), (*v).to_string());
@@ -480,7 +501,7 @@ impl TablePlan {
     }
 
     fn parse_row<'r>(
-        &self,
+        &'r self,
         rec: &'r RawRecord,
         cells: &mut Vec<Cell<'r>>,
     ) -> Result<(), (String, String)> {
@@ -559,10 +580,10 @@ impl TablePlan {
         Ok(())
     }
 
-    fn parse_cell<'r>(&self, plan: &ColumnPlan, s: Cow<'r, str>) -> Result<Cell<'r>, String> {
+    fn parse_cell<'r>(&'r self, plan: &'r ColumnPlan, s: Cow<'r, str>) -> Result<Cell<'r>, String> {
         let s = if plan.rewrite {
-            match plan.labels.get(&parse::normalize_label(&s)) {
-                Some(v) => Cow::Owned(v.clone()),
+            match plan.label(&s) {
+                Some(v) => Cow::Borrowed(v),
                 None => s,
             }
         } else {
@@ -577,20 +598,20 @@ impl TablePlan {
             )?)),
             ColType::Bool => Cell::B(parse::parse_bool(&s)?),
             ColType::Enum(kind) => {
-                let key = parse::normalize_label(&s);
-                let found = plan.labels.get(&key).cloned().or_else(|| {
+                let found = plan.label(&s).map(Cow::Borrowed).or_else(|| {
                     // "2.0" for a support of 2
                     kind.is_integer()
                         .then(|| parse::parse_int_label(&s).map(|v| v.to_string()))
                         .flatten()
                         .filter(|v| kind.values().contains(&v.as_str()))
+                        .map(Cow::Owned)
                 });
                 match found {
                     Some(v) if kind.is_integer() => Cell::I(
                         v.parse()
                             .map_err(|_| format!("`{s}` is not a valid {}", kind.name()))?,
                     ),
-                    Some(v) => Cell::Str(std::borrow::Cow::Owned(v)),
+                    Some(v) => Cell::Str(v),
                     None => return Err(enum_error(kind, &s)),
                 }
             }
@@ -715,7 +736,13 @@ pub fn hash_pii(salt: &str, value: &str) -> String {
         .chain_update(b":")
         .chain_update(norm.as_bytes())
         .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 /// Infer a contact's level from a job title (used only when `level` is empty).
@@ -933,6 +960,15 @@ mod tests {
             .to_string();
         assert!(!email.contains('@') && email.len() == 32);
         assert_eq!(email, hash_pii("salt", " X@Example.com "));
+    }
+
+    #[test]
+    fn hash_pii_is_salted_sha256_of_the_normalised_value() {
+        // python3: hashlib.sha256(b"salt:x@example.com").hexdigest()[:32]
+        assert_eq!(
+            hash_pii("salt", " X@Example.com "),
+            "bb0122b39a54af1180b6d432e7ba251f"
+        );
     }
 
     #[test]
