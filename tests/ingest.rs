@@ -297,6 +297,43 @@ fn duplicate_keys_name_the_first_line() {
 }
 
 #[test]
+fn duplicate_keys_across_files_name_where_they_were_first_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    for (folder, body) in [
+        ("q1", "account_id,name\nA1,One\nA2,Two\n"),
+        (
+            "q2",
+            "account_id,name\nA3,Three\nA1,One again\nA3,Three again\n",
+        ),
+    ] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        std::fs::write(dir.path().join(folder).join("accounts.csv"), body).unwrap();
+    }
+    let o = run_in(
+        dir.path(),
+        &["ingest", "q1", "q2", "--lake", "lake", "--json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let second = &v["files"][1];
+    assert_eq!(second["rows_read"], 3);
+    assert_eq!(second["accepted"], 1);
+    let reasons: Vec<&str> = second["reject_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "duplicate key `A1` (first seen in an earlier file)",
+            "duplicate key `A3` (first seen on line 2)"
+        ]
+    );
+}
+
+#[test]
 fn gbk_and_utf16_exports_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");

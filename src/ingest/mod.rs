@@ -342,16 +342,6 @@ fn key_hash(s: &str) -> u64 {
 /// Sets and maps keyed by [`key_hash`] values, which are already well mixed: hashing them
 /// again (SipHash) was a fifth of the ingest CPU time at 20 M activities.
 type KeySet = HashSet<u64, nohash_hasher::BuildNoHashHasher<u64>>;
-type KeyMap<V> = HashMap<u64, V, nohash_hasher::BuildNoHashHasher<u64>>;
-
-/// Where a key was first seen, packed into one word: file index (high 24 bits), line (low 40).
-fn pack_origin(file: u32, line: u64) -> u64 {
-    (u64::from(file) << 40) | (line & ((1 << 40) - 1))
-}
-
-fn unpack_origin(v: u64) -> (u32, u64) {
-    ((v >> 40) as u32, v & ((1 << 40) - 1))
-}
 
 type ParquetWriter = polars::io::parquet::write::BatchedWriter<std::io::BufWriter<std::fs::File>>;
 
@@ -384,8 +374,9 @@ fn salt(lake: &Lake, create: bool) -> anyhow::Result<String> {
 
 /// Per-table state across its files: key dedupe and writers.
 struct TableState {
-    /// Keys seen so far → where first seen ([`pack_origin`]).
-    seen: KeyMap<u64>,
+    /// Keys seen so far (8 bytes per row: where a key was first seen is found by a second
+    /// pass over the file, only when it has duplicates).
+    seen: KeySet,
     writer: Option<ParquetWriter>,
     rejects: Vec<(String, Reject)>,
     rows: u64,
@@ -512,9 +503,9 @@ fn run_items(
         || lake.manifest()?.current("fx_rates").is_some();
     let mut reports = Vec::new();
     let mut states: BTreeMap<Table, TableState> = BTreeMap::new();
-    for (file_idx, item) in items.iter().enumerate() {
+    for item in items {
         let state = states.entry(item.table).or_insert_with(|| TableState {
-            seen: KeyMap::default(),
+            seen: KeySet::default(),
             writer: None,
             rejects: Vec::new(),
             rows: 0,
@@ -524,7 +515,6 @@ fn run_items(
         let mapping = &opts.profile.tables[item.mapping];
         let report = ingest_file(
             item,
-            file_idx as u32,
             mapping,
             lookups.clone(),
             opts,
@@ -619,7 +609,6 @@ fn lake_account_keys(lake: &Lake) -> anyhow::Result<Option<KeySet>> {
 #[allow(clippy::too_many_arguments)]
 fn ingest_file(
     item: &Item,
-    file_idx: u32,
     mapping: &Mapping,
     lookups: Option<std::sync::Arc<resolve::Lookups>>,
     opts: &IngestOptions,
@@ -684,11 +673,13 @@ fn ingest_file(
     let (mut rows_read, mut accepted, mut orphans) = (0u64, 0u64, 0u64);
     let mut rejects: Vec<Reject> = Vec::new();
     let mut buffered: Vec<DataFrame> = Vec::new();
+    let mut duplicates = KeySet::default();
     let mut records = raw.records;
     let mut read_error: Option<read::ReadError> = None;
 
-    // Three stages run at once: the reader thread decodes records, this thread parses them
-    // (two halves on the rayon pool) and checks keys, the writer thread encodes Parquet.
+    // Four stages run at once: the reader thread decodes records, this thread parses them
+    // (two halves on the rayon pool), the keys thread checks keys, the writer thread encodes
+    // Parquet.
     let mut writer = state.writer.take();
     let seen = &mut state.seen;
     let currencies = &mut state.currencies;
@@ -737,25 +728,31 @@ fn ingest_file(
             }
             Ok(())
         });
-        let parse_result = || -> anyhow::Result<()> {
-            for msg in rx_chunks {
-                let chunk = match msg {
-                    Ok(c) => c,
-                    Err(e) => {
-                        read_error = Some(e);
-                        break;
-                    }
-                };
-                if rows_read == 0 && key_col.is_some() {
+        // Keys: duplicates (across this table's files) and orphans, in file order, on their
+        // own thread so that parsing the next chunk overlaps with them.
+        type Parsed = (Vec<RawRecord>, DataFrame, Vec<usize>, Vec<Reject>);
+        let (tx_parsed, rx_parsed) = sync_channel::<Parsed>(1);
+        let (accepted, orphans, rejects, buffered, duplicates) = (
+            &mut accepted,
+            &mut orphans,
+            &mut rejects,
+            &mut buffered,
+            &mut duplicates,
+        );
+        let position_keys = position.clone();
+        let plan_ref = &plan;
+        let keys_thread = scope.spawn(move || -> anyhow::Result<()> {
+            let mut first = true;
+            for (chunk, mut df, acc, mut rej) in rx_parsed {
+                if std::mem::take(&mut first) && key_col.is_some() {
                     // Size the key map once for the whole file, from the first chunk's density.
-                    let consumed = position.load(std::sync::atomic::Ordering::Relaxed).max(1);
+                    let consumed = position_keys
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                        .max(1);
                     let estimate =
                         (file_size as f64 / consumed as f64 * chunk.len() as f64).min(1e9) as usize;
                     seen.reserve(estimate.saturating_sub(seen.len()));
                 }
-                rows_read += chunk.len() as u64;
-                let (mut df, acc, mut rej) = parse_parallel(&plan, &chunk);
-                // Keys: duplicates (across this table's files) and orphans.
                 let mut mask: Option<Vec<bool>> = None;
                 if key_col.is_some() || fk_col.is_some() {
                     let keys = key_col
@@ -771,28 +768,16 @@ fn ingest_file(
                         let fk = fks.as_mut().and_then(|f| f.next()).flatten();
                         if let Some(k) = key {
                             let h = key_hash(k);
-                            match seen.entry(h) {
-                                std::collections::hash_map::Entry::Occupied(first) => {
-                                    let (f, line) = unpack_origin(*first.get());
-                                    let where_ = if f == file_idx {
-                                        format!("line {line}")
-                                    } else {
-                                        format!("line {line} of an earlier file")
-                                    };
-                                    rej.push(Reject {
-                                        line: rec.line,
-                                        column: item.table.key().unwrap_or_default().to_string(),
-                                        reason: format!(
-                                            "duplicate key `{k}` (first seen on {where_})"
-                                        ),
-                                        raw: plan.raw_text(rec),
-                                    });
-                                    keep[row] = false;
-                                    continue;
-                                }
-                                std::collections::hash_map::Entry::Vacant(slot) => {
-                                    slot.insert(pack_origin(file_idx, rec.line));
-                                }
+                            if !seen.insert(h) {
+                                rej.push(Reject {
+                                    line: rec.line,
+                                    column: item.table.key().unwrap_or_default().to_string(),
+                                    reason: format!("duplicate key `{k}`"),
+                                    raw: plan_ref.raw_text(rec),
+                                });
+                                duplicates.insert(h);
+                                keep[row] = false;
+                                continue;
                             }
                             if is_accounts {
                                 if let Some(set) = account_keys.as_mut() {
@@ -809,11 +794,11 @@ fn ingest_file(
                                         reason: format!(
                                             "account_id `{fk}` is not in accounts (--strict)"
                                         ),
-                                        raw: plan.raw_text(rec),
+                                        raw: plan_ref.raw_text(rec),
                                     });
                                     keep[row] = false;
                                 } else {
-                                    orphans += 1;
+                                    *orphans += 1;
                                 }
                             }
                         }
@@ -835,25 +820,41 @@ fn ingest_file(
                     }
                 }
                 rej.sort_by_key(|r| r.line);
-                accepted += df.height() as u64;
+                *accepted += df.height() as u64;
                 rejects.extend(rej);
                 if buffer_whole_file {
                     buffered.push(df);
                 } else if df.height() > 0 && tx_frames.send(df).is_err() {
-                    // The writer stopped: its error is reported below.
+                    // The writer stopped: its error is reported by the caller.
                     break;
                 }
-                bar.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
             }
             Ok(())
-        };
-        let parsed = parse_result();
-        drop(tx_frames);
+        });
+        for msg in rx_chunks {
+            let chunk = match msg {
+                Ok(c) => c,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            rows_read += chunk.len() as u64;
+            let (df, acc, rej) = parse_parallel(&plan, &chunk);
+            if tx_parsed.send((chunk, df, acc, rej)).is_err() {
+                break; // the keys thread stopped: its error is reported below
+            }
+            bar.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
+        }
+        drop(tx_parsed);
+        let keys = keys_thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the key-checking thread panicked"))?;
         let written = write_thread
             .join()
             .map_err(|_| anyhow::anyhow!("the Parquet writer thread panicked"))?;
-        written?;
-        parsed
+        keys?;
+        written
     })?;
     state.writer = writer;
     bar.finish_and_clear();
@@ -876,6 +877,24 @@ fn ingest_file(
             ));
         }
         write_frame(&mut state.writer, tx, item.table, &plan.schema(), &df)?;
+    }
+    if let (false, Some(key_col)) = (duplicates.is_empty(), key_col) {
+        let first = first_lines(item, opts, &plan, key_col, &duplicates)?;
+        let key = item.table.key().unwrap_or_default();
+        for r in rejects.iter_mut().filter(|r| r.column == key) {
+            let Some(k) = r
+                .reason
+                .strip_prefix("duplicate key `")
+                .and_then(|k| k.strip_suffix('`'))
+            else {
+                continue;
+            };
+            let where_ = match first.get(&key_hash(k)) {
+                Some(&line) if line < r.line => format!("on line {line}"),
+                _ => "in an earlier file".to_string(),
+            };
+            r.reason = format!("duplicate key `{k}` (first seen {where_})");
+        }
     }
     for st in plan.derive_stats() {
         let outcome = |n: u64, what: &str, samples: &[String]| {
@@ -972,6 +991,44 @@ fn ingest_file(
         columns: plan.columns.clone(),
         reject_samples: samples,
     })
+}
+
+/// The first line of each key in `wanted` among a file's accepted rows: a second pass, run
+/// only for a file with duplicate keys, so that the common case keeps just a set of hashes.
+fn first_lines(
+    item: &Item,
+    opts: &IngestOptions,
+    plan: &TablePlan,
+    key_col: usize,
+    wanted: &KeySet,
+) -> anyhow::Result<HashMap<u64, u64>> {
+    let raw = read::open(
+        &item.path,
+        item.sheet.as_deref(),
+        &opts.profile.encoding,
+        &opts.profile.delimiter,
+    )
+    .map_err(|e| hinted(e.to_string(), e.hint()))?;
+    let mut records = raw.records;
+    let mut first = HashMap::new();
+    let mut chunk = Vec::with_capacity(CHUNK);
+    loop {
+        chunk.clear();
+        for r in records.by_ref().take(CHUNK) {
+            chunk.push(r.map_err(|e| hinted(e.to_string(), e.hint()))?);
+        }
+        if chunk.is_empty() {
+            return Ok(first);
+        }
+        let (df, acc, _) = plan.parse_chunk(&chunk);
+        let keys = df.columns()[key_col].str()?;
+        for (k, &i) in keys.iter().zip(&acc) {
+            let Some(h) = k.map(key_hash).filter(|h| wanted.contains(h)) else {
+                continue;
+            };
+            first.entry(h).or_insert(chunk[i].line);
+        }
+    }
 }
 
 /// Parse a chunk on two threads (halves) and stitch the results.
