@@ -205,14 +205,23 @@ WHERE r.account_id IS NOT NULL AND r.date IS NOT NULL AND r.date <= getvariable(
 -- then differ from mcr, whose polars sums are accurate enough to keep them. Sums that only feed
 -- compared-with-tolerance figures (concentration) use plain sum.
 
+-- mcr rounds money sums to 12 significant digits (pipeline.rs round_sum) and scores to 1e-9
+-- (relationship.rs round_score), so that float noise never splits a tie or crosses a threshold.
+CREATE OR REPLACE TEMP MACRO round_sum(x) AS
+    CASE WHEN x IS NULL OR x = 0 THEN x
+         WHEN 11 - floor(log10(abs(x))) >= 0
+              THEN round(x * pow(10, 11 - floor(log10(abs(x))))) / pow(10, 11 - floor(log10(abs(x))))
+         ELSE round(x / pow(10, floor(log10(abs(x))) - 11)) * pow(10, floor(log10(abs(x))) - 11) END;
+CREATE OR REPLACE TEMP MACRO round_score(x) AS round(x * 1e9) / 1e9;
+
 CREATE OR REPLACE TEMP TABLE rev_acc AS
 SELECT account_id,
-       coalesce(fsum(amount) FILTER (WHERE date > getvariable('s0')), 0) AS r0,
-       coalesce(fsum(amount) FILTER (WHERE date > getvariable('s1') AND date <= getvariable('s0')), 0) AS r1,
-       coalesce(fsum(amount) FILTER (WHERE date <= getvariable('s1')), 0) AS r2,
+       round_sum(coalesce(fsum(amount) FILTER (WHERE date > getvariable('s0')), 0)) AS r0,
+       round_sum(coalesce(fsum(amount) FILTER (WHERE date > getvariable('s1') AND date <= getvariable('s0')), 0)) AS r1,
+       round_sum(coalesce(fsum(amount) FILTER (WHERE date <= getvariable('s1')), 0)) AS r2,
        count(DISTINCT document_id) FILTER (WHERE date > getvariable('s0')) AS o0,
-       fsum(gross_margin) FILTER (WHERE date > getvariable('s0')) AS m0,
-       fsum(gross_margin) FILTER (WHERE date > getvariable('s1') AND date <= getvariable('s0')) AS m1
+       round_sum(fsum(gross_margin) FILTER (WHERE date > getvariable('s0'))) AS m0,
+       round_sum(fsum(gross_margin) FILTER (WHERE date > getvariable('s1') AND date <= getvariable('s0'))) AS m1
 FROM rev
 WHERE date > getvariable('s2')
 GROUP BY account_id;
@@ -503,7 +512,7 @@ WITH j AS (
            s0.abc_class, s0.pareto_rank, s0.cum_share,
            f.rfm_r, f.rfm_f, f.rfm_m,
            CASE WHEN coalesce(k.sum_p, 0) <= 0 THEN 0.0
-                ELSE 100.0 * least(greatest(k.sum_pk / k.sum_p, 0.0), 1.0) END AS kri,
+                ELSE round_score(100.0 * least(greatest(k.sum_pk / k.sum_p, 0.0), 1.0)) END AS kri,
            CASE WHEN coalesce(k.dm_supportive, false) THEN 'green'
                 WHEN coalesce(k.key_supportive, false) THEN 'amber'
                 ELSE 'red' END AS decision_chain_status,
@@ -514,7 +523,7 @@ WITH j AS (
            coalesce(gi.departments_active, 0) AS departments_active,
            coalesce(gi.departments_known, 0) AS departments_known,
            gt.t_exec, gt.t_middle, gt.t_base,
-           least(
+           round_score(least(
              ((((0.0::DOUBLE
                + CASE WHEN coalesce(ag.strategic_cooperation, false) THEN getvariable('ori_strategic_cooperation') ELSE 0.0 END)
                + CASE WHEN coalesce(ag.exclusive, false) THEN getvariable('ori_exclusive') ELSE 0.0 END)
@@ -523,7 +532,7 @@ WITH j AS (
                + CASE WHEN coalesce(oa.n_strategic_meeting, 0) > 0 THEN getvariable('ori_strategic_meeting') ELSE 0.0 END
                + CASE WHEN sv.survey_score IS NOT NULL
                       THEN least(greatest(sv.survey_score, 0.0), 10.0) * getvariable('ori_survey_per_point') ELSE 0.0 END,
-             getvariable('ori_cap')) AS ori,
+             getvariable('ori_cap'))) AS ori,
            coalesce(h.bus_factor, 0) AS bus_factor,
            coalesce(h.holders, '') AS holders,
            coalesce(m.max_contact_employees, 0) >= getvariable('multi_headed_contact_employees')
@@ -547,16 +556,16 @@ WITH j AS (
 gri AS (
     SELECT *,
            CASE WHEN (t_exec > 0)::INT + (t_middle > 0)::INT + (t_base > 0)::INT = 0 THEN NULL
-                ELSE 100.0 * (((0.0::DOUBLE
+                ELSE round_score(100.0 * (((0.0::DOUBLE
                        + CASE WHEN t_exec > 0 THEN least(ae::DOUBLE / t_exec::DOUBLE, 1.0) ELSE 0.0 END)
                        + CASE WHEN t_middle > 0 THEN least(am::DOUBLE / t_middle::DOUBLE, 1.0) ELSE 0.0 END)
                        + CASE WHEN t_base > 0 THEN least(ab::DOUBLE / t_base::DOUBLE, 1.0) ELSE 0.0 END)
-                     / ((t_exec > 0)::INT + (t_middle > 0)::INT + (t_base > 0)::INT)::DOUBLE
+                     / ((t_exec > 0)::INT + (t_middle > 0)::INT + (t_base > 0)::INT)::DOUBLE)
            END AS gri
     FROM j
 ),
 rdi AS (
-    SELECT *, getvariable('rdi_kri') * kri + getvariable('rdi_gri') * gri + getvariable('rdi_ori') * ori AS rdi
+    SELECT *, round_score(getvariable('rdi_kri') * kri + getvariable('rdi_gri') * gri + getvariable('rdi_ori') * ori) AS rdi
     FROM gri
 )
 SELECT account_id, name, industry, region, group_id,

@@ -22,7 +22,14 @@ pub fn kri(sum_pk: f64, sum_p: f64) -> f64 {
     if sum_p <= 0.0 {
         return 0.0;
     }
-    100.0 * (sum_pk / sum_p).clamp(0.0, 1.0)
+    round_score(100.0 * (sum_pk / sum_p).clamp(0.0, 1.0))
+}
+
+/// Scores are rounded to 1e-9 so that float noise never decides a threshold: support 3 and
+/// intimacy 4 give `0.7·3/3 + 0.3·4/4` = 0.9999999999999998 in floating point, which made
+/// an exact RDI of 50 fall below the quadrant line.
+pub fn round_score(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
 }
 
 /// Decision-chain status: **green** when a decision maker has support ≥ 1; **amber** when
@@ -56,7 +63,9 @@ pub fn gri(active: [u32; 3], targets: [u32; 3]) -> Option<f64> {
     if cov.is_empty() {
         return None;
     }
-    Some(100.0 * cov.iter().sum::<f64>() / cov.len() as f64)
+    Some(round_score(
+        100.0 * cov.iter().sum::<f64>() / cov.len() as f64,
+    ))
 }
 
 /// One account's organisational facts at as_of.
@@ -96,7 +105,7 @@ pub fn ori(f: &OrgFacts, p: &OriPoints) -> f64 {
     if let Some(s) = f.survey_score {
         pts += s.clamp(0.0, 10.0) * p.survey_per_point;
     }
-    pts.min(p.cap)
+    round_score(pts.min(p.cap))
 }
 
 /// ORI level: ≥ 70 `strategic_partner`, ≥ 40 `partner`, else `supplier`.
@@ -114,7 +123,7 @@ pub fn ori_level(ori: f64, strategic: f64, partner: f64) -> &'static str {
 ///
 /// Example: KRI 60, GRI 50, ORI 30 → 30 + 15 + 6 = 51.
 pub fn rdi(kri: Option<f64>, gri: Option<f64>, ori: Option<f64>, w: &RdiWeights) -> Option<f64> {
-    Some(w.kri * kri? + w.gri * gri? + w.ori * ori?)
+    Some(round_score(w.kri * kri? + w.gri * gri? + w.ori * ori?))
 }
 
 /// Value × relationship quadrant: S/A with RDI ≥ 50 `defend`, S/A below `invest`, B/C with
@@ -316,6 +325,19 @@ mod tests {
     }
 
     #[test]
+    fn an_exact_rdi_of_50_is_on_the_line_despite_float_noise() {
+        // Support 3, intimacy 4: 0.7·3/3 + 0.3·4/4 is 0.9999999999999998 in floating point.
+        let k = 0.7 * 3.0 / 3.0 + 0.3 * 4.0 / 4.0;
+        assert!(k < 1.0);
+        let kri = kri(k, 1.0);
+        assert_eq!(kri, 100.0);
+        let r = rdi(Some(kri), Some(0.0), Some(0.0), &RdiWeights::default());
+        assert_eq!(r, Some(50.0));
+        assert_eq!(quadrant(Some("B"), r, 50.0), Some("grow_share"));
+        assert_eq!(quadrant(Some("A"), r, 50.0), Some("defend"));
+    }
+
+    #[test]
     fn kri_with_hostile_decision_maker() {
         let df = kri_frame(contacts(), &KriConfig::default())
             .collect()
@@ -359,7 +381,8 @@ mod tests {
     #[test]
     fn gri_targets_per_tier_and_zero_target_drop() {
         let t = crate::metrics::config::GriTargets::default();
-        assert_eq!(gri([1, 0, 6], t.for_tier(Some("B"))).unwrap(), 200.0 / 3.0);
+        // 200/3, to the 1e-9 that scores are rounded to
+        assert!((gri([1, 0, 6], t.for_tier(Some("B"))).unwrap() - 200.0 / 3.0).abs() < 1e-9);
         assert_eq!(gri([5, 1, 1], t.for_tier(Some("C"))).unwrap(), 75.0);
         assert_eq!(gri([5, 1, 1], t.for_tier(None)).unwrap(), 75.0);
         assert!(
