@@ -5,7 +5,7 @@ use clap::Parser;
 /// mimalloc: ingest allocates and frees millions of small records across threads; with the
 /// system allocator that was a fifth of the CPU time of a 20 M-row ingest.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = match mcr::cli::Cli::try_parse() {

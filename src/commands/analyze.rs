@@ -46,8 +46,10 @@ pub fn run(ctx: &Context, _args: &AnalyzeArgs) -> anyhow::Result<ExitStatus> {
 /// (shared with `mcr run`). Returns the as_of and the metrics folder.
 pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::PathBuf)> {
     let lake = Lake::open(&ctx.settings.lake);
+    metrics::timing::start();
     let inputs = Inputs::from_lake(&lake)?;
     let as_of = resolve_as_of(ctx, &inputs)?;
+    metrics::timing::lap("as_of");
     ctx.info(format!(
         "analyzing {} as of {as_of}…",
         lake.root().display()
@@ -72,6 +74,7 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
             &summary_json,
         )
         .with_context(|| format!("writing the metric tables of {as_of}"))?;
+    metrics::timing::lap("write metric tables");
     if ctx.settings.json {
         println!("{}", serde_json::to_string_pretty(&summary_json)?);
     } else {

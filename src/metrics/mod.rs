@@ -19,6 +19,7 @@ pub mod summary;
 mod test_util;
 #[cfg(test)]
 mod tests;
+pub mod timing;
 pub mod windows;
 
 use chrono::NaiveDate;

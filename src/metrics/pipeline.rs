@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use serde::Serialize;
 
@@ -12,7 +12,7 @@ use super::keyperson::{self, KeyFigures};
 use super::relationship::{self, OrgFacts};
 use super::segmentation::{self, Segmentation};
 use super::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
-use super::windows::{date_lit, Window};
+use super::windows::{date_lit, epoch_days, Window};
 use super::{Inputs, MetricTables, MetricsConfig, MetricsError};
 use crate::contract::Table;
 
@@ -40,6 +40,21 @@ fn normalize(lf: &LazyFrame, table: Table) -> R<LazyFrame> {
 
 fn opt_normalize(lf: &Option<LazyFrame>, table: Table) -> R<Option<LazyFrame>> {
     lf.as_ref().map(|l| normalize(l, table)).transpose()
+}
+
+/// Collect several queries at once: polars runs them together and shares their common
+/// parts (the same table scanned, normalised and converted once).
+fn collect_all(lfs: Vec<LazyFrame>) -> R<Vec<DataFrame>> {
+    let opt = lfs
+        .first()
+        .map(|lf| lf.get_current_optimizations())
+        .unwrap_or_default();
+    let plans = lfs.into_iter().map(|lf| lf.logical_plan).collect();
+    Ok(LazyFrame::collect_all_with_engine(
+        plans,
+        Engine::Auto,
+        opt,
+    )?)
 }
 
 fn strs(df: &DataFrame, name: &str) -> R<Vec<Option<String>>> {
@@ -275,151 +290,126 @@ fn revenue_agg(
     cfg: &MetricsConfig,
     acc: &Accounts,
 ) -> R<RevenueAgg> {
+    // One pass in Rust over the rows up to as_of: polars group-bys on (account_id, year) and
+    // (account_id, product_line) string keys took 3.4 s at 5 M rows, this loop takes well
+    // under one.
     let n = acc.ids.len();
     let w0 = Window::months(as_of, cfg.window_months);
     let w1 = w0.previous_months(cfg.window_months);
     let w2 = w1.previous_months(cfg.window_months);
-    let d = col("date");
-    let in_w = |w: &Window| w.expr(d.clone());
-    let margin = |w: &Window, k: usize| {
-        [
-            col("gross_margin")
-                .filter(in_w(w))
-                .sum()
-                .alias(format!("m{k}")),
-            col("gross_margin")
-                .filter(in_w(w))
-                .count()
-                .cast(DataType::Int64)
-                .alias(format!("m{k}n")),
-        ]
-    };
-    let mut aggs = vec![
-        col("amount").filter(in_w(&w0)).sum().alias("r0"),
-        col("amount").filter(in_w(&w1)).sum().alias("r1"),
-        col("amount").filter(in_w(&w2)).sum().alias("r2"),
-        col("document_id")
-            .filter(in_w(&w0))
-            .n_unique()
-            .cast(DataType::Int64)
-            .alias("o0"),
-    ];
-    aggs.extend(margin(&w0, 0));
-    aggs.extend(margin(&w1, 1));
+    let days = |w: &Window| (epoch_days(w.start_excl), epoch_days(w.end_incl));
+    let wins = [days(&w0), days(&w1), days(&w2)];
+    let within = |(lo, hi): (i32, i32), d: i32| lo < d && d <= hi;
     let df = lf
         .clone()
-        .filter(
-            d.clone()
-                .gt(date_lit(w2.start_excl))
-                .and(d.clone().lt_eq(date_lit(as_of))),
-        )
-        .group_by([col("account_id")])
-        .agg(aggs)
-        .collect()?;
-    let r = rows(&df, &acc.index)?;
-    let g = |c: &str| -> R<Vec<f64>> {
-        Ok(scatter(
-            n,
-            &r,
-            f64s(&df, c)?
-                .into_iter()
-                .map(|x| round_sum(x.unwrap_or(0.0)))
-                .collect(),
-            0.0,
-        ))
-    };
-    let marg = |k: usize| -> R<Vec<Option<f64>>> {
-        let s = f64s(&df, &format!("m{k}"))?;
-        let c = i64s(&df, &format!("m{k}n"))?;
-        let v = s
-            .into_iter()
-            .zip(c)
-            .map(|(s, c)| {
-                if c.unwrap_or(0) > 0 {
-                    s.map(round_sum)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        Ok(scatter(n, &r, v, None))
-    };
-    let m0 = marg(0)?;
-    let m1 = marg(1)?;
-    let orders = scatter(
-        n,
-        &r,
-        i64s(&df, "o0")?
-            .into_iter()
-            .map(|x| x.unwrap_or(0))
-            .collect(),
-        0,
-    );
-
-    // Calendar years (trend) and last order date, over all rows up to as_of.
-    let ydf = lf
-        .clone()
-        .filter(d.clone().lt_eq(date_lit(as_of)))
-        .group_by([col("account_id"), d.clone().dt().year().alias("year")])
-        .agg([
-            col("amount").sum().alias("amount"),
-            d.clone().max().alias("last"),
-            len().alias("n"),
+        .filter(col("date").lt_eq(date_lit(as_of)))
+        .select([
+            col("account_id"),
+            col("document_id"),
+            col("date").cast(DataType::Date).to_physical().alias("date"),
+            col("amount"),
+            col("gross_margin"),
+            col("product_line"),
         ])
         .collect()?;
-    let yr = rows(&ydf, &acc.index)?;
-    let years_v = i64s(&ydf, "year")?;
-    let amounts = f64s(&ydf, "amount")?;
-    let lasts = dates(&ydf, "last")?;
-    let counts = i64s(&ydf, "n")?;
-    let mut last_order: Vec<Option<NaiveDate>> = vec![None; n];
-    let mut years = Vec::new();
+    let index: HashMap<&str, usize, foldhash::fast::RandomState> = acc
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let ids = df.column("account_id")?.str()?;
+    let docs = df.column("document_id")?.str()?;
+    let dates = df.column("date")?.i32()?;
+    let amounts = df.column("amount")?.f64()?;
+    let margins = df.column("gross_margin")?.f64()?;
+    let lines = df.column("product_line")?.str()?;
+
+    let mut rev = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+    let mut msum = [vec![0.0; n], vec![0.0; n]];
+    let mut mcnt = [vec![0u32; n], vec![0u32; n]];
+    let mut orders: Vec<(usize, Option<&str>)> = Vec::new();
+    let mut last_order: Vec<Option<i32>> = vec![None; n];
+    let mut year_sums: HashMap<(usize, i32), f64, foldhash::fast::RandomState> = HashMap::default();
+    let mut line_sums: HashMap<(usize, &str), f64, foldhash::fast::RandomState> =
+        HashMap::default();
     let mut orphan_rows = 0u64;
-    for k in 0..ydf.height() {
-        match yr[k] {
-            Some(i) => {
-                if let Some(y) = years_v[k] {
-                    years.push((i, y as i32, amounts[k].unwrap_or(0.0)));
-                }
-                if lasts[k] > last_order[i] {
-                    last_order[i] = lasts[k];
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let mut year_cache: (i32, i32, i32) = (i32::MAX, i32::MIN, 0); // [from, to] days → year
+    let rows = ids
+        .iter()
+        .zip(docs.iter())
+        .zip(dates.iter())
+        .zip(amounts.iter())
+        .zip(margins.iter())
+        .zip(lines.iter());
+    for (((((id, doc), date), amount), margin), line) in rows {
+        let (Some(id), Some(d)) = (id, date) else {
+            continue;
+        };
+        let Some(&i) = index.get(id) else {
+            orphan_rows += 1;
+            continue;
+        };
+        let a = amount.unwrap_or(0.0);
+        if !(year_cache.0 <= d && d <= year_cache.1) {
+            let day = epoch + chrono::Duration::days(i64::from(d));
+            let y = day.year();
+            let start = NaiveDate::from_ymd_opt(y, 1, 1).map_or(d, epoch_days);
+            let end = NaiveDate::from_ymd_opt(y, 12, 31).map_or(d, epoch_days);
+            year_cache = (start, end, y);
+        }
+        *year_sums.entry((i, year_cache.2)).or_default() += a;
+        if last_order[i].is_none_or(|l| d > l) {
+            last_order[i] = Some(d);
+        }
+        for (k, w) in wins.iter().enumerate() {
+            if within(*w, d) {
+                rev[k][i] += a;
+                if let (Some(m), true) = (margin, k < 2) {
+                    msum[k][i] += m;
+                    mcnt[k][i] += 1;
                 }
             }
-            None => orphan_rows += counts[k].unwrap_or(0).max(0) as u64,
+        }
+        if within(wins[0], d) {
+            orders.push((i, doc));
+            *line_sums.entry((i, line.unwrap_or("(none)"))).or_default() += a;
         }
     }
-    let pdf = lf
-        .clone()
-        .filter(in_w(&w0))
-        .group_by([
-            col("account_id"),
-            col("product_line")
-                .fill_null(lit("(none)"))
-                .alias("product_line"),
-        ])
-        .agg([col("amount").sum().alias("amount")])
-        .collect()?;
-    let pr = rows(&pdf, &acc.index)?;
-    let pl = strs(&pdf, "product_line")?;
-    let pa = f64s(&pdf, "amount")?;
-    let product_lines = (0..pdf.height())
-        .filter_map(|k| {
-            Some((
-                pr[k]?,
-                pl[k].clone().unwrap_or_default(),
-                pa[k].unwrap_or(0.0),
-            ))
-        })
-        .collect();
+    orders.sort_unstable();
+    orders.dedup();
+    let mut order_counts = vec![0i64; n];
+    for (i, _) in &orders {
+        order_counts[*i] += 1;
+    }
+    let margin = |k: usize| -> Vec<Option<f64>> {
+        (0..n)
+            .map(|i| (mcnt[k][i] > 0).then(|| round_sum(msum[k][i])))
+            .collect()
+    };
+    let (m0, m1) = (margin(0), margin(1));
     let any_margin = [
         m0.iter().any(Option::is_some),
         m1.iter().any(Option::is_some),
     ];
+    let [r0, r1, r2] = rev.map(|v| v.into_iter().map(round_sum).collect::<Vec<f64>>());
+    let mut years: Vec<(usize, i32, f64)> =
+        year_sums.into_iter().map(|((i, y), v)| (i, y, v)).collect();
+    years.sort_unstable_by_key(|x| (x.0, x.1));
+    let mut product_lines: Vec<(usize, String, f64)> = line_sums
+        .into_iter()
+        .map(|((i, l), v)| (i, l.to_string(), v))
+        .collect();
+    product_lines.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     Ok(RevenueAgg {
-        rev: [g("r0")?, g("r1")?, g("r2")?],
+        rev: [r0, r1, r2],
         margin: [m0, m1],
-        orders,
-        last_order,
+        orders: order_counts,
+        last_order: last_order
+            .into_iter()
+            .map(|d| d.map(|d| epoch + chrono::Duration::days(i64::from(d))))
+            .collect(),
         years,
         product_lines,
         any_margin,
@@ -495,122 +485,26 @@ struct Core {
     contacts: Option<LazyFrame>,
     activities: Option<LazyFrame>,
     employees: Option<LazyFrame>,
+    /// Rows per table whose account_id is not in accounts (when asked for).
+    orphan_counts: BTreeMap<String, u64>,
 }
 
-fn core(
-    inputs: &Inputs,
+/// Recent activities (the longest recent window) and the (account, employee) holder pairs,
+/// collected on their own thread while revenue is aggregated.
+fn recent_and_holders(
+    contacts: Option<LazyFrame>,
+    activities: Option<LazyFrame>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
-    cur: &str,
-    summary: &mut Summary,
-) -> R<Core> {
-    let acc = load_accounts(&inputs.accounts)?;
-    let n = acc.ids.len();
-    let fx_rates = opt_normalize(&inputs.fx_rates, Table::FxRates)?;
-    let revsrc = revenue_rows(inputs, fx_rates.as_ref(), cur)?;
-    let prev_as_of = super::windows::sub_months(as_of, cfg.window_months);
-    let (rev, revenue_source) = match &revsrc {
-        Some((lf, src)) => (Some(revenue_agg(lf, as_of, cfg, &acc)?), Some(*src)),
-        None => (None, None),
-    };
-    if revenue_source == Some("won_opportunities") {
-        summary.notes.push(
-            "no revenue table: won opportunities (amount at close_date) stand in for revenue"
-                .into(),
-        );
-        unavailable(
-            summary,
-            "margin_12m",
-            "no_revenue_table",
-            "margin needs the revenue table (won opportunities carry no margin)",
-        );
-    }
-    if rev.is_none() {
-        for m in [
-            "revenue_12m",
-            "value_score",
-            "tier",
-            "abc_class",
-            "concentration",
-            "rfm",
-        ] {
-            unavailable(
-                summary,
-                m,
-                "no_revenue",
-                "there is neither a revenue table nor won opportunities",
-            );
-        }
-    }
-    let opps = opt_normalize(&inputs.opportunities, Table::Opportunities)?;
-    let pipe = match &opps {
-        Some(o) => Some([
-            pipeline(o, fx_rates.as_ref(), cur, as_of, cfg, &acc)?,
-            pipeline(o, fx_rates.as_ref(), cur, prev_as_of, cfg, &acc)?,
-        ]),
-        None => {
-            unavailable(
-                summary,
-                "pipeline_weighted",
-                "no_opportunities",
-                "there is no opportunities table",
-            );
-            None
-        }
-    };
-    let (seg, seg_prev) = match &rev {
-        Some(r) => {
-            let p0: Vec<Option<f64>> = match &pipe {
-                Some(p) => p[0].iter().map(|x| Some(*x)).collect(),
-                None => vec![None; n],
-            };
-            let p1: Vec<Option<f64>> = match &pipe {
-                Some(p) => p[1].iter().map(|x| Some(*x)).collect(),
-                None => vec![None; n],
-            };
-            let s0 = segmentation::segment(&acc.ids, &r.rev[0], &r.rev[1], &r.margin[0], &p0, cfg);
-            let s1 = segmentation::segment(&acc.ids, &r.rev[1], &r.rev[2], &r.margin[1], &p1, cfg);
-            if !s0.dropped_inputs.is_empty() {
-                summary.notes.push(format!(
-                    "value_score: {} missing for every account, dropped; the other weights are renormalised",
-                    s0.dropped_inputs.join(", ")
-                ));
-            }
-            if !r.any_margin[0] && revenue_source == Some("revenue") {
-                unavailable(
-                    summary,
-                    "margin_12m",
-                    "no_margin_data",
-                    "no gross_margin recorded in window_12m",
-                );
-            }
-            (s0, s1)
-        }
-        None => {
-            let s = Segmentation {
-                growth: vec![0.0; n],
-                active: vec![false; n],
-                value_score: vec![None; n],
-                tier: vec![None; n],
-                pareto: None,
-                dropped_inputs: Vec::new(),
-            };
-            (s.clone(), s)
-        }
-    };
-
-    let contacts = opt_normalize(&inputs.contacts, Table::Contacts)?;
-    let activities = opt_normalize(&inputs.activities, Table::Activities)?;
-    let employees = opt_normalize(&inputs.employees, Table::Employees)?;
+) -> R<(Option<LazyFrame>, Option<DataFrame>)> {
     let recent_days = cfg
         .holder_days
         .max(cfg.active_contact_days)
         .max(cfg.multi_headed_days)
         .max(cfg.multi_headed_team_days);
-    let recent_acts = match &activities {
+    let recent_acts = match activities {
         Some(a) => Some(
-            a.clone()
-                .filter(Window::days(as_of, recent_days).expr(col("date")))
+            a.filter(Window::days(as_of, recent_days).expr(col("date")))
                 .select([
                     col("account_id"),
                     col("contact_id"),
@@ -622,51 +516,190 @@ fn core(
         ),
         None => None,
     };
-    let holders = match &contacts {
-        Some(c) => {
-            let df = keyperson::holder_pairs(
-                c.clone(),
-                recent_acts.clone(),
-                Window::days(as_of, cfg.holder_days),
-            )?
-            .collect()?;
-            let r = rows(&df, &acc.index)?;
-            let e = strs(&df, "employee_id")?;
-            let pairs = r.into_iter().zip(e).filter_map(|(r, e)| Some((r?, e?)));
-            if activities.is_none() {
-                summary.notes.push(
-                    "no activities table: relationship holders are contact owners only".into(),
+    let pairs = match contacts {
+        Some(c) => Some(
+            keyperson::holder_pairs(c, recent_acts.clone(), Window::days(as_of, cfg.holder_days))?
+                .collect()?,
+        ),
+        None => None,
+    };
+    Ok((recent_acts, pairs))
+}
+
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, R<T>>) -> R<T> {
+    h.join().unwrap_or_else(|_| {
+        Err(PolarsError::ComputeError("an analyze worker thread panicked".into()).into())
+    })
+}
+
+fn core(
+    inputs: &Inputs,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+    summary: &mut Summary,
+    with_orphans: bool,
+) -> R<Core> {
+    let acc = load_accounts(&inputs.accounts)?;
+    super::timing::lap("load accounts");
+    let contacts = opt_normalize(&inputs.contacts, Table::Contacts)?;
+    let activities = opt_normalize(&inputs.activities, Table::Activities)?;
+    let employees = opt_normalize(&inputs.employees, Table::Employees)?;
+    // Two independent jobs run beside the revenue aggregation (2 cores: polars alone leaves
+    // one idle much of the time): recent activities with holders, and orphan counts.
+    std::thread::scope(|scope| -> R<Core> {
+        let (c, a) = (contacts.clone(), activities.clone());
+        let recent_job = scope.spawn(move || recent_and_holders(c, a, as_of, cfg));
+        let orphan_job = scope.spawn(move || -> R<BTreeMap<String, u64>> {
+            if with_orphans {
+                orphan_counts(inputs)
+            } else {
+                Ok(BTreeMap::new())
+            }
+        });
+        let n = acc.ids.len();
+        let fx_rates = opt_normalize(&inputs.fx_rates, Table::FxRates)?;
+        let revsrc = revenue_rows(inputs, fx_rates.as_ref(), cur)?;
+        let prev_as_of = super::windows::sub_months(as_of, cfg.window_months);
+        let (rev, revenue_source) = match &revsrc {
+            Some((lf, src)) => (Some(revenue_agg(lf, as_of, cfg, &acc)?), Some(*src)),
+            None => (None, None),
+        };
+        super::timing::lap("revenue aggregates");
+        if revenue_source == Some("won_opportunities") {
+            summary.notes.push(
+                "no revenue table: won opportunities (amount at close_date) stand in for revenue"
+                    .into(),
+            );
+            unavailable(
+                summary,
+                "margin_12m",
+                "no_revenue_table",
+                "margin needs the revenue table (won opportunities carry no margin)",
+            );
+        }
+        if rev.is_none() {
+            for m in [
+                "revenue_12m",
+                "value_score",
+                "tier",
+                "abc_class",
+                "concentration",
+                "rfm",
+            ] {
+                unavailable(
+                    summary,
+                    m,
+                    "no_revenue",
+                    "there is neither a revenue table nor won opportunities",
                 );
             }
-            Some(keyperson::holder_lists(n, pairs))
         }
-        None => {
-            for m in [
-                "bus_factor",
-                "single_threaded",
-                "sole_holder_revenue",
-                "accounts_held",
-            ] {
-                unavailable(summary, m, "no_contacts", "there is no contacts table");
+        let opps = opt_normalize(&inputs.opportunities, Table::Opportunities)?;
+        let pipe = match &opps {
+            Some(o) => Some([
+                pipeline(o, fx_rates.as_ref(), cur, as_of, cfg, &acc)?,
+                pipeline(o, fx_rates.as_ref(), cur, prev_as_of, cfg, &acc)?,
+            ]),
+            None => {
+                unavailable(
+                    summary,
+                    "pipeline_weighted",
+                    "no_opportunities",
+                    "there is no opportunities table",
+                );
+                None
             }
-            None
-        }
-    };
-    let (group_id, cycles) = concentration::resolve_groups(&acc.ids, &acc.parent);
-    Ok(Core {
-        acc,
-        revenue_source,
-        rev,
-        pipe,
-        seg,
-        seg_prev,
-        holders,
-        group_id,
-        cycles,
-        recent_acts,
-        contacts,
-        activities,
-        employees,
+        };
+        super::timing::lap("pipeline");
+        let (seg, seg_prev) = match &rev {
+            Some(r) => {
+                let p0: Vec<Option<f64>> = match &pipe {
+                    Some(p) => p[0].iter().map(|x| Some(*x)).collect(),
+                    None => vec![None; n],
+                };
+                let p1: Vec<Option<f64>> = match &pipe {
+                    Some(p) => p[1].iter().map(|x| Some(*x)).collect(),
+                    None => vec![None; n],
+                };
+                let s0 =
+                    segmentation::segment(&acc.ids, &r.rev[0], &r.rev[1], &r.margin[0], &p0, cfg);
+                let s1 =
+                    segmentation::segment(&acc.ids, &r.rev[1], &r.rev[2], &r.margin[1], &p1, cfg);
+                if !s0.dropped_inputs.is_empty() {
+                    summary.notes.push(format!(
+                    "value_score: {} missing for every account, dropped; the other weights are renormalised",
+                    s0.dropped_inputs.join(", ")
+                ));
+                }
+                if !r.any_margin[0] && revenue_source == Some("revenue") {
+                    unavailable(
+                        summary,
+                        "margin_12m",
+                        "no_margin_data",
+                        "no gross_margin recorded in window_12m",
+                    );
+                }
+                (s0, s1)
+            }
+            None => {
+                let s = Segmentation {
+                    growth: vec![0.0; n],
+                    active: vec![false; n],
+                    value_score: vec![None; n],
+                    tier: vec![None; n],
+                    pareto: None,
+                    dropped_inputs: Vec::new(),
+                };
+                (s.clone(), s)
+            }
+        };
+
+        super::timing::lap("segmentation");
+        let (recent_acts, holder_pairs) = joined(recent_job)?;
+        super::timing::lap("recent activities, holders");
+        let holders = match holder_pairs {
+            Some(df) => {
+                let r = rows(&df, &acc.index)?;
+                let e = strs(&df, "employee_id")?;
+                let pairs = r.into_iter().zip(e).filter_map(|(r, e)| Some((r?, e?)));
+                if activities.is_none() {
+                    summary.notes.push(
+                        "no activities table: relationship holders are contact owners only".into(),
+                    );
+                }
+                Some(keyperson::holder_lists(n, pairs))
+            }
+            None => {
+                for m in [
+                    "bus_factor",
+                    "single_threaded",
+                    "sole_holder_revenue",
+                    "accounts_held",
+                ] {
+                    unavailable(summary, m, "no_contacts", "there is no contacts table");
+                }
+                None
+            }
+        };
+        let (group_id, cycles) = concentration::resolve_groups(&acc.ids, &acc.parent);
+        let orphan_counts = joined(orphan_job)?;
+        Ok(Core {
+            orphan_counts,
+            acc,
+            revenue_source,
+            rev,
+            pipe,
+            seg,
+            seg_prev,
+            holders,
+            group_id,
+            cycles,
+            recent_acts,
+            contacts,
+            activities,
+            employees,
+        })
     })
 }
 
@@ -709,7 +742,8 @@ pub(super) fn analyze(
     summary.window_12m = [w12.first_day().to_string(), as_of.to_string()];
     summary.reporting_currency = cur.trim().to_uppercase();
     summary.settings = serde_json::to_value(cfg).unwrap_or_default();
-    let core = core(inputs, as_of, cfg, cur, &mut summary)?;
+    let core = core(inputs, as_of, cfg, cur, &mut summary, true)?;
+    super::timing::lap("rest of core");
     let n = core.acc.ids.len();
     summary.revenue_source = core.revenue_source.unwrap_or("none").to_string();
     summary.data_quality.hierarchy_cycles = core.cycles.clone();
@@ -747,6 +781,7 @@ pub(super) fn analyze(
         }
     }
 
+    super::timing::lap("KRI");
     let mut gri: Vec<Option<f64>> = vec![None; n];
     let mut dep_active: Vec<Option<i64>> = vec![None; n];
     let mut dep_known: Vec<Option<i64>> = vec![None; n];
@@ -786,6 +821,7 @@ pub(super) fn analyze(
         ),
     }
 
+    super::timing::lap("GRI");
     let agreements = opt_normalize(&inputs.agreements, Table::Agreements)?;
     let surveys = opt_normalize(&inputs.surveys, Table::Surveys)?;
     let mut ori: Vec<Option<f64>> = vec![None; n];
@@ -859,6 +895,7 @@ pub(super) fn analyze(
             ori[i] = Some(relationship::ori(&facts[i], &cfg.ori));
         }
     }
+    super::timing::lap("ORI");
     let rdi: Vec<Option<f64>> = (0..n)
         .map(|i| relationship::rdi(kri[i], gri[i], ori[i], &cfg.rdi_weights))
         .collect();
@@ -876,6 +913,7 @@ pub(super) fn analyze(
         Some(h) => h.iter().map(|h| Some(h.join(","))).collect(),
         None => vec![None; n],
     };
+    super::timing::lap("bus factor");
     let mut multi: Vec<Option<bool>> = vec![None; n];
     if let Some(a) = &core.recent_acts {
         let df = keyperson::multi_headed_contacts_frame(
@@ -921,6 +959,7 @@ pub(super) fn analyze(
             "there is no activities table",
         );
     }
+    super::timing::lap("multi-headed");
     let mut iron: Vec<Option<f64>> = vec![None; n];
     let mut iron_missing: Vec<Option<String>> = vec![None; n];
     if let Some(e) = &core.employees {
@@ -977,6 +1016,7 @@ pub(super) fn analyze(
         }
     }
 
+    super::timing::lap("iron triangle, RFM");
     // --- accounts table
     let has_rev = core.rev.is_some();
     let opt_rev =
@@ -1187,6 +1227,7 @@ pub(super) fn analyze(
         }
         headline.owner_hhi = owner_hhi;
     }
+    super::timing::lap("accounts table, concentration");
     let concentration = DataFrame::new_infer_height(vec![
         Column::new(
             "level".into(),
@@ -1212,6 +1253,7 @@ pub(super) fn analyze(
 
     // --- employees
     let employees = employees_table(&core, &revenue)?;
+    super::timing::lap("employees table");
 
     // --- tier migration
     let tier_migration = migration_table(tier, &core.seg_prev.tier, &revenue)?;
@@ -1259,7 +1301,9 @@ pub(super) fn analyze(
         }
     }
     summary.headline = headline;
-    summary.data_quality.orphans = orphans(inputs, &core)?;
+    super::timing::lap("headline figures");
+    summary.data_quality.orphans = orphans(&core);
+    super::timing::lap("orphans");
     Ok(MetricTables {
         accounts,
         concentration,
@@ -1420,7 +1464,20 @@ pub fn migration_table(
 }
 
 /// Rows of child tables whose account_id is not an account, per table (only non-zero counts).
-fn orphans(inputs: &Inputs, core: &Core) -> R<BTreeMap<String, u64>> {
+/// Rows per table whose account_id is not an account (revenue's are counted by
+/// [`revenue_agg`]).
+fn orphan_counts(inputs: &Inputs) -> R<BTreeMap<String, u64>> {
+    let ids: HashSet<String> = inputs
+        .accounts
+        .clone()
+        .select([col("account_id")])
+        .collect()?
+        .column("account_id")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
     let mut out = BTreeMap::new();
     let tables: [(&str, &Option<LazyFrame>); 5] = [
         ("contacts", &inputs.contacts),
@@ -1429,25 +1486,39 @@ fn orphans(inputs: &Inputs, core: &Core) -> R<BTreeMap<String, u64>> {
         ("agreements", &inputs.agreements),
         ("surveys", &inputs.surveys),
     ];
-    for (name, lf) in tables {
-        let Some(lf) = lf else { continue };
-        let df = lf
-            .clone()
-            .group_by([col("account_id")])
-            .agg([len().alias("n")])
-            .collect()?;
-        let r = rows(&df, &core.acc.index)?;
+    let present: Vec<(&str, LazyFrame)> = tables
+        .into_iter()
+        .filter_map(|(name, lf)| Some((name, lf.clone()?)))
+        .collect();
+    let frames = collect_all(
+        present
+            .iter()
+            .map(|(_, lf)| {
+                lf.clone()
+                    .group_by([col("account_id")])
+                    .agg([len().alias("n")])
+            })
+            .collect(),
+    )?;
+    for ((name, _), df) in present.iter().zip(frames) {
+        let ids_col = df.column("account_id")?.str()?.clone();
         let cnt = i64s(&df, "n")?;
-        let k: u64 = r
+        let k: u64 = ids_col
             .iter()
             .zip(cnt)
-            .filter(|(r, _)| r.is_none())
+            .filter(|(id, _)| !id.is_some_and(|id| ids.contains(id)))
             .map(|(_, c)| c.unwrap_or(0).max(0) as u64)
             .sum();
         if k > 0 {
             out.insert(name.to_string(), k);
         }
     }
+    Ok(out)
+}
+
+/// Orphan rows of every table: the counts of [`orphan_counts`] plus revenue's.
+fn orphans(core: &Core) -> BTreeMap<String, u64> {
+    let mut out = core.orphan_counts.clone();
     if core.revenue_source == Some("revenue") {
         if let Some(r) = &core.rev {
             if r.orphan_rows > 0 {
@@ -1455,7 +1526,7 @@ fn orphans(inputs: &Inputs, core: &Core) -> R<BTreeMap<String, u64>> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1533,7 +1604,7 @@ pub(super) fn whatif(
     remove_accounts: &[String],
 ) -> R<WhatifResult> {
     let mut summary = Summary::default();
-    let core = core(inputs, as_of, cfg, cur, &mut summary)?;
+    let core = core(inputs, as_of, cfg, cur, &mut summary, false)?;
     let n = core.acc.ids.len();
     let unknown_acc: Vec<String> = remove_accounts
         .iter()
