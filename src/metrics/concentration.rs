@@ -235,20 +235,39 @@ pub struct ConcRow {
     pub value: f64,
 }
 
-/// Revenue slices: dimension → key → entity (account or group index) → revenue.
-pub type Slices = BTreeMap<String, BTreeMap<String, HashMap<usize, f64>>>;
+/// Revenue per entity (account or group index) of one slice.
+pub type EntityRevenue = HashMap<usize, f64, nohash_hasher::BuildNoHashHasher<usize>>;
 
-/// Add `v` to `entity` in slice (`dim`, `key`).
-pub fn add_to(slices: &mut Slices, dim: &str, key: &str, entity: usize, v: f64) {
-    if !slices.contains_key(dim) {
-        slices.insert(dim.to_string(), BTreeMap::new());
+/// Revenue slices: dimension → key → entity (account or group index) → revenue.
+pub type Slices = BTreeMap<String, BTreeMap<String, EntityRevenue>>;
+
+/// Add `(key, entity, revenue)` rows to dimension `dim` of `slices`: rows are summed per key
+/// in a hash map first, so that the ordered maps are touched once per key, not per row.
+///
+/// Example: rows `("CN", 0, 5.0), ("CN", 0, 1.0), ("US", 1, 2.0)` in `region` give
+/// `region → CN → {0: 6}, US → {1: 2}`.
+pub fn add_rows<'a>(
+    slices: &mut Slices,
+    dim: &str,
+    rows: impl IntoIterator<Item = (&'a str, usize, f64)>,
+) {
+    let mut by_key: HashMap<&'a str, EntityRevenue, foldhash::fast::RandomState> =
+        HashMap::default();
+    for (key, entity, v) in rows {
+        *by_key.entry(key).or_default().entry(entity).or_default() += v;
     }
-    let Some(d) = slices.get_mut(dim) else { return };
-    if !d.contains_key(key) {
-        d.insert(key.to_string(), HashMap::new());
-    }
-    if let Some(k) = d.get_mut(key) {
-        *k.entry(entity).or_default() += v;
+    let d = slices.entry(dim.to_string()).or_default();
+    for (key, per_entity) in by_key {
+        match d.get_mut(key) {
+            Some(t) => {
+                for (e, v) in per_entity {
+                    *t.entry(e).or_default() += v;
+                }
+            }
+            None => {
+                d.insert(key.to_string(), per_entity);
+            }
+        }
     }
 }
 

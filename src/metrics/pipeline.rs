@@ -1128,30 +1128,53 @@ pub(super) fn analyze(
         &vec![false; n],
     );
     if let Some(r) = &core.rev {
-        let unknown = |v: &Option<String>| -> String {
+        fn unknown(v: &Option<String>) -> &str {
             v.as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .unwrap_or("(unknown)")
-                .to_string()
-        };
+        }
         let group_idx: Vec<usize> = (0..n).map(|i| core.group_idx(i)).collect();
         let mut acc_slices: Slices = BTreeMap::new();
         let mut grp_slices: Slices = BTreeMap::new();
-        let mut add = |dim: &str, key: &str, i: usize, v: f64| {
-            concentration::add_to(&mut acc_slices, dim, key, i, v);
-            concentration::add_to(&mut grp_slices, dim, key, group_idx[i], v);
-        };
-        for i in 0..n {
-            add("all", "", i, revenue[i]);
-            add("industry", &unknown(&core.acc.industry[i]), i, revenue[i]);
-            add("region", &unknown(&core.acc.region[i]), i, revenue[i]);
-        }
-        for (i, pl, v) in &r.product_lines {
-            add("product_line", pl, *i, *v);
-        }
-        for (i, y, v) in &r.years {
-            add("year", &y.to_string(), *i, *v);
+        let year_keys: BTreeMap<i32, String> =
+            r.years.iter().map(|(_, y, _)| (*y, y.to_string())).collect();
+        let dims: [(&str, Vec<(&str, usize, f64)>); 5] = [
+            ("all", (0..n).map(|i| ("", i, revenue[i])).collect()),
+            (
+                "industry",
+                (0..n)
+                    .map(|i| (unknown(&core.acc.industry[i]), i, revenue[i]))
+                    .collect(),
+            ),
+            (
+                "region",
+                (0..n)
+                    .map(|i| (unknown(&core.acc.region[i]), i, revenue[i]))
+                    .collect(),
+            ),
+            (
+                "product_line",
+                r.product_lines
+                    .iter()
+                    .map(|(i, pl, v)| (pl.as_str(), *i, *v))
+                    .collect(),
+            ),
+            (
+                "year",
+                r.years
+                    .iter()
+                    .map(|(i, y, v)| (year_keys[y].as_str(), *i, *v))
+                    .collect(),
+            ),
+        ];
+        for (dim, rows) in &dims {
+            concentration::add_rows(&mut acc_slices, dim, rows.iter().copied());
+            concentration::add_rows(
+                &mut grp_slices,
+                dim,
+                rows.iter().map(|(k, i, v)| (*k, group_idx[*i], *v)),
+            );
         }
         conc.extend(concentration::slice_rows("account", &acc_slices));
         conc.extend(concentration::slice_rows("group", &grp_slices));
