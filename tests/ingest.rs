@@ -454,3 +454,62 @@ fn json_and_ndjson_exports_are_read() {
     assert_eq!(rev["reject_samples"][0]["line"], 4);
     assert_eq!(rev["reject_samples"][0]["column"], "date");
 }
+
+#[test]
+fn xlsx_workbook_sheets_are_tables_with_typed_cells_and_row_numbered_rejects() {
+    // tests/fixtures/xlsx/crm_export.xlsx (made with openpyxl): sheet `accounts` with Excel
+    // dates, a text date and Chinese / markup names; sheet `revenue` with a ¥ text amount,
+    // an empty margin and one bad date on sheet row 4; sheet `notes` matches no table.
+    let dir = tempfile::tempdir().unwrap();
+    let (o, v) = ingest_json(dir.path(), &fixture("xlsx"), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = v.unwrap();
+    let files = v["files"].as_array().unwrap();
+    let by_table = |t: &str| files.iter().find(|f| f["table"] == t).unwrap();
+    let acc = by_table("accounts");
+    assert_eq!(acc["sheet"], "accounts");
+    assert_eq!(acc["encoding"], "xlsx");
+    assert_eq!(
+        (acc["rows_read"].as_u64(), acc["accepted"].as_u64()),
+        (Some(3), Some(3))
+    );
+    let rev = by_table("revenue");
+    assert_eq!(
+        (rev["rows_read"].as_u64(), rev["accepted"].as_u64()),
+        (Some(4), Some(3))
+    );
+    let reject = &rev["reject_samples"][0];
+    assert_eq!(reject["line"], 4);
+    assert_eq!(reject["column"], "date");
+    assert_eq!(files.len(), 2, "the `notes` sheet is not a table");
+
+    // The typed values, read back through SQL.
+    let o = run_in(
+        dir.path(),
+        &[
+            "query",
+            "SELECT account_id, name, CAST(created_date AS VARCHAR) AS created FROM accounts ORDER BY account_id",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "account_id,name,created\nA1,华为技术,2021-03-15\nA2,Müller & Söhne <GmbH>,2022-01-31\nA3,Third,2023-07-01\n"
+    );
+    let o = run_in(
+        dir.path(),
+        &[
+            "query",
+            "SELECT document_id, amount, gross_margin FROM revenue ORDER BY document_id",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "document_id,amount,gross_margin\nINV1,120000.5,30000.0\nINV2,80000.0,\nINV4,1000.0,100.0\n"
+    );
+}

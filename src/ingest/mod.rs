@@ -170,7 +170,7 @@ fn discover(
             let mut any = false;
             for sheet in read::excel_sheets(&f).unwrap_or_default() {
                 if let Some(i) =
-                    (0..profile.tables.len()).find(|&i| profile.tables[i].matches(&sheet))
+                    (0..profile.tables.len()).find(|&i| profile.tables[i].matches_sheet(&sheet))
                 {
                     let table = profile.tables[i].table().context("profile table")?;
                     items.push(Item {

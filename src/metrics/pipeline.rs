@@ -1137,8 +1137,11 @@ pub(super) fn analyze(
         let group_idx: Vec<usize> = (0..n).map(|i| core.group_idx(i)).collect();
         let mut acc_slices: Slices = BTreeMap::new();
         let mut grp_slices: Slices = BTreeMap::new();
-        let year_keys: BTreeMap<i32, String> =
-            r.years.iter().map(|(_, y, _)| (*y, y.to_string())).collect();
+        let year_keys: BTreeMap<i32, String> = r
+            .years
+            .iter()
+            .map(|(_, y, _)| (*y, y.to_string()))
+            .collect();
         let dims: [(&str, Vec<(&str, usize, f64)>); 5] = [
             ("all", (0..n).map(|i| ("", i, revenue[i])).collect()),
             (

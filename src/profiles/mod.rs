@@ -234,6 +234,12 @@ impl Mapping {
     pub fn matches(&self, file_name: &str) -> bool {
         glob_matches(&self.files, file_name)
     }
+
+    /// Whether a workbook sheet matches: by its name, or as if it were a file `<sheet>.xlsx`
+    /// (so that the sheet `accounts` matches the pattern `accounts.*`).
+    pub fn matches_sheet(&self, sheet: &str) -> bool {
+        self.matches(sheet) || self.matches(&format!("{}.xlsx", sheet.trim()))
+    }
 }
 
 impl Profile {
