@@ -497,6 +497,7 @@ fn recent_and_holders(
     as_of: NaiveDate,
     cfg: &MetricsConfig,
 ) -> R<(Option<LazyFrame>, Option<DataFrame>)> {
+    super::timing::start();
     let recent_days = cfg
         .holder_days
         .max(cfg.active_contact_days)
@@ -516,6 +517,7 @@ fn recent_and_holders(
         ),
         None => None,
     };
+    super::timing::lap("(worker) recent activities");
     let pairs = match contacts {
         Some(c) => Some(
             keyperson::holder_pairs(c, recent_acts.clone(), Window::days(as_of, cfg.holder_days))?
@@ -523,6 +525,7 @@ fn recent_and_holders(
         ),
         None => None,
     };
+    super::timing::lap("(worker) holder pairs");
     Ok((recent_acts, pairs))
 }
 
@@ -1493,18 +1496,12 @@ pub fn migration_table(
 /// Rows per table whose account_id is not an account (revenue's are counted by
 /// [`revenue_agg`]).
 fn orphan_counts(inputs: &Inputs) -> R<BTreeMap<String, u64>> {
-    let ids: HashSet<String> = inputs
+    super::timing::start();
+    let ids = inputs
         .accounts
         .clone()
         .select([col("account_id")])
-        .collect()?
-        .column("account_id")?
-        .str()?
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
-    let mut out = BTreeMap::new();
+        .unique(None, UniqueKeepStrategy::Any);
     let tables: [(&str, &Option<LazyFrame>); 5] = [
         ("contacts", &inputs.contacts),
         ("opportunities", &inputs.opportunities),
@@ -1516,29 +1513,37 @@ fn orphan_counts(inputs: &Inputs) -> R<BTreeMap<String, u64>> {
         .into_iter()
         .filter_map(|(name, lf)| Some((name, lf.clone()?)))
         .collect();
+    // An anti join probes each row's account_id once (no per-account groups are built);
+    // a null account_id matches nothing, so it counts as an orphan.
     let frames = collect_all(
         present
             .iter()
             .map(|(_, lf)| {
                 lf.clone()
-                    .group_by([col("account_id")])
-                    .agg([len().alias("n")])
+                    .select([col("account_id")])
+                    .join(
+                        ids.clone(),
+                        [col("account_id")],
+                        [col("account_id")],
+                        JoinArgs::new(JoinType::Anti),
+                    )
+                    .select([len().cast(DataType::Int64).alias("n")])
             })
             .collect(),
     )?;
+    let mut out = BTreeMap::new();
     for ((name, _), df) in present.iter().zip(frames) {
-        let ids_col = df.column("account_id")?.str()?.clone();
-        let cnt = i64s(&df, "n")?;
-        let k: u64 = ids_col
-            .iter()
-            .zip(cnt)
-            .filter(|(id, _)| !id.is_some_and(|id| ids.contains(id)))
-            .map(|(_, c)| c.unwrap_or(0).max(0) as u64)
-            .sum();
+        let k = i64s(&df, "n")?
+            .first()
+            .copied()
+            .flatten()
+            .unwrap_or(0)
+            .max(0) as u64;
         if k > 0 {
             out.insert(name.to_string(), k);
         }
     }
+    super::timing::lap("(worker) orphan counts");
     Ok(out)
 }
 
