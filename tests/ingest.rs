@@ -513,3 +513,44 @@ fn xlsx_workbook_sheets_are_tables_with_typed_cells_and_row_numbered_rejects() {
         "document_id,amount,gross_margin\nINV1,120000.5,30000.0\nINV2,80000.0,\nINV4,1000.0,100.0\n"
     );
 }
+
+#[test]
+fn orphan_counts_follow_the_current_accounts() {
+    // Contacts are checked against the accounts at ingest; when accounts are re-ingested
+    // later, analyze must count again rather than reuse the ingest's figure.
+    let dir = tempfile::tempdir().unwrap();
+    let orphans = |dir: &std::path::Path| -> Value {
+        let o = run_in(
+            dir,
+            &[
+                "analyze",
+                "--lake",
+                "lake",
+                "--as-of",
+                "2026-09-30",
+                "--json",
+                "-q",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["data_quality"]["orphans"].clone()
+    };
+    let write = |folder: &str, name: &str, body: &str| {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        std::fs::write(dir.path().join(folder).join(name), body).unwrap();
+    };
+    write("first", "accounts.csv", "account_id,name\nA1,One\nA2,Two\n");
+    write(
+        "first",
+        "contacts.csv",
+        "contact_id,account_id,name\nc1,A1,Ann\nc2,A2,Bo\nc3,A9,Cy\n",
+    );
+    let o = run_in(dir.path(), &["ingest", "first", "--lake", "lake", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(orphans(dir.path())["contacts"], 1);
+    write("second", "accounts.csv", "account_id,name\nA1,One\n");
+    let o = run_in(dir.path(), &["ingest", "second", "--lake", "lake", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(orphans(dir.path())["contacts"], 2);
+}

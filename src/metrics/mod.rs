@@ -165,6 +165,10 @@ pub struct Inputs {
     pub agreements: Option<LazyFrame>,
     pub surveys: Option<LazyFrame>,
     pub fx_rates: Option<LazyFrame>,
+    /// Orphan rows per table as counted at ingest, for the tables where that count still
+    /// holds (ingested together with or after the current accounts); analyze counts the
+    /// others itself.
+    pub ingest_orphans: std::collections::BTreeMap<String, u64>,
 }
 
 impl Inputs {
@@ -180,6 +184,7 @@ impl Inputs {
             )
         })?;
         Ok(Inputs {
+            ingest_orphans: ingest_orphans(&lake.manifest()?),
             accounts,
             contacts: lake.scan(Table::Contacts)?,
             opportunities: lake.scan(Table::Opportunities)?,
@@ -204,8 +209,38 @@ impl Inputs {
             agreements: None,
             surveys: None,
             fx_rates: None,
+            ingest_orphans: Default::default(),
         }
     }
+}
+
+/// The orphan counts of the manifest that are still exact: a table's rows were checked at
+/// ingest against the accounts of that ingest or of the lake, which are the current accounts
+/// when the table's snapshot is not older than the accounts' snapshot.
+fn ingest_orphans(m: &crate::lake::manifest::Manifest) -> std::collections::BTreeMap<String, u64> {
+    let position = |table: &str| {
+        m.snapshots
+            .iter()
+            .rposition(|s| s.tables.contains_key(table))
+    };
+    let mut out = std::collections::BTreeMap::new();
+    let Some(accounts_at) = position("accounts") else {
+        return out;
+    };
+    for table in [
+        "contacts",
+        "opportunities",
+        "activities",
+        "agreements",
+        "surveys",
+    ] {
+        if let (Some(at), Some((_, t))) = (position(table), m.current(table)) {
+            if at >= accounts_at {
+                out.insert(table.to_string(), t.files.iter().map(|f| f.orphans).sum());
+            }
+        }
+    }
+    out
 }
 
 /// The default as_of: the latest revenue date, else the latest won-opportunity close_date;

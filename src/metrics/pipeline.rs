@@ -1509,8 +1509,18 @@ fn orphan_counts(inputs: &Inputs) -> R<BTreeMap<String, u64>> {
         ("agreements", &inputs.agreements),
         ("surveys", &inputs.surveys),
     ];
+    let mut out = BTreeMap::new();
     let present: Vec<(&str, LazyFrame)> = tables
         .into_iter()
+        .filter(|(name, _)| match inputs.ingest_orphans.get(*name) {
+            Some(&k) => {
+                if k > 0 {
+                    out.insert(name.to_string(), k);
+                }
+                false
+            }
+            None => true,
+        })
         .filter_map(|(name, lf)| Some((name, lf.clone()?)))
         .collect();
     // An anti join probes each row's account_id once (no per-account groups are built);
@@ -1531,7 +1541,6 @@ fn orphan_counts(inputs: &Inputs) -> R<BTreeMap<String, u64>> {
             })
             .collect(),
     )?;
-    let mut out = BTreeMap::new();
     for ((name, _), df) in present.iter().zip(frames) {
         let k = i64s(&df, "n")?
             .first()
