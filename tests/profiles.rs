@@ -303,6 +303,45 @@ fn hubspot_export_resolves_domains_names_and_emails_and_reports_ambiguity() {
 }
 
 #[test]
+fn the_duplicate_key_pass_does_not_count_lookup_outcomes_twice() {
+    // Finding where a duplicate key was first seen parses the file again; the lookup counts
+    // (MCR020 ambiguous) must still be those of one pass.
+    let dir = workdir();
+    let src = dir.path().join("hubspot");
+    std::fs::create_dir(&src).unwrap();
+    for e in std::fs::read_dir(fx("hubspot")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), src.join(e.file_name())).unwrap();
+    }
+    let contacts = src.join("hubspot-crm-exports-all-contacts-2024-06-30.csv");
+    let mut body = std::fs::read_to_string(&contacts).unwrap();
+    body.push_str("201,Ann,Lee,ann@acme.example,CTO,Decision Maker,acme.example,,Pat Owner\n");
+    std::fs::write(&contacts, body).unwrap();
+    let (ok, v, err) = ingest(dir.path(), "hubspot", &[&src], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(counts(&v, "contacts-2024-06-30.csv"), (5, 2, 3, 0));
+    let r = rejects(&v, "contacts-2024-06-30.csv");
+    assert!(
+        r.iter()
+            .any(|r| r.contains("duplicate key `201` (first seen on line 2)")),
+        "{r:?}"
+    );
+    let ambiguous: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "MCR020")
+        .filter_map(|d| d["message"].as_str())
+        .filter(|m| m.contains("contacts-2024-06-30.csv"))
+        .collect();
+    assert_eq!(ambiguous.len(), 1, "{ambiguous:?}");
+    assert!(
+        ambiguous[0].contains(": 1 rows with a key that is ambiguous"),
+        "{ambiguous:?}"
+    );
+}
+
+#[test]
 fn dynamics_export_resolves_names_and_needs_fx_for_two_currencies() {
     let dir = workdir();
     let (ok, _, err) = ingest(dir.path(), "dynamics365", &[&fx("dynamics365")], &[]);

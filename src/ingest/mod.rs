@@ -878,6 +878,8 @@ fn ingest_file(
         }
         write_frame(&mut state.writer, tx, item.table, &plan.schema(), &df)?;
     }
+    // Lookup outcomes of this file, before the duplicate pass below parses it again.
+    let derive_stats = plan.derive_stats();
     if let (false, Some(key_col)) = (duplicates.is_empty(), key_col) {
         let first = first_lines(item, opts, &plan, key_col, &duplicates)?;
         let key = item.table.key().unwrap_or_default();
@@ -896,7 +898,7 @@ fn ingest_file(
             r.reason = format!("duplicate key `{k}` (first seen {where_})");
         }
     }
-    for st in plan.derive_stats() {
+    for st in derive_stats {
         let outcome = |n: u64, what: &str, samples: &[String]| {
             let col = item.table.column(&st.column);
             let fate = if col.is_some_and(|c| c.required) {
