@@ -759,31 +759,48 @@ fn ingest_file(
                         .map(|i| df.columns()[i].str().cloned())
                         .transpose()?;
                     let fks = fk_col.map(|i| df.columns()[i].str().cloned()).transpose()?;
-                    let mut keys = keys.as_ref().map(|k| k.iter());
+                    let keys_again = keys.as_ref().map(|k| k.iter());
+                    let keys = keys.as_ref().map(|k| k.iter());
                     let mut fks = fks.as_ref().map(|f| f.iter());
                     let mut keep = vec![true; df.height()];
-                    for (row, &rec_idx) in acc.iter().enumerate() {
-                        let rec = &chunk[rec_idx];
-                        let key = keys.as_mut().and_then(|k| k.next()).flatten();
-                        let fk = fks.as_mut().and_then(|f| f.next()).flatten();
-                        if let Some(k) = key {
-                            let h = key_hash(k);
+                    // Keys go into the set in bucket order (hashbrown places a hash at
+                    // `hash & (buckets − 1)`), so the probes of a chunk sweep the table once
+                    // instead of jumping around it; rows in order break ties, so the first
+                    // occurrence of a key is still the one kept.
+                    let mut dup = vec![false; df.height()];
+                    if let Some(kc) = keys {
+                        let mut hs: Vec<(u64, u32)> = kc
+                            .enumerate()
+                            .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
+                            .collect();
+                        let buckets = (seen.capacity() / 7 * 8).max(8).next_power_of_two();
+                        let bmask = buckets as u64 - 1;
+                        hs.sort_unstable_by_key(|&(h, row)| (h & bmask, row));
+                        for (h, row) in hs {
                             if !seen.insert(h) {
-                                rej.push(Reject {
-                                    line: rec.line,
-                                    column: item.table.key().unwrap_or_default().to_string(),
-                                    reason: format!("duplicate key `{k}`"),
-                                    raw: plan_ref.raw_text(rec),
-                                });
+                                dup[row as usize] = true;
                                 duplicates.insert(h);
-                                keep[row] = false;
-                                continue;
-                            }
-                            if is_accounts {
+                            } else if is_accounts {
                                 if let Some(set) = account_keys.as_mut() {
                                     set.insert(h);
                                 }
                             }
+                        }
+                    }
+                    let mut keys = keys_again;
+                    for (row, &rec_idx) in acc.iter().enumerate() {
+                        let rec = &chunk[rec_idx];
+                        let key = keys.as_mut().and_then(|k| k.next()).flatten();
+                        let fk = fks.as_mut().and_then(|f| f.next()).flatten();
+                        if let (Some(k), true) = (key, dup[row]) {
+                            rej.push(Reject {
+                                line: rec.line,
+                                column: item.table.key().unwrap_or_default().to_string(),
+                                reason: format!("duplicate key `{k}`"),
+                                raw: plan_ref.raw_text(rec),
+                            });
+                            keep[row] = false;
+                            continue;
                         }
                         if let (Some(fk), Some(set)) = (fk, account_keys.as_ref()) {
                             if !set.contains(&key_hash(fk)) {
