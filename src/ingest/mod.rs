@@ -622,13 +622,7 @@ fn ingest_file(
         Some(s) => format!("{}[{s}]", item.path.display()),
         None => item.path.display().to_string(),
     };
-    let raw = read::open(
-        &item.path,
-        item.sheet.as_deref(),
-        &opts.profile.encoding,
-        &opts.profile.delimiter,
-    )
-    .map_err(|e| hinted(e.to_string(), e.hint()))?;
+    let raw = open_item(item, opts)?;
     let plan = TablePlan::with_lookups(
         item.table,
         &raw.headers,
@@ -759,35 +753,17 @@ fn ingest_file(
                         .map(|i| df.columns()[i].str().cloned())
                         .transpose()?;
                     let fks = fk_col.map(|i| df.columns()[i].str().cloned()).transpose()?;
-                    let keys_again = keys.as_ref().map(|k| k.iter());
-                    let keys = keys.as_ref().map(|k| k.iter());
+                    let dup = match &keys {
+                        Some(kc) => insert_keys(seen, kc, duplicates, |h| {
+                            if let (true, Some(set)) = (is_accounts, account_keys.as_mut()) {
+                                set.insert(h);
+                            }
+                        }),
+                        None => vec![false; df.height()],
+                    };
+                    let mut keys = keys.as_ref().map(|k| k.iter());
                     let mut fks = fks.as_ref().map(|f| f.iter());
                     let mut keep = vec![true; df.height()];
-                    // Keys go into the set in bucket order (hashbrown places a hash at
-                    // `hash & (buckets − 1)`), so the probes of a chunk sweep the table once
-                    // instead of jumping around it; rows in order break ties, so the first
-                    // occurrence of a key is still the one kept.
-                    let mut dup = vec![false; df.height()];
-                    if let Some(kc) = keys {
-                        let mut hs: Vec<(u64, u32)> = kc
-                            .enumerate()
-                            .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
-                            .collect();
-                        let buckets = (seen.capacity() / 7 * 8).max(8).next_power_of_two();
-                        let bmask = buckets as u64 - 1;
-                        hs.sort_unstable_by_key(|&(h, row)| (h & bmask, row));
-                        for (h, row) in hs {
-                            if !seen.insert(h) {
-                                dup[row as usize] = true;
-                                duplicates.insert(h);
-                            } else if is_accounts {
-                                if let Some(set) = account_keys.as_mut() {
-                                    set.insert(h);
-                                }
-                            }
-                        }
-                    }
-                    let mut keys = keys_again;
                     for (row, &rec_idx) in acc.iter().enumerate() {
                         let rec = &chunk[rec_idx];
                         let key = keys.as_mut().and_then(|k| k.next()).flatten();
@@ -876,7 +852,7 @@ fn ingest_file(
     state.writer = writer;
     bar.finish_and_clear();
     if let Some(e) = read_error {
-        return Err(hinted(e.to_string(), e.hint()));
+        return Err(e.into_hinted());
     }
     if buffer_whole_file && !buffered.is_empty() {
         let mut df = buffered.remove(0);
@@ -893,7 +869,7 @@ fn ingest_file(
                 format!("{label}: probabilities read as percentages"),
             ));
         }
-        write_frame(&mut state.writer, tx, item.table, &plan.schema(), &df)?;
+        write_frame(&mut state.writer, tx, item.table, &schema, &df)?;
     }
     // Lookup outcomes of this file, before the duplicate pass below parses it again.
     let derive_stats = plan.derive_stats();
@@ -1012,6 +988,49 @@ fn ingest_file(
     })
 }
 
+/// Insert a chunk's keys into `seen`; returns, per row, whether its key was there already
+/// (those keys are also added to `duplicates`). `on_new` sees each new key.
+///
+/// Keys go in in bucket order (hashbrown places a hash at `hash & (buckets − 1)`), so the
+/// probes of a chunk sweep the table once instead of jumping around it; rows break ties, so
+/// the first occurrence of a key is still the one kept.
+fn insert_keys(
+    seen: &mut KeySet,
+    keys: &StringChunked,
+    duplicates: &mut KeySet,
+    mut on_new: impl FnMut(u64),
+) -> Vec<bool> {
+    let mut dup = vec![false; keys.len()];
+    let mut hs: Vec<(u64, u32)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
+        .collect();
+    let buckets = (seen.capacity() / 7 * 8).max(8).next_power_of_two();
+    let bmask = buckets as u64 - 1;
+    hs.sort_unstable_by_key(|&(h, row)| (h & bmask, row));
+    for (h, row) in hs {
+        if seen.insert(h) {
+            on_new(h);
+        } else {
+            dup[row as usize] = true;
+            duplicates.insert(h);
+        }
+    }
+    dup
+}
+
+/// Open a file (or sheet) to ingest with the profile's encoding and delimiter.
+fn open_item(item: &Item, opts: &IngestOptions) -> anyhow::Result<read::RawTable> {
+    read::open(
+        &item.path,
+        item.sheet.as_deref(),
+        &opts.profile.encoding,
+        &opts.profile.delimiter,
+    )
+    .map_err(read::ReadError::into_hinted)
+}
+
 /// The first line of each key in `wanted` among a file's accepted rows: a second pass, run
 /// only for a file with duplicate keys, so that the common case keeps just a set of hashes.
 fn first_lines(
@@ -1021,20 +1040,13 @@ fn first_lines(
     key_col: usize,
     wanted: &KeySet,
 ) -> anyhow::Result<HashMap<u64, u64>> {
-    let raw = read::open(
-        &item.path,
-        item.sheet.as_deref(),
-        &opts.profile.encoding,
-        &opts.profile.delimiter,
-    )
-    .map_err(|e| hinted(e.to_string(), e.hint()))?;
-    let mut records = raw.records;
+    let mut records = open_item(item, opts)?.records;
     let mut first = HashMap::new();
     let mut chunk = Vec::with_capacity(CHUNK);
     loop {
         chunk.clear();
         for r in records.by_ref().take(CHUNK) {
-            chunk.push(r.map_err(|e| hinted(e.to_string(), e.hint()))?);
+            chunk.push(r.map_err(read::ReadError::into_hinted)?);
         }
         if chunk.is_empty() {
             return Ok(first);

@@ -33,6 +33,11 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// The error with its `hint:` line, as commands report it.
+    pub fn into_hinted(self) -> anyhow::Error {
+        crate::error::hinted(self.to_string(), self.hint())
+    }
+
     pub fn hint(&self) -> &'static str {
         match self {
             ReadError::Open { .. } => "check the path and its permissions",
@@ -101,9 +106,6 @@ impl Iterator for Records {
     type Item = Result<RawRecord, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Records::Rows(rows) = self {
-            return rows.next().map(Ok);
-        }
         let mut rec = RawRecord::default();
         match self.read_into(&mut rec) {
             Ok(true) => Some(Ok(rec)),

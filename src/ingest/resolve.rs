@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use super::read;
-use crate::error::hinted;
 use crate::profiles::{Lookup, Profile};
 
 /// One file (or sheet) read by a lookup.
@@ -220,7 +219,7 @@ pub fn build(
                 &profile.encoding,
                 &profile.delimiter,
             )
-            .map_err(|e| hinted(e.to_string(), e.hint()))?;
+            .map_err(read::ReadError::into_hinted)?;
             let (Some(ki), Some(vi)) = (
                 find_header(&raw.headers, l.key.as_slice()),
                 find_header(&raw.headers, l.value.as_slice()),
@@ -235,7 +234,7 @@ pub fn build(
                 continue;
             };
             for rec in raw.records {
-                let rec = rec.map_err(|e| hinted(e.to_string(), e.hint()))?;
+                let rec = rec.map_err(read::ReadError::into_hinted)?;
                 let cell = |i: usize| {
                     rec.fields
                         .get(i)
