@@ -4,6 +4,19 @@
 use crate::common::*;
 use serde_json::Value;
 
+/// One table's entry of `mcr lake status --json` for the lake `lake` in `dir`.
+fn lake_table_status(dir: &std::path::Path, table: &str) -> Value {
+    let status = run_in(dir, &["lake", "status", "--lake", "lake", "--json"]);
+    let s: Value = serde_json::from_slice(&status.stdout).unwrap();
+    s["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == table)
+        .unwrap()
+        .clone()
+}
+
 fn ingest_json(
     dir: &std::path::Path,
     source: &std::path::Path,
@@ -59,14 +72,7 @@ fn conformance_example_row_counts_and_rejects() {
     // Rejects are kept with file, line, column, reason and the raw record.
     let rejects = dir.path().join("lake/_rejects/accounts");
     assert!(rejects.is_dir());
-    let status = run_in(dir.path(), &["lake", "status", "--lake", "lake", "--json"]);
-    let s: Value = serde_json::from_slice(&status.stdout).unwrap();
-    let accounts = s["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["table"] == "accounts")
-        .unwrap();
+    let accounts = lake_table_status(dir.path(), "accounts");
     assert_eq!(accounts["rejected"], 2);
 }
 
@@ -129,14 +135,7 @@ fn an_interrupted_ingest_leaves_the_lake_exactly_as_before() {
             .unwrap();
         assert!(!o.status.success(), "{point}");
         // The manifest still lists only the old snapshot, so every reader sees the old lake.
-        let status = run_in(dir.path(), &["lake", "status", "--lake", "lake", "--json"]);
-        let s: Value = serde_json::from_slice(&status.stdout).unwrap();
-        let accounts = s["tables"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["table"] == "accounts")
-            .unwrap();
+        let accounts = lake_table_status(dir.path(), "accounts");
         assert_eq!(accounts["rows"], 3, "{point}");
         let manifest_now = std::fs::read(dir.path().join("lake/_manifest.json")).unwrap();
         let manifest_before = &before

@@ -12,7 +12,7 @@ use super::keyperson::{self, KeyFigures};
 use super::relationship::{self, OrgFacts};
 use super::segmentation::{self, Segmentation};
 use super::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
-use super::windows::{date_lit, epoch_days, Window};
+use super::windows::{date_lit, epoch_days, from_epoch_days, Window};
 use super::{Inputs, MetricTables, MetricsConfig, MetricsError};
 use crate::contract::Table;
 
@@ -334,7 +334,6 @@ fn revenue_agg(
     let mut line_sums: HashMap<(usize, &str), f64, foldhash::fast::RandomState> =
         HashMap::default();
     let mut orphan_rows = 0u64;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let mut year_cache: (i32, i32, i32) = (i32::MAX, i32::MIN, 0); // [from, to] days → year
     let rows = ids
         .iter()
@@ -353,8 +352,7 @@ fn revenue_agg(
         };
         let a = amount.unwrap_or(0.0);
         if !(year_cache.0 <= d && d <= year_cache.1) {
-            let day = epoch + chrono::Duration::days(i64::from(d));
-            let y = day.year();
+            let y = from_epoch_days(d).year();
             let start = NaiveDate::from_ymd_opt(y, 1, 1).map_or(d, epoch_days);
             let end = NaiveDate::from_ymd_opt(y, 12, 31).map_or(d, epoch_days);
             year_cache = (start, end, y);
@@ -408,7 +406,7 @@ fn revenue_agg(
         orders: order_counts,
         last_order: last_order
             .into_iter()
-            .map(|d| d.map(|d| epoch + chrono::Duration::days(i64::from(d))))
+            .map(|d| d.map(from_epoch_days))
             .collect(),
         years,
         product_lines,

@@ -64,6 +64,12 @@ pub fn epoch_days(d: NaiveDate) -> i32 {
     (d - epoch).num_days() as i32
 }
 
+/// The date of a day count since 1970-01-01 (polars' `Date` representation).
+pub fn from_epoch_days(days: i32) -> NaiveDate {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    epoch + chrono::Duration::days(i64::from(days))
+}
+
 /// A polars `Date` literal (a plain `lit(NaiveDate)` would be a datetime).
 pub fn date_lit(d: NaiveDate) -> Expr {
     lit(epoch_days(d)).cast(DataType::Date)
@@ -73,6 +79,15 @@ pub fn date_lit(d: NaiveDate) -> Expr {
 mod tests {
     use super::*;
     use crate::metrics::test_util::d;
+
+    #[test]
+    fn epoch_days_round_trip() {
+        assert_eq!(epoch_days(d("1970-01-02")), 1);
+        assert_eq!(from_epoch_days(20_726), d("2026-09-30"));
+        for day in ["1969-12-31", "2024-02-29", "2026-09-30"] {
+            assert_eq!(from_epoch_days(epoch_days(d(day))), d(day));
+        }
+    }
 
     #[test]
     fn window_12m_boundaries() {
