@@ -235,39 +235,53 @@ pub struct ConcRow {
     pub value: f64,
 }
 
-/// Revenue per entity (account or group index) of one slice.
-pub type EntityRevenue = HashMap<usize, f64, nohash_hasher::BuildNoHashHasher<usize>>;
+/// Revenue per entity (account or group index) of one slice, ordered by entity.
+pub type EntityRevenue = Vec<(usize, f64)>;
 
 /// Revenue slices: dimension → key → entity (account or group index) → revenue.
 pub type Slices = BTreeMap<String, BTreeMap<String, EntityRevenue>>;
 
-/// Add `(key, entity, revenue)` rows to dimension `dim` of `slices`: rows are summed per key
-/// in a hash map first, so that the ordered maps are touched once per key, not per row.
+/// Sum `(key, entity, revenue)` rows per key and entity into dimension `dim` of `slices`
+/// (replacing what the dimension held). Rows are bucketed per key, then each bucket is
+/// sorted by entity (a stable sort, so each entity's rows are summed in row order) and
+/// merged: no hash map per row, and the result is ordered by entity.
 ///
-/// Example: rows `("CN", 0, 5.0), ("CN", 0, 1.0), ("US", 1, 2.0)` in `region` give
-/// `region → CN → {0: 6}, US → {1: 2}`.
+/// Example: rows `("CN", 0, 5.0), ("US", 1, 2.0), ("CN", 0, 1.0)` in `region` give
+/// `region → CN → [(0, 6)], US → [(1, 2)]`.
 pub fn add_rows<'a>(
     slices: &mut Slices,
     dim: &str,
     rows: impl IntoIterator<Item = (&'a str, usize, f64)>,
 ) {
-    let mut by_key: HashMap<&'a str, EntityRevenue, foldhash::fast::RandomState> =
-        HashMap::default();
+    let mut key_ids: HashMap<&'a str, usize, foldhash::fast::RandomState> = HashMap::default();
+    let mut buckets: Vec<(&'a str, Vec<(usize, f64)>)> = Vec::new();
+    let mut last: Option<(&'a str, usize)> = None;
     for (key, entity, v) in rows {
-        *by_key.entry(key).or_default().entry(entity).or_default() += v;
+        let k = match last {
+            Some((lk, id)) if lk == key => id,
+            _ => {
+                let id = *key_ids.entry(key).or_insert_with(|| {
+                    buckets.push((key, Vec::new()));
+                    buckets.len() - 1
+                });
+                last = Some((key, id));
+                id
+            }
+        };
+        buckets[k].1.push((entity, v));
     }
     let d = slices.entry(dim.to_string()).or_default();
-    for (key, per_entity) in by_key {
-        match d.get_mut(key) {
-            Some(t) => {
-                for (e, v) in per_entity {
-                    *t.entry(e).or_default() += v;
-                }
-            }
-            None => {
-                d.insert(key.to_string(), per_entity);
+    d.clear();
+    for (key, mut rows) in buckets {
+        rows.sort_by_key(|r| r.0);
+        let mut merged: Vec<(usize, f64)> = Vec::with_capacity(rows.len());
+        for (e, v) in rows {
+            match merged.last_mut() {
+                Some((le, lv)) if *le == e => *lv += v,
+                _ => merged.push((e, 0.0 + v)),
             }
         }
+        d.insert(key.to_string(), merged);
     }
 }
 
@@ -276,9 +290,7 @@ pub fn slice_rows(level: &'static str, slices: &Slices) -> Vec<ConcRow> {
     let mut rows = Vec::new();
     for (dim, keys) in slices {
         for (key, per_entity) in keys {
-            let mut vals: Vec<(usize, f64)> = per_entity.iter().map(|(k, v)| (*k, *v)).collect();
-            vals.sort_by_key(|x| x.0);
-            let values: Vec<f64> = vals.iter().map(|x| x.1).collect();
+            let values: Vec<f64> = per_entity.iter().map(|x| x.1).collect();
             if let Some(f) = figures(&values) {
                 for (m, v) in f.metrics() {
                     rows.push(ConcRow {
@@ -299,6 +311,24 @@ pub fn slice_rows(level: &'static str, slices: &Slices) -> Vec<ConcRow> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn add_rows_sums_per_key_and_entity_in_entity_order() {
+        let mut s = Slices::new();
+        let rows = [
+            ("CN", 3, 5.0),
+            ("US", 1, 2.0),
+            ("CN", 0, 4.0),
+            ("CN", 3, 1.0),
+        ];
+        add_rows(&mut s, "region", rows);
+        let d = &s["region"];
+        assert_eq!(d["CN"], vec![(0, 4.0), (3, 6.0)]);
+        assert_eq!(d["US"], vec![(1, 2.0)]);
+        // a second call replaces the dimension
+        add_rows(&mut s, "region", [("JP", 2, 1.0)]);
+        assert_eq!(s["region"].keys().collect::<Vec<_>>(), ["JP"]);
+    }
 
     #[test]
     fn hhi_of_equal_shares() {

@@ -284,6 +284,38 @@ pub fn round_sum(x: f64) -> f64 {
     }
 }
 
+type Sums<K> = HashMap<K, f64, foldhash::fast::RandomState>;
+
+/// Sums per year and per product line of one run of rows of the same account (see
+/// `revenue_agg`), added to the per-(account, key) maps by `flush`.
+#[derive(Default)]
+struct RunSums<'a> {
+    account: usize,
+    years: Vec<(i32, f64)>,
+    lines: Vec<(&'a str, f64)>,
+}
+
+impl<'a> RunSums<'a> {
+    /// Keys kept before a flush: the vectors are searched linearly.
+    const MAX: usize = 32;
+
+    fn add<K: PartialEq>(v: &mut Vec<(K, f64)>, key: K, a: f64) {
+        match v.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, s)) => *s += a,
+            None => v.push((key, 0.0 + a)),
+        }
+    }
+
+    fn flush(&mut self, years: &mut Sums<(usize, i32)>, lines: &mut Sums<(usize, &'a str)>) {
+        for (y, s) in self.years.drain(..) {
+            *years.entry((self.account, y)).or_default() += s;
+        }
+        for (l, s) in self.lines.drain(..) {
+            *lines.entry((self.account, l)).or_default() += s;
+        }
+    }
+}
+
 fn revenue_agg(
     lf: &LazyFrame,
     as_of: NaiveDate,
@@ -312,6 +344,7 @@ fn revenue_agg(
             col("product_line"),
         ])
         .collect()?;
+    super::timing::lap("  revenue: collect rows");
     let index: HashMap<&str, usize, foldhash::fast::RandomState> = acc
         .ids
         .iter()
@@ -330,11 +363,15 @@ fn revenue_agg(
     let mut mcnt = [vec![0u32; n], vec![0u32; n]];
     let mut orders: Vec<(usize, Option<&str>)> = Vec::new();
     let mut last_order: Vec<Option<i32>> = vec![None; n];
-    let mut year_sums: HashMap<(usize, i32), f64, foldhash::fast::RandomState> = HashMap::default();
-    let mut line_sums: HashMap<(usize, &str), f64, foldhash::fast::RandomState> =
-        HashMap::default();
+    let mut year_sums: Sums<(usize, i32)> = HashMap::default();
+    let mut line_sums: Sums<(usize, &str)> = HashMap::default();
     let mut orphan_rows = 0u64;
     let mut year_cache: (i32, i32, i32) = (i32::MAX, i32::MIN, 0); // [from, to] days → year
+                                                                   // Exports list an account's rows together more often than not: the last account id is
+                                                                   // remembered (no hash lookup), and the per-(account, year) and per-(account, line) sums
+                                                                   // of a run of rows are kept in small vectors and added to the maps when the run ends.
+    let mut last_id: Option<(&str, Option<usize>)> = None;
+    let mut run = RunSums::default();
     let rows = ids
         .iter()
         .zip(docs.iter())
@@ -346,10 +383,22 @@ fn revenue_agg(
         let (Some(id), Some(d)) = (id, date) else {
             continue;
         };
-        let Some(&i) = index.get(id) else {
+        let found = match last_id {
+            Some((l, i)) if l == id => i,
+            _ => {
+                let i = index.get(id).copied();
+                last_id = Some((id, i));
+                i
+            }
+        };
+        let Some(i) = found else {
             orphan_rows += 1;
             continue;
         };
+        if run.account != i {
+            run.flush(&mut year_sums, &mut line_sums);
+            run.account = i;
+        }
         let a = amount.unwrap_or(0.0);
         if !(year_cache.0 <= d && d <= year_cache.1) {
             let y = from_epoch_days(d).year();
@@ -357,7 +406,7 @@ fn revenue_agg(
             let end = NaiveDate::from_ymd_opt(y, 12, 31).map_or(d, epoch_days);
             year_cache = (start, end, y);
         }
-        *year_sums.entry((i, year_cache.2)).or_default() += a;
+        RunSums::add(&mut run.years, year_cache.2, a);
         if last_order[i].is_none_or(|l| d > l) {
             last_order[i] = Some(d);
         }
@@ -372,11 +421,17 @@ fn revenue_agg(
         }
         if within(wins[0], d) {
             orders.push((i, doc));
-            *line_sums.entry((i, line.unwrap_or("(none)"))).or_default() += a;
+            RunSums::add(&mut run.lines, line.unwrap_or("(none)"), a);
+        }
+        if run.years.len() + run.lines.len() > RunSums::MAX {
+            run.flush(&mut year_sums, &mut line_sums);
         }
     }
+    run.flush(&mut year_sums, &mut line_sums);
+    super::timing::lap("  revenue: row loop");
     orders.sort_unstable();
     orders.dedup();
+    super::timing::lap("  revenue: distinct orders");
     let mut order_counts = vec![0i64; n];
     for (i, _) in &orders {
         order_counts[*i] += 1;
@@ -1116,6 +1171,7 @@ pub(super) fn analyze(
         Column::new("holders".into(), holders_str),
     ])?;
 
+    super::timing::lap("  accounts table");
     // --- concentration
     let mut conc: Vec<ConcRow> = Vec::new();
     let mut headline = Headline {
@@ -1180,8 +1236,10 @@ pub(super) fn analyze(
                 rows.iter().map(|(k, i, v)| (*k, group_idx[*i], *v)),
             );
         }
+        super::timing::lap("  concentration: slices");
         conc.extend(concentration::slice_rows("account", &acc_slices));
         conc.extend(concentration::slice_rows("group", &grp_slices));
+        super::timing::lap("  concentration: slice rows");
         let owner_hhi = keyperson::owner_hhi(&revenue, &core.acc.owner);
         let dim_all = |m: &str, v: f64| ConcRow {
             level: "account",
@@ -1212,7 +1270,7 @@ pub(super) fn analyze(
             headline.accounts_for_80pct = Some(f.accounts_for_80pct as u64);
         }
         if let Some(g) = grp_slices.get("all").and_then(|d| d.get("")) {
-            let v: Vec<f64> = g.values().copied().collect();
+            let v: Vec<f64> = g.iter().map(|x| x.1).collect();
             headline.group_hhi = concentration::hhi(&v);
             // major customers
             let total: f64 = revenue.iter().filter(|x| **x > 0.0).sum();
@@ -1229,16 +1287,16 @@ pub(super) fn analyze(
                         });
                     }
                 }
-                let mut groups: Vec<(&usize, &f64)> = g.iter().filter(|(_, v)| **v > 0.0).collect();
-                groups.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
-                for (k, v) in groups {
-                    if *v / total >= cfg.major_customer_share - 1e-12 {
-                        let name = core.acc.name[*k].clone().unwrap_or_default();
+                let mut groups: Vec<&(usize, f64)> = g.iter().filter(|(_, v)| *v > 0.0).collect();
+                groups.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                for &(k, v) in groups {
+                    if v / total >= cfg.major_customer_share - 1e-12 {
+                        let name = core.acc.name[k].clone().unwrap_or_default();
                         majors.push(MajorCustomer {
                             level: "group".into(),
-                            key: core.acc.ids[*k].clone(),
+                            key: core.acc.ids[k].clone(),
                             name,
-                            revenue_12m: *v,
+                            revenue_12m: v,
                             share: v / total,
                         });
                     }
