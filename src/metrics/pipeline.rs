@@ -57,6 +57,15 @@ fn collect_all(lfs: Vec<LazyFrame>) -> R<Vec<DataFrame>> {
     )?)
 }
 
+/// [`collect_all`] over optional queries: `None` stays `None`, in place.
+fn collect_some(lfs: Vec<Option<LazyFrame>>) -> R<Vec<Option<DataFrame>>> {
+    let mut dfs = collect_all(lfs.iter().flatten().cloned().collect())?.into_iter();
+    Ok(lfs
+        .into_iter()
+        .map(|lf| lf.and_then(|_| dfs.next()))
+        .collect())
+}
+
 fn strs(df: &DataFrame, name: &str) -> R<Vec<Option<String>>> {
     let c = df.column(name)?.cast(&DataType::String)?;
     Ok(c.str()?.iter().map(|s| s.map(str::to_string)).collect())
@@ -805,14 +814,73 @@ pub(super) fn analyze(
     summary.data_quality.hierarchy_cycles = core.cycles.clone();
     let revenue = core.revenue();
     let tier = &core.seg.tier;
+    let agreements = opt_normalize(&inputs.agreements, Table::Agreements)?;
+    let surveys = opt_normalize(&inputs.surveys, Table::Surveys)?;
+
+    // The relationship and key-person queries are independent of each other: collected
+    // together, they keep both cores busy (one after another, each left one idle much of the
+    // time).
+    let acts_window = |days| Window::days(as_of, days);
+    let plans = vec![
+        core.contacts
+            .as_ref()
+            .map(|c| relationship::kri_frame(c.clone(), &cfg.kri)),
+        match (&core.contacts, &core.recent_acts) {
+            (Some(c), Some(a)) => Some(relationship::gri_frame(
+                c.clone(),
+                a.clone(),
+                acts_window(cfg.active_contact_days),
+            )),
+            _ => None,
+        },
+        agreements
+            .as_ref()
+            .map(|ag| relationship::agreements_frame(ag.clone(), as_of)),
+        core.activities
+            .as_ref()
+            .map(|a| relationship::org_activities_frame(a.clone(), w12)),
+        surveys
+            .as_ref()
+            .map(|s| relationship::survey_frame(s.clone(), w12))
+            .transpose()?,
+        match &core.recent_acts {
+            Some(a) => Some(keyperson::multi_headed_contacts_frame(
+                a.clone(),
+                owners_lf(&core.acc)?,
+                acts_window(cfg.multi_headed_days),
+            )),
+            None => None,
+        },
+        match (&core.recent_acts, &core.employees) {
+            (Some(a), Some(e)) => Some(keyperson::teams_frame(
+                a.clone(),
+                e.clone(),
+                acts_window(cfg.multi_headed_team_days),
+            )),
+            _ => None,
+        },
+        match &core.employees {
+            Some(e) => Some(keyperson::iron_triangle_frame(
+                core.recent_acts.clone(),
+                owners_lf(&core.acc)?,
+                e.clone(),
+                acts_window(cfg.holder_days),
+            )?),
+            None => None,
+        },
+    ];
+    let [kri_df, gri_df, agreements_df, org_acts_df, surveys_df, multi_df, teams_df, iron_df]: [Option<DataFrame>; 8] =
+        collect_some(plans)?
+            .try_into()
+            .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
+    super::timing::lap("relationship and key-person queries");
 
     // --- relationship depth
     let mut kri: Vec<Option<f64>> = vec![None; n];
     let mut status: Vec<Option<&str>> = vec![None; n];
     let mut opposition: Vec<Option<bool>> = vec![None; n];
     let mut dm_support: Vec<Option<f64>> = vec![None; n];
-    if let Some(c) = &core.contacts {
-        let df = relationship::kri_frame(c.clone(), &cfg.kri).collect()?;
+    if let Some(df) = &kri_df {
         let r = rows(&df, &core.acc.index)?;
         let spk = scatter(n, &r, f64s(&df, "sum_pk")?, None);
         let sp = scatter(n, &r, f64s(&df, "sum_p")?, None);
@@ -841,15 +909,9 @@ pub(super) fn analyze(
     let mut gri: Vec<Option<f64>> = vec![None; n];
     let mut dep_active: Vec<Option<i64>> = vec![None; n];
     let mut dep_known: Vec<Option<i64>> = vec![None; n];
-    match (&core.contacts, &core.recent_acts) {
-        (Some(c), Some(a)) => {
-            let df = relationship::gri_frame(
-                c.clone(),
-                a.clone(),
-                Window::days(as_of, cfg.active_contact_days),
-            )
-            .collect()?;
-            let r = rows(&df, &core.acc.index)?;
+    match &gri_df {
+        Some(df) => {
+            let r = rows(df, &core.acc.index)?;
             let lv = |name: &str| -> R<Vec<u32>> {
                 Ok(scatter(n, &r, i64s(&df, name)?, None)
                     .into_iter()
@@ -878,8 +940,6 @@ pub(super) fn analyze(
     }
 
     super::timing::lap("GRI");
-    let agreements = opt_normalize(&inputs.agreements, Table::Agreements)?;
-    let surveys = opt_normalize(&inputs.surveys, Table::Surveys)?;
     let mut ori: Vec<Option<f64>> = vec![None; n];
     if agreements.is_none() && core.activities.is_none() && surveys.is_none() {
         unavailable(
@@ -890,9 +950,8 @@ pub(super) fn analyze(
         );
     } else {
         let mut facts = vec![OrgFacts::default(); n];
-        if let Some(ag) = &agreements {
-            let df = relationship::agreements_frame(ag.clone(), as_of).collect()?;
-            let r = rows(&df, &core.acc.index)?;
+        if let Some(df) = &agreements_df {
+            let r = rows(df, &core.acc.index)?;
             let sc = bools(&df, "strategic_cooperation")?;
             let ex = bools(&df, "exclusive")?;
             let ji = bools(&df, "joint_innovation")?;
@@ -911,9 +970,8 @@ pub(super) fn analyze(
                 "no agreements table: ORI counts no agreement points",
             );
         }
-        if let Some(a) = &core.activities {
-            let df = relationship::org_activities_frame(a.clone(), w12).collect()?;
-            let r = rows(&df, &core.acc.index)?;
+        if let Some(df) = &org_acts_df {
+            let r = rows(df, &core.acc.index)?;
             let ev = i64s(&df, "n_executive_visit")?;
             let sm = i64s(&df, "n_strategic_meeting")?;
             for k in 0..df.height() {
@@ -930,9 +988,8 @@ pub(super) fn analyze(
                 "no activities table: ORI counts no visit or meeting points",
             );
         }
-        if let Some(s) = &surveys {
-            let df = relationship::survey_frame(s.clone(), w12)?.collect()?;
-            let r = rows(&df, &core.acc.index)?;
+        if let Some(df) = &surveys_df {
+            let r = rows(df, &core.acc.index)?;
             let sc = f64s(&df, "survey_score")?;
             for k in 0..df.height() {
                 if let Some(i) = r[k] {
@@ -971,25 +1028,13 @@ pub(super) fn analyze(
     };
     super::timing::lap("bus factor");
     let mut multi: Vec<Option<bool>> = vec![None; n];
-    if let Some(a) = &core.recent_acts {
-        let df = keyperson::multi_headed_contacts_frame(
-            a.clone(),
-            owners_lf(&core.acc)?,
-            Window::days(as_of, cfg.multi_headed_days),
-        )
-        .collect()?;
-        let r = rows(&df, &core.acc.index)?;
-        let mce = scatter(n, &r, i64s(&df, "max_contact_employees")?, None);
-        let teams = match &core.employees {
-            Some(e) => {
-                let df = keyperson::teams_frame(
-                    a.clone(),
-                    e.clone(),
-                    Window::days(as_of, cfg.multi_headed_team_days),
-                )
-                .collect()?;
-                let r = rows(&df, &core.acc.index)?;
-                scatter(n, &r, i64s(&df, "teams")?, None)
+    if let Some(df) = &multi_df {
+        let r = rows(df, &core.acc.index)?;
+        let mce = scatter(n, &r, i64s(df, "max_contact_employees")?, None);
+        let teams = match &teams_df {
+            Some(df) => {
+                let r = rows(df, &core.acc.index)?;
+                scatter(n, &r, i64s(df, "teams")?, None)
             }
             None => {
                 summary.notes.push(
@@ -1018,15 +1063,8 @@ pub(super) fn analyze(
     super::timing::lap("multi-headed");
     let mut iron: Vec<Option<f64>> = vec![None; n];
     let mut iron_missing: Vec<Option<String>> = vec![None; n];
-    if let Some(e) = &core.employees {
-        let df = keyperson::iron_triangle_frame(
-            core.recent_acts.clone(),
-            owners_lf(&core.acc)?,
-            e.clone(),
-            Window::days(as_of, cfg.holder_days),
-        )?
-        .collect()?;
-        let r = rows(&df, &core.acc.index)?;
+    if let Some(df) = &iron_df {
+        let r = rows(df, &core.acc.index)?;
         let ar = scatter(n, &r, bools(&df, "has_AR")?, None);
         let sr = scatter(n, &r, bools(&df, "has_SR")?, None);
         let fr = scatter(n, &r, bools(&df, "has_FR")?, None);
