@@ -172,7 +172,7 @@ fn parse_ymd(s: &str) -> Option<NaiveDate> {
 
 /// Days since 1970-01-01 (polars' Date representation).
 pub fn date_to_days(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
+    crate::metrics::windows::epoch_days(d)
 }
 
 /// An Excel serial date (1900 date system, with its 1900-02-29 bug) → date.

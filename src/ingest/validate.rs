@@ -124,6 +124,12 @@ pub struct TablePlan {
     pub columns: ColumnReport,
     n_fields: usize,
     nulls: FastSet<String>,
+    /// Positions of the columns `fix_up` reads, found once.
+    fix: FixColumns,
+    /// Length of the longest null value, and the first bytes of null values: other fields
+    /// are not looked up.
+    max_null_len: usize,
+    null_first: [bool; 256],
     date_formats: Vec<String>,
     decimal_comma: bool,
     won: HashSet<String>,
@@ -290,9 +296,25 @@ impl TablePlan {
         let lower = |v: &[String]| v.iter().map(|s| parse::normalize_label(s)).collect();
         Ok(TablePlan {
             table,
+            fix: FixColumns::of(&cols),
             cols,
             columns: report,
             n_fields: headers.len(),
+            null_first: {
+                let mut t = [false; 256];
+                for v in &profile.null_values {
+                    if let Some(b) = v.trim().as_bytes().first() {
+                        t[usize::from(*b)] = true;
+                    }
+                }
+                t
+            },
+            max_null_len: profile
+                .null_values
+                .iter()
+                .map(|s| s.trim().len())
+                .max()
+                .unwrap_or(0),
             nulls: profile
                 .null_values
                 .iter()
@@ -490,10 +512,20 @@ impl TablePlan {
         let Some(bytes) = rec.fields.get(i) else {
             return Ok(None);
         };
-        let s = std::str::from_utf8(bytes)
-            .map_err(|_| "invalid UTF-8 (is the file's encoding consistent?)".to_string())?;
-        let t = s.trim();
-        Ok(if self.nulls.contains(t) {
+        let s = if bytes.is_ascii() {
+            // SAFETY: ASCII is valid UTF-8 (checking it is several times faster than
+            // `from_utf8` on short fields; most fields of most exports are ASCII).
+            unsafe { std::str::from_utf8_unchecked(bytes) }
+        } else {
+            std::str::from_utf8(bytes)
+                .map_err(|_| "invalid UTF-8 (is the file's encoding consistent?)".to_string())?
+        };
+        let t = trim(s);
+        let maybe_null = match t.as_bytes().first() {
+            None => true,
+            Some(b) => self.null_first[usize::from(*b)] && t.len() <= self.max_null_len,
+        };
+        Ok(if maybe_null && self.nulls.contains(t) {
             None
         } else {
             Some(t)
@@ -621,12 +653,12 @@ impl TablePlan {
     /// Table-specific derivations after a row parsed: hashing personal data, level from title,
     /// won/closed from stage, currency codes, employees active by default.
     fn fix_up(&self, cells: &mut [Cell<'_>]) {
-        let idx = |name: &str| self.cols.iter().position(|c| c.col.name == name);
+        let f = &self.fix;
         match self.table {
             Table::Contacts => {
                 if let Some(salt) = &self.salt {
-                    for name in ["email", "phone"] {
-                        if let Some(i) = idx(name) {
+                    for i in [f.email, f.phone] {
+                        if let Some(i) = i {
                             if let Cell::Str(v) = &cells[i] {
                                 let h = hash_pii(salt, v);
                                 cells[i] = Cell::Str(std::borrow::Cow::Owned(h));
@@ -634,7 +666,7 @@ impl TablePlan {
                         }
                     }
                 }
-                if let (Some(li), Some(ti)) = (idx("level"), idx("title")) {
+                if let (Some(li), Some(ti)) = (f.level, f.title) {
                     if matches!(cells[li], Cell::Null) {
                         if let Cell::Str(t) = &cells[ti] {
                             if let Some(l) = level_from_title(t) {
@@ -645,9 +677,7 @@ impl TablePlan {
                 }
             }
             Table::Opportunities => {
-                let (Some(si), Some(wi), Some(ci)) =
-                    (idx("stage"), idx("is_won"), idx("is_closed"))
-                else {
+                let (Some(si), Some(wi), Some(ci)) = (f.stage, f.is_won, f.is_closed) else {
                     return;
                 };
                 if let Cell::Str(stage) = &cells[si] {
@@ -668,7 +698,7 @@ impl TablePlan {
                 }
             }
             Table::Employees => {
-                if let Some(ai) = idx("active") {
+                if let Some(ai) = f.active {
                     if matches!(cells[ai], Cell::Null) {
                         cells[ai] = Cell::B(true);
                     }
@@ -676,7 +706,7 @@ impl TablePlan {
             }
             _ => {}
         }
-        if let Some(ci) = idx("currency") {
+        if let Some(ci) = f.currency {
             if let Cell::Str(c) = &cells[ci] {
                 let up = c.trim().to_uppercase();
                 let code = match up.as_str() {
@@ -688,6 +718,47 @@ impl TablePlan {
                 cells[ci] = Cell::Str(std::borrow::Cow::Owned(code));
             }
         }
+    }
+}
+
+/// Positions (in the plan's columns) of the columns `TablePlan::fix_up` reads.
+#[derive(Debug, Clone, Default)]
+struct FixColumns {
+    email: Option<usize>,
+    phone: Option<usize>,
+    level: Option<usize>,
+    title: Option<usize>,
+    stage: Option<usize>,
+    is_won: Option<usize>,
+    is_closed: Option<usize>,
+    active: Option<usize>,
+    currency: Option<usize>,
+}
+
+impl FixColumns {
+    fn of(cols: &[ColumnPlan]) -> Self {
+        let idx = |name: &str| cols.iter().position(|c| c.col.name == name);
+        FixColumns {
+            email: idx("email"),
+            phone: idx("phone"),
+            level: idx("level"),
+            title: idx("title"),
+            stage: idx("stage"),
+            is_won: idx("is_won"),
+            is_closed: idx("is_closed"),
+            active: idx("active"),
+            currency: idx("currency"),
+        }
+    }
+}
+
+/// `s.trim()`, without decoding characters when the first and last bytes are visible ASCII
+/// (the common case).
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if (0x21..0x7f).contains(f) && (0x21..0x7f).contains(l) => s,
+        _ => s.trim(),
     }
 }
 
@@ -858,6 +929,34 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The fast `trim` is `str::trim`, Unicode spaces (U+3000) and control characters
+        /// included.
+        #[test]
+        fn trim_is_str_trim(s in "[ \t\r\n\u{b}\u{c}\u{3000}\u{a0}a-z0-9~,.中-]{0,8}") {
+            proptest::prop_assert_eq!(trim(&s), s.trim());
+        }
+    }
+
+    #[test]
+    fn fields_trim_nulls_and_invalid_utf8() {
+        let p = plan(Table::Accounts, &["account_id", "name"]);
+        let r = RawRecord {
+            line: 2,
+            fields: csv::ByteRecord::from(vec![
+                &b" A1 "[..],
+                &b"NULL"[..],
+                &b"\xff"[..],
+                &b"\xe4\xb8\xad "[..],
+            ]),
+        };
+        assert_eq!(p.field(&r, 0), Ok(Some("A1")));
+        assert_eq!(p.field(&r, 1), Ok(None));
+        assert!(p.field(&r, 2).unwrap_err().contains("invalid UTF-8"));
+        assert_eq!(p.field(&r, 3), Ok(Some("中")));
+        assert_eq!(p.field(&r, 9), Ok(None));
+    }
 
     fn rec(line: u64, fields: &[&str]) -> RawRecord {
         RawRecord {

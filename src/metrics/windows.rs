@@ -1,6 +1,6 @@
 //! Date windows of metrics.md ("Windows") and helpers to filter polars date columns by them.
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use polars::prelude::*;
 
 /// A half-open date window `(start_excl, end_incl]`: a date `d` is inside when
@@ -60,14 +60,17 @@ pub fn sub_months(d: NaiveDate, m: u32) -> NaiveDate {
 
 /// Days since 1970-01-01 (the physical value of a polars `Date`).
 pub fn epoch_days(d: NaiveDate) -> i32 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    (d - epoch).num_days() as i32
+    d.num_days_from_ce() - EPOCH_FROM_CE
 }
+
+/// 1970-01-01 as days from 0001-01-01 (chrono's `num_days_from_ce`, where that day is 1).
+const EPOCH_FROM_CE: i32 = 719_163;
 
 /// The date of a day count since 1970-01-01 (polars' `Date` representation).
 pub fn from_epoch_days(days: i32) -> NaiveDate {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    epoch + chrono::Duration::days(i64::from(days))
+    days.checked_add(EPOCH_FROM_CE)
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .unwrap_or_default()
 }
 
 /// A polars `Date` literal (a plain `lit(NaiveDate)` would be a datetime).
