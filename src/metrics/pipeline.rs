@@ -129,7 +129,8 @@ struct Accounts {
     owner: Vec<Option<String>>,
     parent: Vec<Option<String>>,
     declared_tier: Vec<Option<String>>,
-    index: HashMap<String, usize>,
+    /// Account id → index (shared with the holders worker thread).
+    index: std::sync::Arc<HashMap<String, usize>>,
 }
 
 fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
@@ -151,11 +152,12 @@ fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
         .into_iter()
         .map(Option::unwrap_or_default)
         .collect();
-    let index = ids
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.clone(), i))
-        .collect();
+    let index = std::sync::Arc::new(
+        ids.iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i))
+            .collect(),
+    );
     Ok(Accounts {
         name: strs(&df, "name")?,
         industry: strs(&df, "industry")?,
@@ -551,14 +553,15 @@ struct Core {
     orphan_counts: BTreeMap<String, u64>,
 }
 
-/// Recent activities (the longest recent window) and the (account, employee) holder pairs,
+/// Recent activities (the longest recent window) and the relationship holders per account,
 /// collected on their own thread while revenue is aggregated.
 fn recent_and_holders(
     contacts: Option<LazyFrame>,
     activities: Option<LazyFrame>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
-) -> R<(Option<LazyFrame>, Option<DataFrame>)> {
+    index: &HashMap<String, usize>,
+) -> R<(Option<LazyFrame>, Option<Vec<Vec<String>>>)> {
     super::timing::start();
     let recent_days = cfg
         .holder_days
@@ -574,21 +577,23 @@ fn recent_and_holders(
                     col("employee_id"),
                     col("date"),
                 ])
-                .collect()?
-                .lazy(),
-        ),
-        None => None,
-    };
-    super::timing::lap("(worker) recent activities");
-    let pairs = match contacts {
-        Some(c) => Some(
-            keyperson::holder_pairs(c, recent_acts.clone(), Window::days(as_of, cfg.holder_days))?
                 .collect()?,
         ),
         None => None,
     };
-    super::timing::lap("(worker) holder pairs");
-    Ok((recent_acts, pairs))
+    super::timing::lap("(worker) recent activities");
+    let holders = match contacts {
+        Some(c) => Some(keyperson::holders(
+            c,
+            recent_acts.as_ref(),
+            Window::days(as_of, cfg.holder_days),
+            index.len(),
+            |a| index.get(a).copied(),
+        )?),
+        None => None,
+    };
+    super::timing::lap("(worker) holders");
+    Ok((recent_acts.map(DataFrame::lazy), holders))
 }
 
 fn joined<T>(h: std::thread::ScopedJoinHandle<'_, R<T>>) -> R<T> {
@@ -614,7 +619,8 @@ fn core(
     // one idle much of the time): recent activities with holders, and orphan counts.
     std::thread::scope(|scope| -> R<Core> {
         let (c, a) = (contacts.clone(), activities.clone());
-        let recent_job = scope.spawn(move || recent_and_holders(c, a, as_of, cfg));
+        let index = acc.index.clone();
+        let recent_job = scope.spawn(move || recent_and_holders(c, a, as_of, cfg, &index));
         let orphan_job = scope.spawn(move || -> R<BTreeMap<String, u64>> {
             if with_orphans {
                 orphan_counts(inputs)
@@ -721,19 +727,16 @@ fn core(
         };
 
         super::timing::lap("segmentation");
-        let (recent_acts, holder_pairs) = joined(recent_job)?;
+        let (recent_acts, holders) = joined(recent_job)?;
         super::timing::lap("recent activities, holders");
-        let holders = match holder_pairs {
-            Some(df) => {
-                let r = rows(&df, &acc.index)?;
-                let e = strs(&df, "employee_id")?;
-                let pairs = r.into_iter().zip(e).filter_map(|(r, e)| Some((r?, e?)));
+        let holders = match holders {
+            Some(h) => {
                 if activities.is_none() {
                     summary.notes.push(
                         "no activities table: relationship holders are contact owners only".into(),
                     );
                 }
-                Some(keyperson::holder_lists(n, pairs))
+                Some(h)
             }
             None => {
                 for m in [
