@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::concentration;
@@ -152,30 +153,6 @@ pub fn multi_headed_contacts_frame(
         .agg([col("n").max().alias("max_contact_employees")])
 }
 
-/// Per account: distinct teams of the employees with activities in `window` (90 days).
-pub fn teams_frame(activities: LazyFrame, employees: LazyFrame, window: Window) -> LazyFrame {
-    activities
-        .filter(
-            window
-                .expr(col("date"))
-                .and(col("employee_id").is_not_null()),
-        )
-        .select([col("account_id"), col("employee_id")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .join(
-            employees.select([col("employee_id"), col("team")]),
-            [col("employee_id")],
-            [col("employee_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("account_id")])
-        .agg([col("team")
-            .drop_nulls()
-            .n_unique()
-            .cast(DataType::Int64)
-            .alias("teams")])
-}
-
 /// Multi-headed contact (多头对接): any contact with ≥ `per_contact` (3) non-owner employees in
 /// 30 days, or ≥ `teams` (3) distinct teams in 90 days.
 ///
@@ -190,44 +167,129 @@ pub fn multi_headed(
         || teams.unwrap_or(0) >= i64::from(team_min)
 }
 
-/// Per account: whether AR, SR, FR are held by the account owner or by employees with
-/// activities on the account in `window` (180 days): columns `has_AR`, `has_SR`, `has_FR`.
-pub fn iron_triangle_frame(
-    activities: Option<LazyFrame>,
-    owners: LazyFrame,
+/// What the employees working an account cover, per account index (see [`coverage`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    /// Iron-triangle roles held by the account owner or an employee with an activity at the
+    /// account in the roles window (180 days): bit 0 AR, bit 1 SR, bit 2 FR.
+    pub roles: Vec<u8>,
+    /// Distinct teams of the employees with activities at the account in the teams window
+    /// (90 days); `None` when none of them is in the employees table.
+    pub teams: Vec<Option<i64>>,
+}
+
+impl Coverage {
+    pub const AR: u8 = 1;
+    pub const SR: u8 = 2;
+    pub const FR: u8 = 4;
+}
+
+/// Iron-triangle roles and teams per account, in one pass over the recent activities
+/// (`account_id`, `employee_id`, `date`) with employees numbered; `owners[i]` is account i's
+/// owner, `account` maps an account id to its index. Employees not in the employees table
+/// count for neither (as an inner join would). The polars version (distinct (account,
+/// employee) pairs on string keys, joined to employees, grouped) took about 1.1 s at 200 k
+/// accounts.
+///
+/// Example: owner E1 is AR; FR E2 had an activity 29 days ago, SR E3 400 days ago → roles
+/// AR|FR (missing SR); teams: E2's team only → 1.
+pub fn coverage(
+    recent: Option<&DataFrame>,
+    owners: &[Option<String>],
     employees: LazyFrame,
-    window: Window,
-) -> PolarsResult<LazyFrame> {
-    let mut parts = vec![owners
-        .filter(col("owner_id").is_not_null())
-        .select([col("account_id"), col("owner_id").alias("employee_id")])];
-    if let Some(a) = activities {
-        parts.push(
-            a.filter(
-                window
-                    .expr(col("date"))
-                    .and(col("employee_id").is_not_null()),
-            )
-            .select([col("account_id"), col("employee_id")]),
-        );
+    roles_window: Window,
+    teams_window: Window,
+    account: impl Fn(&str) -> Option<usize>,
+) -> PolarsResult<Coverage> {
+    let n = owners.len();
+    let emp = employees
+        .select([col("employee_id"), col("role"), col("team")])
+        .collect()?;
+    // employee id → (role bits, team number)
+    let mut by_id: HashMap<&str, (u8, Option<u32>), foldhash::fast::RandomState> =
+        HashMap::default();
+    let mut teams_seen: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
+    let rows = emp
+        .column("employee_id")?
+        .str()?
+        .iter()
+        .zip(emp.column("role")?.str()?.iter())
+        .zip(emp.column("team")?.str()?.iter());
+    for ((e, r), t) in rows {
+        let Some(e) = e else { continue };
+        let bits = match r {
+            Some("AR") => Coverage::AR,
+            Some("SR") => Coverage::SR,
+            Some("FR") => Coverage::FR,
+            _ => 0,
+        };
+        let next = teams_seen.len() as u32;
+        let team = t.map(|t| *teams_seen.entry(t).or_insert(next));
+        let entry = by_id.entry(e).or_insert((0, team));
+        entry.0 |= bits;
     }
-    let has = |r: &str| {
-        col("role")
-            .eq(lit(r))
-            .fill_null(lit(false))
-            .any(true)
-            .alias(format!("has_{r}"))
-    };
-    Ok(concat(parts, UnionArgs::default())?
-        .unique(None, UniqueKeepStrategy::Any)
-        .join(
-            employees.select([col("employee_id"), col("role")]),
-            [col("employee_id")],
-            [col("employee_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("account_id")])
-        .agg([has("AR"), has("SR"), has("FR")]))
+    let mut roles = vec![0u8; n];
+    for (i, o) in owners.iter().enumerate() {
+        if let Some((bits, _)) = o.as_deref().and_then(|o| by_id.get(o)) {
+            roles[i] |= bits;
+        }
+    }
+    let mut worked = vec![false; n];
+    let mut pairs: Vec<u64> = Vec::new(); // account << 32 | team
+    if let Some(df) = recent {
+        let day = |d: NaiveDate| super::windows::epoch_days(d);
+        let (rlo, rhi) = (day(roles_window.start_excl), day(roles_window.end_incl));
+        let (tlo, thi) = (day(teams_window.start_excl), day(teams_window.end_incl));
+        let dates = df.column("date")?.to_physical_repr();
+        let rows = df
+            .column("account_id")?
+            .str()?
+            .iter()
+            .zip(df.column("employee_id")?.str()?.iter())
+            .zip(dates.i32()?.iter());
+        let mut last: Option<(&str, Option<usize>)> = None;
+        for ((a, e), d) in rows {
+            let (Some(a), Some(e), Some(d)) = (a, e, d) else {
+                continue;
+            };
+            let (in_roles, in_teams) = (rlo < d && d <= rhi, tlo < d && d <= thi);
+            if !(in_roles || in_teams) {
+                continue;
+            }
+            let Some(&(bits, team)) = by_id.get(e) else {
+                continue;
+            };
+            let i = match last {
+                Some((l, i)) if l == a => i,
+                _ => {
+                    let i = account(a);
+                    last = Some((a, i));
+                    i
+                }
+            };
+            let Some(i) = i.filter(|&i| i < n) else {
+                continue;
+            };
+            if in_roles {
+                roles[i] |= bits;
+            }
+            if in_teams {
+                worked[i] = true;
+                if let Some(t) = team {
+                    pairs.push(((i as u64) << 32) | u64::from(t));
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut teams: Vec<Option<i64>> = worked.iter().map(|w| w.then_some(0)).collect();
+    for p in pairs {
+        if let Some(Some(t)) = teams.get_mut((p >> 32) as usize) {
+            *t += 1;
+        }
+    }
+    Ok(Coverage { roles, teams })
 }
 
 /// Iron triangle (铁三角) score and missing roles: `roles present / 3`.
@@ -501,26 +563,53 @@ mod tests {
     }
 
     #[test]
-    fn iron_triangle_roles() {
+    fn iron_triangle_roles_and_teams() {
         let acts = DataFrame::new_infer_height(vec![
-            Column::new("account_id".into(), ["a", "a"]),
-            Column::new("employee_id".into(), ["E2", "E3"]),
-            dates(&["2026-09-01", "2025-01-01"]),
+            Column::new("account_id".into(), ["a", "a", "b", "b", "b", "x"]),
+            Column::new("employee_id".into(), ["E2", "E3", "E2", "E4", "E9", "E1"]),
+            dates(&[
+                "2026-09-01",
+                "2025-08-26",
+                "2026-09-29",
+                "2026-09-29",
+                "2026-09-29",
+                "2026-09-29",
+            ]),
         ])
+        .unwrap();
+        let owners = [Some("E1".to_string()), None, Some("E4".to_string())];
+        let emps = df!(
+            "employee_id" => ["E1", "E2", "E3", "E4"],
+            "role" => [Some("AR"), Some("FR"), Some("SR"), None],
+            "team" => [Some("T1"), Some("T2"), Some("T3"), Some("T2")],
+        )
         .unwrap()
         .lazy();
-        let owners = df!("account_id" => ["a"], "owner_id" => ["E1"])
-            .unwrap()
-            .lazy();
-        let emps = df!("employee_id" => ["E1", "E2", "E3"], "role" => ["AR", "FR", "SR"])
-            .unwrap()
-            .lazy();
-        let df = iron_triangle_frame(Some(acts), owners, emps, Window::days(d("2026-09-30"), 180))
-            .unwrap()
-            .collect()
-            .unwrap();
-        let b = |c: &str| df.column(c).unwrap().bool().unwrap().get(0).unwrap();
-        let (score, missing) = iron_triangle(b("has_AR"), b("has_SR"), b("has_FR"));
+        let as_of = d("2026-09-30");
+        let index = |a: &str| ["a", "b", "c"].iter().position(|x| *x == a);
+        let c = coverage(
+            Some(&acts),
+            &owners,
+            emps,
+            Window::days(as_of, 180),
+            Window::days(as_of, 90),
+            index,
+        )
+        .unwrap();
+        // a: owner E1 (AR) + E2 (FR, 29 days ago); E3 (SR) is 400 days ago
+        assert_eq!(c.roles[0], Coverage::AR | Coverage::FR);
+        // b: E2 (FR); E4 has no role; E9 is not in employees; c: owner E4, no role
+        assert_eq!(c.roles[1], Coverage::FR);
+        assert_eq!(c.roles[2], 0);
+        // teams in 90 days: a → E2's T2; b → E2 and E4 both T2 (E9 unknown); c → none worked
+        assert_eq!(c.teams, vec![Some(1), Some(1), None]);
+        let has = |b: u8, r: u8| b & r != 0;
+        let r = c.roles[0];
+        let (score, missing) = iron_triangle(
+            has(r, Coverage::AR),
+            has(r, Coverage::SR),
+            has(r, Coverage::FR),
+        );
         assert!((score - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(missing, "SR", "E3's activity is older than 180 days");
         assert_eq!(iron_triangle(true, true, true), (1.0, String::new()));

@@ -546,6 +546,8 @@ struct Core {
     cycles: Vec<String>,
     /// Recent activities (the longest recent window), collected once.
     recent_acts: Option<LazyFrame>,
+    /// The same, collected (for the Rust passes).
+    recent_df: Option<DataFrame>,
     contacts: Option<LazyFrame>,
     activities: Option<LazyFrame>,
     employees: Option<LazyFrame>,
@@ -561,7 +563,7 @@ fn recent_and_holders(
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     index: &HashMap<String, usize>,
-) -> R<(Option<LazyFrame>, Option<Vec<Vec<String>>>)> {
+) -> R<(Option<DataFrame>, Option<Vec<Vec<String>>>)> {
     super::timing::start();
     let recent_days = cfg
         .holder_days
@@ -593,7 +595,7 @@ fn recent_and_holders(
         None => None,
     };
     super::timing::lap("(worker) holders");
-    Ok((recent_acts.map(DataFrame::lazy), holders))
+    Ok((recent_acts, holders))
 }
 
 fn joined<T>(h: std::thread::ScopedJoinHandle<'_, R<T>>) -> R<T> {
@@ -727,7 +729,7 @@ fn core(
         };
 
         super::timing::lap("segmentation");
-        let (recent_acts, holders) = joined(recent_job)?;
+        let (recent_df, holders) = joined(recent_job)?;
         super::timing::lap("recent activities, holders");
         let holders = match holders {
             Some(h) => {
@@ -763,7 +765,8 @@ fn core(
             holders,
             group_id,
             cycles,
-            recent_acts,
+            recent_acts: recent_df.clone().map(DataFrame::lazy),
+            recent_df,
             contacts,
             activities,
             employees,
@@ -854,26 +857,27 @@ pub(super) fn analyze(
             )),
             None => None,
         },
-        match (&core.recent_acts, &core.employees) {
-            (Some(a), Some(e)) => Some(keyperson::teams_frame(
-                a.clone(),
-                e.clone(),
-                acts_window(cfg.multi_headed_team_days),
-            )),
-            _ => None,
-        },
-        match &core.employees {
-            Some(e) => Some(keyperson::iron_triangle_frame(
-                core.recent_acts.clone(),
-                owners_lf(&core.acc)?,
+    ];
+    // Iron-triangle roles and teams (a Rust pass) on a thread of their own meanwhile.
+    let (frames, coverage) = std::thread::scope(|scope| -> R<_> {
+        let job = scope.spawn(|| -> R<Option<keyperson::Coverage>> {
+            let Some(e) = &core.employees else {
+                return Ok(None);
+            };
+            Ok(Some(keyperson::coverage(
+                core.recent_df.as_ref(),
+                &core.acc.owner,
                 e.clone(),
                 acts_window(cfg.holder_days),
-            )?),
-            None => None,
-        },
-    ];
-    let [kri_df, gri_df, agreements_df, org_acts_df, surveys_df, multi_df, teams_df, iron_df]: [Option<DataFrame>; 8] =
-        collect_some(plans)?
+                acts_window(cfg.multi_headed_team_days),
+                |a| core.acc.index.get(a).copied(),
+            )?))
+        });
+        let frames = collect_some(plans)?;
+        Ok((frames, joined(job)?))
+    })?;
+    let [kri_df, gri_df, agreements_df, org_acts_df, surveys_df, multi_df]: [Option<DataFrame>; 6] =
+        frames
             .try_into()
             .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
     super::timing::lap("relationship and key-person queries");
@@ -1034,11 +1038,8 @@ pub(super) fn analyze(
     if let Some(df) = &multi_df {
         let r = rows(df, &core.acc.index)?;
         let mce = scatter(n, &r, i64s(df, "max_contact_employees")?, None);
-        let teams = match &teams_df {
-            Some(df) => {
-                let r = rows(df, &core.acc.index)?;
-                scatter(n, &r, i64s(df, "teams")?, None)
-            }
+        let teams = match &coverage {
+            Some(c) => c.teams.clone(),
             None => {
                 summary.notes.push(
                     "no employees table: multi_headed uses the per-contact rule only (no teams)"
@@ -1066,17 +1067,14 @@ pub(super) fn analyze(
     super::timing::lap("multi-headed");
     let mut iron: Vec<Option<f64>> = vec![None; n];
     let mut iron_missing: Vec<Option<String>> = vec![None; n];
-    if let Some(df) = &iron_df {
-        let r = rows(df, &core.acc.index)?;
-        let ar = scatter(n, &r, bools(&df, "has_AR")?, None);
-        let sr = scatter(n, &r, bools(&df, "has_SR")?, None);
-        let fr = scatter(n, &r, bools(&df, "has_FR")?, None);
+    if let Some(c) = &coverage {
+        let has = |i: usize, role: u8| c.roles[i] & role != 0;
         for i in 0..n {
             if matches!(tier[i], Some("S") | Some("A")) {
                 let (s, m) = keyperson::iron_triangle(
-                    ar[i].unwrap_or(false),
-                    sr[i].unwrap_or(false),
-                    fr[i].unwrap_or(false),
+                    has(i, keyperson::Coverage::AR),
+                    has(i, keyperson::Coverage::SR),
+                    has(i, keyperson::Coverage::FR),
                 );
                 iron[i] = Some(s);
                 iron_missing[i] = Some(m);
