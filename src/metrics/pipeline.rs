@@ -831,14 +831,6 @@ pub(super) fn analyze(
         core.contacts
             .as_ref()
             .map(|c| relationship::kri_frame(c.clone(), &cfg.kri)),
-        match (&core.contacts, &core.recent_acts) {
-            (Some(c), Some(a)) => Some(relationship::gri_frame(
-                c.clone(),
-                a.clone(),
-                acts_window(cfg.active_contact_days),
-            )),
-            _ => None,
-        },
         agreements
             .as_ref()
             .map(|ag| relationship::agreements_frame(ag.clone(), as_of)),
@@ -858,29 +850,46 @@ pub(super) fn analyze(
             None => None,
         },
     ];
-    // Iron-triangle roles and teams (a Rust pass) on a thread of their own meanwhile.
-    let (frames, coverage) = std::thread::scope(|scope| -> R<_> {
-        let job = scope.spawn(|| -> R<Option<keyperson::Coverage>> {
-            let Some(e) = &core.employees else {
-                return Ok(None);
+    // GRI counts, iron-triangle roles and teams (Rust passes) on a thread meanwhile.
+    let (frames, gri_counts, coverage) = std::thread::scope(|scope| -> R<_> {
+        let core = &core;
+        let index = |a: &str| core.acc.index.get(a).copied();
+        let job = scope.spawn(move || -> R<_> {
+            super::timing::start();
+            let gri = match (&core.contacts, &core.recent_df) {
+                (Some(c), Some(a)) => Some(relationship::gri_counts(
+                    c.clone(),
+                    a,
+                    acts_window(cfg.active_contact_days),
+                    n,
+                    index,
+                )?),
+                _ => None,
             };
-            Ok(Some(keyperson::coverage(
-                core.recent_df.as_ref(),
-                &core.acc.owner,
-                e.clone(),
-                acts_window(cfg.holder_days),
-                acts_window(cfg.multi_headed_team_days),
-                |a| core.acc.index.get(a).copied(),
-            )?))
+            super::timing::lap("(worker) GRI counts");
+            let coverage = match &core.employees {
+                Some(e) => Some(keyperson::coverage(
+                    core.recent_df.as_ref(),
+                    &core.acc.owner,
+                    e.clone(),
+                    acts_window(cfg.holder_days),
+                    acts_window(cfg.multi_headed_team_days),
+                    index,
+                )?),
+                None => None,
+            };
+            super::timing::lap("(worker) roles and teams");
+            Ok((gri, coverage))
         });
         let frames = collect_some(plans)?;
-        Ok((frames, joined(job)?))
+        super::timing::lap("polars queries");
+        let (gri, coverage) = joined(job)?;
+        Ok((frames, gri, coverage))
     })?;
-    let [kri_df, gri_df, agreements_df, org_acts_df, surveys_df, multi_df]: [Option<DataFrame>; 6] =
-        frames
-            .try_into()
-            .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
-    super::timing::lap("relationship and key-person queries");
+    let [kri_df, agreements_df, org_acts_df, surveys_df, multi_df]: [Option<DataFrame>; 5] = frames
+        .try_into()
+        .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
+    super::timing::lap("(waited for) GRI, roles and teams");
 
     // --- relationship depth
     let mut kri: Vec<Option<f64>> = vec![None; n];
@@ -916,26 +925,12 @@ pub(super) fn analyze(
     let mut gri: Vec<Option<f64>> = vec![None; n];
     let mut dep_active: Vec<Option<i64>> = vec![None; n];
     let mut dep_known: Vec<Option<i64>> = vec![None; n];
-    match &gri_df {
-        Some(df) => {
-            let r = rows(df, &core.acc.index)?;
-            let lv = |name: &str| -> R<Vec<u32>> {
-                Ok(scatter(n, &r, i64s(&df, name)?, None)
-                    .into_iter()
-                    .map(|x| x.unwrap_or(0).max(0) as u32)
-                    .collect())
-            };
-            let (e, m, b) = (
-                lv("active_executive")?,
-                lv("active_middle")?,
-                lv("active_base")?,
-            );
-            dep_active = scatter(n, &r, i64s(&df, "departments_active")?, None);
-            dep_known = scatter(n, &r, i64s(&df, "departments_known")?, None);
+    match &gri_counts {
+        Some(g) => {
             for i in 0..n {
-                gri[i] = relationship::gri([e[i], m[i], b[i]], cfg.gri_targets.for_tier(tier[i]));
-                dep_active[i] = Some(dep_active[i].unwrap_or(0));
-                dep_known[i] = Some(dep_known[i].unwrap_or(0));
+                gri[i] = relationship::gri(g.active[i], cfg.gri_targets.for_tier(tier[i]));
+                dep_active[i] = Some(g.departments_active[i]);
+                dep_known[i] = Some(g.departments_known[i]);
             }
         }
         _ => unavailable(
