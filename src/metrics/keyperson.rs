@@ -387,10 +387,12 @@ pub fn employee_stats(
     holders: &[Vec<String>],
     owners: &[Option<String>],
 ) -> BTreeMap<String, EmployeeStats> {
-    let mut out: BTreeMap<String, EmployeeStats> = BTreeMap::new();
+    // Keyed by &str while counting (one String per employee, not per holder occurrence);
+    // each employee's sums still run in account order.
+    let mut out: HashMap<&str, EmployeeStats, foldhash::fast::RandomState> = HashMap::default();
     for (i, h) in holders.iter().enumerate() {
         for e in h {
-            let s = out.entry(e.clone()).or_default();
+            let s = out.entry(e.as_str()).or_default();
             s.accounts_held += 1;
             if h.len() == 1 && revenue[i] > 0.0 {
                 s.sole_holder_revenue += revenue[i];
@@ -399,13 +401,13 @@ pub fn employee_stats(
     }
     for (i, o) in owners.iter().enumerate() {
         if let Some(o) = o {
-            let s = out.entry(o.clone()).or_default();
+            let s = out.entry(o.as_str()).or_default();
             if revenue[i] > 0.0 {
                 s.owned_revenue += revenue[i];
             }
         }
     }
-    out
+    out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// HHI of revenue_12m of active accounts grouped by account owner (no owner = one bucket "").
