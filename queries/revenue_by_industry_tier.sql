@@ -1,8 +1,10 @@
 -- title: Revenue by industry and tier
 -- audience: finance
 -- chart: bar
-SELECT industry, tier, count(*) AS accounts, sum(revenue_12m) AS revenue_12m
+SELECT industry || ' · ' || tier AS industry_tier,
+       sum(revenue_12m) AS revenue_12m,
+       count(*) AS accounts
 FROM metrics_accounts
 WHERE revenue_12m > 0
 GROUP BY industry, tier
-ORDER BY industry, tier
+ORDER BY revenue_12m DESC

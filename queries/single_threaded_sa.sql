@@ -1,7 +1,7 @@
 -- title: Single-threaded S/A accounts and their revenue
 -- audience: leadership
 -- chart: bar
-SELECT account_id, name, tier, revenue_12m, bus_factor, holders
+SELECT name, account_id, tier, revenue_12m, bus_factor, holders
 FROM metrics_accounts
 WHERE tier IN ('S', 'A') AND single_threaded
 ORDER BY revenue_12m DESC

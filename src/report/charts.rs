@@ -842,7 +842,12 @@ fn relationship_profile(m: &ReportModel, lang: Lang) -> DResult<String> {
 
 fn query_chart(q: &QueryResult, lang: Lang) -> DResult<String> {
     if q.series.is_empty() {
-        return no_data(&q.title, t(lang, "query_empty"));
+        let why = if q.total_rows == 0 {
+            "query_empty"
+        } else {
+            "query_no_numeric"
+        };
+        return no_data(&q.title, t(lang, why));
     }
     let max = q.series.iter().map(|s| s.1.abs()).fold(0.0, f64::max);
     let step = nice_ticks(0.0, nice_max(max), 5)
@@ -851,7 +856,7 @@ fn query_chart(q: &QueryResult, lang: Lang) -> DResult<String> {
         .unwrap_or(1.0);
     let dec = decimals_for(step);
     let fmt = move |v: f64| i18n::number(v, dec);
-    let y_title = q.columns.get(1).cloned().unwrap_or_default();
+    let y_title = q.value_column.clone();
     match q.chart {
         QueryChart::Line => {
             let pts: Vec<(String, f64)> = q.series.clone();

@@ -110,8 +110,11 @@ pub struct QueryResult {
     pub rows: Vec<Vec<String>>,
     /// Rows returned.
     pub total_rows: usize,
-    /// (category, value) of the first two columns, for charts.
+    /// (category, value) for charts: the first non-numeric column (else the first column)
+    /// against the first numeric column.
     pub series: Vec<(String, f64)>,
+    /// The numeric column charted (empty when none).
+    pub value_column: String,
     /// The error, when the query failed.
     pub error: Option<String>,
 }
@@ -153,9 +156,13 @@ pub fn result_from_frame(
         );
     }
     let mut series = Vec::new();
-    if df.width() >= 2 && header.chart != QueryChart::Table {
-        let cats = super::model::col_str(df, &columns[0]);
-        let vals = super::model::col_f64(df, &columns[1]);
+    let numeric = |c: &polars::prelude::Column| c.dtype().is_primitive_numeric();
+    let value = df.columns().iter().position(numeric);
+    let category = df.columns().iter().position(|c| !numeric(c)).unwrap_or(0);
+    let value_column = value.map(|v| columns[v].clone()).unwrap_or_default();
+    if let (Some(value), true) = (value, df.width() >= 2 && header.chart != QueryChart::Table) {
+        let cats = super::model::col_str(df, &columns[category]);
+        let vals = super::model::col_f64(df, &columns[value]);
         for i in 0..n.min(max_rows.max(1) * 2).min(60) {
             if let Some(v) = vals[i].filter(|v| v.is_finite()) {
                 series.push((cats[i].clone().unwrap_or_default(), v));
@@ -171,6 +178,7 @@ pub fn result_from_frame(
         rows,
         total_rows: n,
         series,
+        value_column,
         error: None,
     }
 }
@@ -214,6 +222,7 @@ pub fn run_queries(lake: &Lake, as_of: NaiveDate, dir: &Path, max_rows: usize) -
                     rows: Vec::new(),
                     total_rows: 0,
                     series: Vec::new(),
+                    value_column: String::new(),
                     error: Some(err),
                 }
             };
@@ -276,5 +285,39 @@ mod tests {
             r.series,
             vec![("a".to_string(), 1.5), ("b".to_string(), 2.0)]
         );
+        assert_eq!(r.value_column, "revenue");
+    }
+
+    #[test]
+    fn chart_takes_first_text_and_first_numeric_column() {
+        use polars::prelude::*;
+        // like queries/single_threaded_sa.sql: id, name, tier, then the money
+        let df = df!(
+            "account_id" => ["A1", "A2"],
+            "name" => ["甲", "乙"],
+            "revenue_12m" => [3.0f64, 1.0],
+            "bus_factor" => [1u32, 1],
+        )
+        .unwrap();
+        let h = QueryHeader {
+            title: "t".into(),
+            audience: Audience::Leadership,
+            chart: QueryChart::Bar,
+        };
+        let r = result_from_frame("q.sql", h, &df, 10);
+        assert_eq!(
+            r.series,
+            vec![("A1".to_string(), 3.0), ("A2".to_string(), 1.0)]
+        );
+        assert_eq!(r.value_column, "revenue_12m");
+        // no numeric column: no series, and the chart says why (not "no rows")
+        let df = df!("a" => ["x"], "b" => ["y"]).unwrap();
+        let h = QueryHeader {
+            title: "t".into(),
+            audience: Audience::Leadership,
+            chart: QueryChart::Bar,
+        };
+        let r = result_from_frame("q.sql", h, &df, 10);
+        assert!(r.series.is_empty() && r.total_rows == 1);
     }
 }

@@ -32,6 +32,7 @@ fn model_snapshot() {
         rows: vec![],
         total_rows: 0,
         series: vec![],
+        value_column: String::new(),
         error: Some("no such table: nope".into()),
     });
     let m = model::build(
@@ -104,6 +105,7 @@ fn all_charts(lang: Lang) -> BTreeMap<String, charts::Chart> {
             ("<b>bold</b>".into(), 2.0e5),
             ("Retail".into(), 9.0e5),
         ],
+        value_column: "revenue".into(),
         error: None,
     });
     inputs.queries.push(queries::QueryResult {
@@ -117,6 +119,7 @@ fn all_charts(lang: Lang) -> BTreeMap<String, charts::Chart> {
         series: (0..24)
             .map(|i| (format!("2025-{:02}", i % 12 + 1), (i * 7 % 11) as f64))
             .collect(),
+        value_column: "n".into(),
         error: None,
     });
     let m = model::build(inputs, &cfg());
@@ -188,6 +191,7 @@ fn render(lang: Lang) -> (tempfile::TempDir, ReportOutcome) {
         rows: vec![],
         total_rows: 0,
         series: vec![],
+        value_column: String::new(),
         error: Some("SQL error: table <nope> not found".into()),
     });
     let out = render_from_inputs(inputs, &cfg(), dir.path(), &[], lang).unwrap();
