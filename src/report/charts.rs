@@ -842,12 +842,7 @@ fn relationship_profile(m: &ReportModel, lang: Lang) -> DResult<String> {
 
 fn query_chart(q: &QueryResult, lang: Lang) -> DResult<String> {
     if q.series.is_empty() {
-        let why = if q.total_rows == 0 {
-            "query_empty"
-        } else {
-            "query_no_numeric"
-        };
-        return no_data(&q.title, t(lang, why));
+        return no_data(&q.title, t(lang, "query_empty"));
     }
     let max = q.series.iter().map(|s| s.1.abs()).fold(0.0, f64::max);
     let step = nice_ticks(0.0, nice_max(max), 5)
@@ -1568,7 +1563,9 @@ pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<S
         ),
     ];
     for (i, q) in m.queries.iter().enumerate() {
-        if q.error.is_none() && q.chart != QueryChart::Table {
+        // A query with rows but no numeric column to plot is shown as its table instead.
+        let plottable = !q.series.is_empty() || q.total_rows == 0;
+        if q.error.is_none() && q.chart != QueryChart::Table && plottable {
             jobs.push((
                 query_chart_name(i, q),
                 q.audience,

@@ -184,11 +184,6 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("queries", "Custom queries", "自定义查询"),
     ("query_failed", "Query failed", "查询失败"),
     ("query_empty", "The query returned no rows.", "查询无结果。"),
-    (
-        "query_no_numeric",
-        "No numeric column to chart (use `-- chart: table`).",
-        "没有可绘图的数值列（可用 `-- chart: table`）。",
-    ),
     // Chart axis bits
     ("rank", "Rank", "排名"),
     ("count", "Count", "数量"),

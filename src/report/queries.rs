@@ -310,7 +310,7 @@ mod tests {
             vec![("A1".to_string(), 3.0), ("A2".to_string(), 1.0)]
         );
         assert_eq!(r.value_column, "revenue_12m");
-        // no numeric column: no series, and the chart says why (not "no rows")
+        // no numeric column: no series (the page shows the table instead of a chart)
         let df = df!("a" => ["x"], "b" => ["y"]).unwrap();
         let h = QueryHeader {
             title: "t".into(),

@@ -194,8 +194,39 @@ fn render(lang: Lang) -> (tempfile::TempDir, ReportOutcome) {
         value_column: String::new(),
         error: Some("SQL error: table <nope> not found".into()),
     });
+    // a bar query with rows but no numeric column: shown as its table
+    inputs.queries.push(queries::QueryResult {
+        file: "names.sql".into(),
+        title: "Names only".into(),
+        audience: Audience::Leadership,
+        chart: queries::QueryChart::Bar,
+        columns: vec!["account_id".into(), "name_col".into()],
+        rows: vec![vec!["A1".into(), "甲公司".into()]],
+        total_rows: 1,
+        series: vec![],
+        value_column: String::new(),
+        error: None,
+    });
     let out = render_from_inputs(inputs, &cfg(), dir.path(), &[], lang).unwrap();
     (dir, out)
+}
+
+#[test]
+fn a_bar_query_without_numbers_shows_its_table() {
+    let (_dir, out) = render(Lang::En);
+    let page = out
+        .pages
+        .iter()
+        .find(|p| p.ends_with("leadership.html"))
+        .unwrap();
+    let html = std::fs::read_to_string(page).unwrap();
+    let at = html.find("Names only").expect("the query's heading");
+    let section = &html[at..html[at..].find("</section>").map_or(html.len(), |e| at + e)];
+    assert!(section.contains("<th>name_col</th>"), "{section}");
+    assert!(
+        section.contains("甲公司") && !section.contains("<svg"),
+        "{section}"
+    );
 }
 
 #[test]
