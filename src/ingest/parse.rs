@@ -170,11 +170,6 @@ fn parse_ymd(s: &str) -> Option<NaiveDate> {
     (1000..=9999).contains(&d.year()).then_some(d)
 }
 
-/// Days since 1970-01-01 (polars' Date representation).
-pub fn date_to_days(d: NaiveDate) -> i32 {
-    crate::metrics::windows::epoch_days(d)
-}
-
 /// An Excel serial date (1900 date system, with its 1900-02-29 bug) → date.
 pub fn excel_serial_to_date(serial: f64) -> Option<NaiveDate> {
     if !(1.0..2_958_466.0).contains(&serial) {

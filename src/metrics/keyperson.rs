@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::concentration;
-use super::windows::{epoch_days, Window};
+use super::keys::{distinct, distinct_per_account, pair, pair_account, RunLookup};
+use super::windows::Window;
 
 /// Key contacts: a decision role other than none and support ≥ 1.
 fn key_contacts(contacts: LazyFrame) -> LazyFrame {
@@ -57,34 +57,27 @@ pub fn holders(
             names.len() as u32 - 1
         })
     };
-    // (account index << 32 | employee number), sorted and made distinct at the end
+    // (account, employee) pairs, made distinct at the end
     let mut pairs: Vec<u64> = Vec::new();
-    let pair = |i: u32, e: u32| (u64::from(i) << 32) | u64::from(e);
     let mut contact_account: Map = HashMap::default();
     contact_account.reserve(key.height());
-    let mut last: Option<(&str, Option<usize>)> = None;
+    let mut account = RunLookup::new(account);
     for ((c, a), o) in cids.iter().zip(aids.iter()).zip(owners.iter()) {
-        let Some(a) = a else { continue };
-        let i = match last {
-            Some((l, i)) if l == a => i,
-            _ => {
-                let i = account(a);
-                last = Some((a, i));
-                i
-            }
-        };
-        let Some(i) = i.and_then(|i| u32::try_from(i).ok()) else {
+        let Some(i) = a
+            .and_then(|a| account.get(a))
+            .filter(|&i| u32::try_from(i).is_ok())
+        else {
             continue;
         };
         if let Some(c) = c {
-            contact_account.entry(c).or_insert(i);
+            contact_account.entry(c).or_insert(i as u32);
         }
         if let Some(o) = o {
             pairs.push(pair(i, number(o)));
         }
     }
     if let Some(df) = recent {
-        let (lo, hi) = (epoch_days(window.start_excl), epoch_days(window.end_incl));
+        let days = window.day_range();
         let dates = df.column("date")?.to_physical_repr();
         let rows = df
             .column("contact_id")?
@@ -96,19 +89,17 @@ pub fn holders(
             let (Some(c), Some(e), Some(d)) = (c, e, d) else {
                 continue;
             };
-            if !(lo < d && d <= hi) {
+            if !days.contains(d) {
                 continue;
             }
             if let Some(&i) = contact_account.get(c) {
-                pairs.push(pair(i, number(e)));
+                pairs.push(pair(i as usize, number(e)));
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
     let mut out = vec![Vec::new(); n];
-    for p in pairs {
-        if let Some(h) = out.get_mut((p >> 32) as usize) {
+    for p in distinct(pairs) {
+        if let Some(h) = out.get_mut(pair_account(p)) {
             h.push(names[(p & 0xffff_ffff) as usize].to_string());
         }
     }
@@ -237,9 +228,7 @@ pub fn coverage(
     let mut worked = vec![false; n];
     let mut pairs: Vec<u64> = Vec::new(); // account << 32 | team
     if let Some(df) = recent {
-        let day = |d: NaiveDate| super::windows::epoch_days(d);
-        let (rlo, rhi) = (day(roles_window.start_excl), day(roles_window.end_incl));
-        let (tlo, thi) = (day(teams_window.start_excl), day(teams_window.end_incl));
+        let (roles_days, teams_days) = (roles_window.day_range(), teams_window.day_range());
         let dates = df.column("date")?.to_physical_repr();
         let rows = df
             .column("account_id")?
@@ -247,27 +236,19 @@ pub fn coverage(
             .iter()
             .zip(df.column("employee_id")?.str()?.iter())
             .zip(dates.i32()?.iter());
-        let mut last: Option<(&str, Option<usize>)> = None;
+        let mut account = RunLookup::new(account);
         for ((a, e), d) in rows {
             let (Some(a), Some(e), Some(d)) = (a, e, d) else {
                 continue;
             };
-            let (in_roles, in_teams) = (rlo < d && d <= rhi, tlo < d && d <= thi);
+            let (in_roles, in_teams) = (roles_days.contains(d), teams_days.contains(d));
             if !(in_roles || in_teams) {
                 continue;
             }
             let Some(&(bits, team)) = by_id.get(e) else {
                 continue;
             };
-            let i = match last {
-                Some((l, i)) if l == a => i,
-                _ => {
-                    let i = account(a);
-                    last = Some((a, i));
-                    i
-                }
-            };
-            let Some(i) = i.filter(|&i| i < n) else {
+            let Some(i) = account.get(a).filter(|&i| i < n) else {
                 continue;
             };
             if in_roles {
@@ -276,19 +257,16 @@ pub fn coverage(
             if in_teams {
                 worked[i] = true;
                 if let Some(t) = team {
-                    pairs.push(((i as u64) << 32) | u64::from(t));
+                    pairs.push(pair(i, t));
                 }
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut teams: Vec<Option<i64>> = worked.iter().map(|w| w.then_some(0)).collect();
-    for p in pairs {
-        if let Some(Some(t)) = teams.get_mut((p >> 32) as usize) {
-            *t += 1;
-        }
-    }
+    let teams = distinct_per_account(pairs, n)
+        .into_iter()
+        .zip(worked)
+        .map(|(t, w)| w.then_some(t))
+        .collect();
     Ok(Coverage { roles, teams })
 }
 

@@ -11,6 +11,7 @@ pub mod concentration;
 pub mod config;
 pub mod fx;
 pub mod keyperson;
+pub mod keys;
 mod pipeline;
 pub mod relationship;
 pub mod segmentation;

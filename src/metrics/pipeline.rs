@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::concentration::{self, ConcRow, Slices};
 use super::fx;
 use super::keyperson::{self, KeyFigures};
+use super::keys::RunLookup;
 use super::relationship::{self, OrgFacts};
 use super::segmentation::{self, Segmentation};
 use super::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
@@ -92,7 +93,10 @@ fn dates(df: &DataFrame, name: &str) -> R<Vec<Option<NaiveDate>>> {
 }
 
 /// Row → account index of a frame keyed by `account_id` (None for unknown accounts).
-fn rows(df: &DataFrame, idx: &HashMap<String, usize>) -> R<Vec<Option<usize>>> {
+/// Account id → row of the accounts table (foldhash: looked up for every fact row).
+type AccountIndex = HashMap<String, usize, foldhash::fast::RandomState>;
+
+fn rows(df: &DataFrame, idx: &AccountIndex) -> R<Vec<Option<usize>>> {
     Ok(strs(df, "account_id")?
         .into_iter()
         .map(|a| a.and_then(|a| idx.get(&a).copied()))
@@ -130,7 +134,7 @@ struct Accounts {
     parent: Vec<Option<String>>,
     declared_tier: Vec<Option<String>>,
     /// Account id → index (shared with the holders worker thread).
-    index: std::sync::Arc<HashMap<String, usize>>,
+    index: std::sync::Arc<AccountIndex>,
 }
 
 fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
@@ -340,9 +344,7 @@ fn revenue_agg(
     let w0 = Window::months(as_of, cfg.window_months);
     let w1 = w0.previous_months(cfg.window_months);
     let w2 = w1.previous_months(cfg.window_months);
-    let days = |w: &Window| (epoch_days(w.start_excl), epoch_days(w.end_incl));
-    let wins = [days(&w0), days(&w1), days(&w2)];
-    let within = |(lo, hi): (i32, i32), d: i32| lo < d && d <= hi;
+    let wins = [w0.day_range(), w1.day_range(), w2.day_range()];
     let df = lf
         .clone()
         .filter(col("date").lt_eq(date_lit(as_of)))
@@ -356,12 +358,6 @@ fn revenue_agg(
         ])
         .collect()?;
     super::timing::lap("  revenue: collect rows");
-    let index: HashMap<&str, usize, foldhash::fast::RandomState> = acc
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
     let ids = df.column("account_id")?.str()?;
     let docs = df.column("document_id")?.str()?;
     let dates = df.column("date")?.i32()?;
@@ -381,7 +377,7 @@ fn revenue_agg(
                                                                    // Exports list an account's rows together more often than not: the last account id is
                                                                    // remembered (no hash lookup), and the per-(account, year) and per-(account, line) sums
                                                                    // of a run of rows are kept in small vectors and added to the maps when the run ends.
-    let mut last_id: Option<(&str, Option<usize>)> = None;
+    let mut account = RunLookup::new(|id: &str| acc.index.get(id).copied());
     let mut run = RunSums::default();
     let rows = ids
         .iter()
@@ -394,15 +390,7 @@ fn revenue_agg(
         let (Some(id), Some(d)) = (id, date) else {
             continue;
         };
-        let found = match last_id {
-            Some((l, i)) if l == id => i,
-            _ => {
-                let i = index.get(id).copied();
-                last_id = Some((id, i));
-                i
-            }
-        };
-        let Some(i) = found else {
+        let Some(i) = account.get(id) else {
             orphan_rows += 1;
             continue;
         };
@@ -422,7 +410,7 @@ fn revenue_agg(
             last_order[i] = Some(d);
         }
         for (k, w) in wins.iter().enumerate() {
-            if within(*w, d) {
+            if w.contains(d) {
                 rev[k][i] += a;
                 if let (Some(m), true) = (margin, k < 2) {
                     msum[k][i] += m;
@@ -430,7 +418,7 @@ fn revenue_agg(
                 }
             }
         }
-        if within(wins[0], d) {
+        if wins[0].contains(d) {
             orders.push((i, doc));
             RunSums::add(&mut run.lines, line.unwrap_or("(none)"), a);
         }
@@ -545,8 +533,6 @@ struct Core {
     group_id: Vec<Option<String>>,
     cycles: Vec<String>,
     /// Recent activities (the longest recent window), collected once.
-    recent_acts: Option<LazyFrame>,
-    /// The same, collected (for the Rust passes).
     recent_df: Option<DataFrame>,
     contacts: Option<LazyFrame>,
     activities: Option<LazyFrame>,
@@ -562,7 +548,7 @@ fn recent_and_holders(
     activities: Option<LazyFrame>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
-    index: &HashMap<String, usize>,
+    index: &AccountIndex,
 ) -> R<(Option<DataFrame>, Option<Vec<Vec<String>>>)> {
     super::timing::start();
     let recent_days = cfg
@@ -765,7 +751,6 @@ fn core(
             holders,
             group_id,
             cycles,
-            recent_acts: recent_df.clone().map(DataFrame::lazy),
             recent_df,
             contacts,
             activities,
@@ -841,9 +826,9 @@ pub(super) fn analyze(
             .as_ref()
             .map(|s| relationship::survey_frame(s.clone(), w12))
             .transpose()?,
-        match &core.recent_acts {
+        match &core.recent_df {
             Some(a) => Some(keyperson::multi_headed_contacts_frame(
-                a.clone(),
+                a.clone().lazy(),
                 owners_lf(&core.acc)?,
                 acts_window(cfg.multi_headed_days),
             )),
@@ -1393,7 +1378,7 @@ pub(super) fn analyze(
         headline.opposition_accounts =
             Some(opposition.iter().filter(|o| **o == Some(true)).count() as u64);
     }
-    if core.recent_acts.is_some() {
+    if core.recent_df.is_some() {
         headline.multi_headed_accounts =
             Some(multi.iter().filter(|o| **o == Some(true)).count() as u64);
     }

@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::config::{KriConfig, OriPoints, RdiWeights};
-use super::windows::{date_lit, epoch_days, Window};
+use super::keys::{distinct_per_account, pair, RunLookup};
+use super::windows::{date_lit, Window};
 
 /// Key relationship index from Σ p·k and Σ p over the account's decision-role contacts:
 /// `KRI = 100 · clamp(Σ p·k / Σ p, 0, 1)`; 0 when no decision-role contact is mapped.
@@ -220,7 +221,7 @@ pub fn gri_counts(
     account: impl Fn(&str) -> Option<usize>,
 ) -> PolarsResult<GriCounts> {
     type Set<'a> = std::collections::HashSet<&'a str, foldhash::fast::RandomState>;
-    let (lo, hi) = (epoch_days(window.start_excl), epoch_days(window.end_incl));
+    let days = window.day_range();
     let dates = recent.column("date")?.to_physical_repr();
     let mut active_ids: Set = Set::default();
     for (c, d) in recent
@@ -230,7 +231,7 @@ pub fn gri_counts(
         .zip(dates.i32()?.iter())
     {
         if let (Some(c), Some(d)) = (c, d) {
-            if lo < d && d <= hi {
+            if days.contains(d) {
                 active_ids.insert(c);
             }
         }
@@ -244,10 +245,10 @@ pub fn gri_counts(
         ])
         .collect()?;
     let mut departments: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
-    // (account << 32 | department), for the known and the active departments
+    // (account, department) pairs, for the known and the active departments
     let (mut known, mut active_deps): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
     let mut active = vec![[0u32; 3]; n];
-    let mut last: Option<(&str, Option<usize>)> = None;
+    let mut account = RunLookup::new(account);
     let rows = df
         .column("contact_id")?
         .str()?
@@ -256,21 +257,12 @@ pub fn gri_counts(
         .zip(df.column("level")?.str()?.iter())
         .zip(df.column("department")?.str()?.iter());
     for (((c, a), level), dep) in rows {
-        let Some(a) = a else { continue };
-        let i = match last {
-            Some((l, i)) if l == a => i,
-            _ => {
-                let i = account(a);
-                last = Some((a, i));
-                i
-            }
-        };
-        let Some(i) = i.filter(|&i| i < n) else {
+        let Some(i) = a.and_then(|a| account.get(a)).filter(|&i| i < n) else {
             continue;
         };
         let dep = dep.map(|d| {
             let next = departments.len() as u32;
-            ((i as u64) << 32) | u64::from(*departments.entry(d).or_insert(next))
+            pair(i, *departments.entry(d).or_insert(next))
         });
         known.extend(dep);
         if c.is_some_and(|c| active_ids.contains(c)) {
@@ -283,19 +275,10 @@ pub fn gri_counts(
             active_deps.extend(dep);
         }
     }
-    let distinct = |mut v: Vec<u64>| {
-        v.sort_unstable();
-        v.dedup();
-        let mut count = vec![0i64; n];
-        for p in v {
-            count[(p >> 32) as usize] += 1;
-        }
-        count
-    };
     Ok(GriCounts {
         active,
-        departments_active: distinct(active_deps),
-        departments_known: distinct(known),
+        departments_active: distinct_per_account(active_deps, n),
+        departments_known: distinct_per_account(known, n),
     })
 }
 

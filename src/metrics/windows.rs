@@ -46,10 +46,32 @@ impl Window {
     }
 
     /// Polars predicate: `start_excl < e ≤ end_incl` (null dates are outside).
+    /// The window as epoch days, for row loops over polars' physical dates.
+    pub fn day_range(&self) -> DayRange {
+        DayRange {
+            lo: epoch_days(self.start_excl),
+            hi: epoch_days(self.end_incl),
+        }
+    }
+
     pub fn expr(&self, e: Expr) -> Expr {
         e.clone()
             .gt(date_lit(self.start_excl))
             .and(e.lt_eq(date_lit(self.end_incl)))
+    }
+}
+
+/// A [`Window`] as epoch days `(lo, hi]` (see [`Window::day_range`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayRange {
+    lo: i32,
+    hi: i32,
+}
+
+impl DayRange {
+    /// Whether epoch day `d` is in the window.
+    pub fn contains(&self, d: i32) -> bool {
+        self.lo < d && d <= self.hi
     }
 }
 
