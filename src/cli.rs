@@ -97,6 +97,16 @@ pub struct RunArgs {
     /// Reports directory (overrides `reports` in the config).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Seconds to wait for another mcr command writing the same lake (default 300).
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<u64>,
+    /// Re-ingest every source even when its files and options are unchanged.
+    #[arg(long)]
+    pub force: bool,
+    /// Reject rows whose foreign keys point nowhere at ingest, and fail when fact rows point to
+    /// no account or sources conflict (MCR030, MCR031).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -113,6 +123,17 @@ pub struct IngestArgs {
     /// Validate and print the data-quality summary without writing to the lake.
     #[arg(long)]
     pub dry_run: bool,
+    /// Re-ingest even when the files, the profile and the options are unchanged.
+    #[arg(long)]
+    pub force: bool,
+    /// Seconds to wait for another mcr command writing the same lake (default 0: refuse at
+    /// once, naming the command that holds it).
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<u64>,
+    /// The source these exports belong to (default: the `[[sources]]` entry with this path,
+    /// else `default`). Re-ingesting a source replaces only its own tables.
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -120,6 +141,10 @@ pub struct AnalyzeArgs {
     /// as_of date (YYYY-MM-DD; default: the latest revenue date).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Seconds to wait for another mcr command writing the same lake (default 0: refuse at
+    /// once, naming the command that holds it).
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<u64>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -191,9 +216,18 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Subcommand, Clone)]
 pub enum LakeCommand {
-    /// Tables, snapshots, row counts, sizes, last ingest, rejects.
+    /// Tables, snapshots, row counts per source, sizes, last ingest, rejects.
     #[command(after_help = "Examples:\n  mcr lake status\n  mcr lake status --json")]
     Status,
+    /// Remove one source's snapshots from the lake (the other sources stay as they are).
+    #[command(after_help = "Examples:\n  mcr lake drop-source erp")]
+    DropSource {
+        /// The source's name (see `mcr lake status`).
+        name: String,
+        /// Seconds to wait for another mcr command writing the same lake.
+        #[arg(long, value_name = "SECS", default_value_t = 0)]
+        wait: u64,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

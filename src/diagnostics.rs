@@ -15,6 +15,8 @@
 //! | MCR022 | warning | no file matches a lookup the profile uses |
 //! | MCR023 | info | a lookup built: its keys and source files |
 //! | MCR024 | info | a file matched a lookup but has another layout (no key or value column); not read |
+//! | MCR030 | warning | analyze: fact rows (and, for revenue, the share of revenue in the window) point to no account |
+//! | MCR031 | warning | analyze: keys delivered with different rows by several sources (the first source wins) |
 
 use serde::Serialize;
 

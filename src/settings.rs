@@ -67,6 +67,10 @@ impl Default for ConfigFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
+    /// The source's name in the lake (default: the last component of `path`). Re-ingesting a
+    /// source replaces only its own tables; earlier entries win key conflicts.
+    #[serde(default)]
+    pub name: Option<String>,
     /// A folder of exports or one file.
     pub path: PathBuf,
     /// Profile name or profile file (default: `default_profile`).
@@ -81,6 +85,9 @@ pub enum AsOf {
     Latest,
     Date(NaiveDate),
 }
+
+/// How long `mcr run` waits for the lake's lock by default.
+pub const RUN_LOCK_WAIT_SECS: u64 = 300;
 
 /// Resolved settings: what every command works with.
 #[derive(Debug, Clone, Serialize)]
@@ -101,6 +108,10 @@ pub struct Settings {
     pub report: ReportConfig,
     pub quiet: bool,
     pub json: bool,
+    /// Seconds a lake writer waits for another one holding the lake's lock: `--wait`, else
+    /// [`RUN_LOCK_WAIT_SECS`] for `mcr run` (a scheduled job should queue behind a manual
+    /// ingest), else 0 (interactive commands refuse at once, naming the holder).
+    pub lock_wait_secs: u64,
     /// True when stderr is a terminal and not `--quiet`: progress bars are drawn.
     pub progress: bool,
 }
@@ -148,7 +159,10 @@ impl Settings {
         let mut reports = rel(&file.reports);
         let mut strict = file.strict;
         let (flag_as_of, flag_lang, flag_out) = match command {
-            Command::Run(a) => (a.as_of.as_deref(), a.lang, a.out.as_ref()),
+            Command::Run(a) => {
+                strict |= a.strict;
+                (a.as_of.as_deref(), a.lang, a.out.as_ref())
+            }
             Command::Analyze(a) => (a.as_of.as_deref(), None, None),
             Command::Report(a) => (a.as_of.as_deref(), a.lang, a.out.as_ref()),
             Command::Query(a) => (a.as_of.as_deref(), None, None),
@@ -176,20 +190,42 @@ impl Settings {
             None => rel(&file.lake),
         };
         let sources = if file.sources.is_empty() && config_file.is_none() {
+            // Without a config, everything goes to the one `default` source (each ingest
+            // replaces the last), as for `mcr ingest DIR`.
             vec![SourceConfig {
+                name: Some(crate::lake::manifest::DEFAULT_SOURCE.into()),
                 path: bundled_sample(),
                 profile: Some("canonical".into()),
             }]
         } else {
             file.sources
                 .iter()
-                .map(|s| SourceConfig {
-                    path: rel(&s.path),
-                    profile: s.profile.clone(),
+                .map(|s| {
+                    Ok(SourceConfig {
+                        name: Some(source_name(s)?),
+                        path: rel(&s.path),
+                        profile: s.profile.clone(),
+                    })
                 })
-                .collect()
+                .collect::<anyhow::Result<Vec<_>>>()?
         };
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &sources {
+            let name = s.name.clone().unwrap_or_default();
+            if !seen.insert(name.clone()) {
+                return Err(hinted(
+                    format!("two [[sources]] entries are named `{name}`"),
+                    "give each entry its own `name = \"…\"`; a name is the source's identity in the lake",
+                ));
+            }
+        }
         let quiet = global.quiet;
+        let lock_wait_secs = match command {
+            Command::Run(a) => a.wait.unwrap_or(RUN_LOCK_WAIT_SECS),
+            Command::Ingest(a) => a.wait.unwrap_or(0),
+            Command::Analyze(a) => a.wait.unwrap_or(0),
+            _ => 0,
+        };
         Ok(Settings {
             config_file,
             lake,
@@ -205,9 +241,52 @@ impl Settings {
             report: file.report,
             quiet,
             json: global.json,
+            lock_wait_secs,
             progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         })
     }
+}
+
+/// A `[[sources]]` entry's name: `name`, else the last component of its path.
+fn source_name(s: &SourceConfig) -> anyhow::Result<String> {
+    let name = match &s.name {
+        Some(n) => n.trim().to_string(),
+        None => s
+            .path
+            .file_stem()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    check_source_name(&name).map_err(|e| {
+        hinted(
+            format!("[[sources]] entry {}: {e}", s.path.display()),
+            "set `name = \"crm\"` (letters, digits, `-`, `_`, `.`, Chinese allowed) on the entry",
+        )
+    })?;
+    Ok(name)
+}
+
+/// A source name is text shown in the lake and reports: not empty, no control characters
+/// or path separators, at most 64 characters.
+pub fn check_source_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the source name is empty".into());
+    }
+    if name.chars().count() > 64 {
+        return Err(format!(
+            "the source name `{name}` is longer than 64 characters"
+        ));
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '/' | '\\' | '"' | '\''))
+    {
+        return Err(format!(
+            "the source name `{}` has a control character, a quote or a path separator",
+            name.escape_debug()
+        ));
+    }
+    Ok(())
 }
 
 /// `data/sample` under the current directory, else beside the source tree this binary was
@@ -293,6 +372,7 @@ mod tests {
     fn bad_as_of_flag_is_a_usage_error() {
         let cmd = Command::Analyze(crate::cli::AnalyzeArgs {
             as_of: Some("yesterday".into()),
+            ..Default::default()
         });
         let err = Settings::from_parts(
             &GlobalArgs::default(),

@@ -11,17 +11,22 @@ use polars::sql::SQLContext;
 
 use crate::contract::Table;
 use crate::error::hinted;
-use crate::lake::Lake;
+use crate::lake::LakeView;
 
 /// The metric tables registered as `metrics_<name>`.
 pub const METRIC_TABLES: [&str; 4] = ["accounts", "concentration", "employees", "tier_migration"];
 
 /// A SQL context with every available table registered; returns the registered names too.
-pub fn context(lake: &Lake, as_of: Option<NaiveDate>) -> anyhow::Result<(SQLContext, Vec<String>)> {
+/// Every lake table comes from `view`, one state of the lake.
+pub fn context(
+    view: &LakeView,
+    as_of: Option<NaiveDate>,
+) -> anyhow::Result<(SQLContext, Vec<String>)> {
     let ctx = SQLContext::new();
     let mut names = Vec::new();
+    let lake = view.lake();
     for t in Table::ALL {
-        if let Some(lf) = lake.scan(t)? {
+        if let Some(lf) = view.scan(t)? {
             ctx.register(t.name(), lf);
             names.push(t.name().to_string());
         }
@@ -44,8 +49,8 @@ pub fn context(lake: &Lake, as_of: Option<NaiveDate>) -> anyhow::Result<(SQLCont
 
 /// Run one SQL statement over the current lake and the metric tables of `as_of` (the newest
 /// analyzed when `None`). SQL errors carry a hint listing the table names.
-pub fn query(lake: &Lake, as_of: Option<NaiveDate>, sql: &str) -> anyhow::Result<DataFrame> {
-    let (mut ctx, names) = context(lake, as_of)?;
+pub fn query(view: &LakeView, as_of: Option<NaiveDate>, sql: &str) -> anyhow::Result<DataFrame> {
+    let (mut ctx, names) = context(view, as_of)?;
     let hint = || {
         let mut h = format!(
             "tables: {}",

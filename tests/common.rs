@@ -37,7 +37,8 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// A lake folder's files and their bytes, for "exactly as before" comparisons.
+/// A lake folder's files and their bytes, for "exactly as before" comparisons. The lock file
+/// (`.lock`, a note of the last writer) is not lake data and is left out.
 pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
@@ -46,6 +47,9 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
         };
         for e in rd.flatten() {
             let p = e.path();
+            if e.file_name() == ".lock" {
+                continue;
+            }
             if p.is_dir() {
                 walk(base, &p, out);
             } else {

@@ -1,8 +1,11 @@
 //! The integration test binary: one binary, one module per area.
 
 mod common;
+mod fuzz;
 mod golden;
 mod ingest;
+mod lake;
 mod report_e2e;
+mod sources;
 
 mod profiles;

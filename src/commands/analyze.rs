@@ -3,9 +3,10 @@ use chrono::NaiveDate;
 
 use crate::cli::AnalyzeArgs;
 use crate::commands::Context;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::error::{hinted, ExitStatus, UsageError};
 use crate::lake::Lake;
-use crate::metrics::summary::Summary;
+use crate::metrics::summary::{SourceConflict, Summary};
 use crate::metrics::{self, Inputs, MetricsError};
 use crate::settings::AsOf;
 
@@ -38,16 +39,21 @@ pub fn metrics_error(e: MetricsError) -> anyhow::Error {
 }
 
 pub fn run(ctx: &Context, _args: &AnalyzeArgs) -> anyhow::Result<ExitStatus> {
+    let _lock = Lake::open(&ctx.settings.lake)
+        .lock(std::time::Duration::from_secs(ctx.settings.lock_wait_secs))?;
     analyze_lake(ctx)?;
     Ok(ExitStatus::Success)
 }
 
 /// Analyze the lake at the resolved as_of, write the metric tables, print the summary
-/// (shared with `mcr run`). Returns the as_of and the metrics folder.
+/// (shared with `mcr run`; the caller holds the lake's lock). Returns the as_of and the
+/// metrics folder.
 pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::PathBuf)> {
     let lake = Lake::open(&ctx.settings.lake);
     metrics::timing::start();
-    let inputs = Inputs::from_lake(&lake)?;
+    // One state of the lake for every table (an ingest committing meanwhile is not mixed in).
+    let view = lake.view()?;
+    let inputs = Inputs::from_view(&view)?;
     let as_of = resolve_as_of(ctx, &inputs)?;
     metrics::timing::lap("as_of");
     ctx.info(format!(
@@ -61,6 +67,29 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
         &ctx.settings.reporting_currency,
     )
     .map_err(metrics_error)?;
+    let mut t = t;
+    t.summary.data_quality.source_conflicts = view
+        .conflicts()?
+        .into_iter()
+        .map(|c| SourceConflict {
+            table: c.table,
+            shared_keys: c.shared_keys,
+            conflicting_keys: c.conflicting_keys,
+            examples: c.examples,
+            sources: c.sources,
+        })
+        .collect();
+    let diags = data_quality_diagnostics(&t.summary);
+    if ctx.settings.strict {
+        if let Some(d) = diags.iter().find(|d| d.severity == Severity::Warning) {
+            return Err(hinted(
+                format!("strict: {}", d.message),
+                d.hint.clone().unwrap_or_else(|| {
+                    "fix the sources, or run without `strict` to analyze anyway".into()
+                }),
+            ));
+        }
+    }
     let summary_json = serde_json::to_value(&t.summary)?;
     let dir = lake
         .write_metrics(
@@ -77,11 +106,62 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
     metrics::timing::lap("write metric tables");
     if ctx.settings.json {
         println!("{}", serde_json::to_string_pretty(&summary_json)?);
-    } else {
+    } else if !ctx.settings.quiet {
         print!("{}", human_summary(&t.summary));
+        for d in &diags {
+            eprintln!("{}", d.render());
+        }
         ctx.info(format!("metric tables written to {}", dir.display()));
     }
     Ok((as_of, dir))
+}
+
+/// Findings of an analysis that the user must see: fact rows that point to no account
+/// (MCR030, with the share of revenue in the window for revenue), and keys that several
+/// sources deliver differently (MCR031).
+pub fn data_quality_diagnostics(s: &Summary) -> Vec<Diagnostic> {
+    let dq = &s.data_quality;
+    let mut out = Vec::new();
+    for (table, rows) in dq.orphans.iter().filter(|(_, n)| **n > 0) {
+        let mut msg = format!("{rows} {table} rows point to no account");
+        if table == "revenue" && dq.orphan_revenue_12m != 0.0 {
+            let all = dq.orphan_revenue_12m + s.headline.revenue_12m_total;
+            let share = if all != 0.0 {
+                dq.orphan_revenue_12m / all
+            } else {
+                1.0
+            };
+            msg = format!(
+                "{rows} revenue rows, {:.1} % of revenue in the window ({} {}), point to no account and are left out of every figure",
+                share * 100.0,
+                money(dq.orphan_revenue_12m),
+                s.reporting_currency
+            );
+        }
+        out.push(Diagnostic::warning("MCR030", msg).with_hint(
+            "check the sources' ids: the accounts must come from the same system as the facts, or be linked by a lookup (see `mcr lake status` for rows per source)",
+        ));
+    }
+    for c in dq
+        .source_conflicts
+        .iter()
+        .filter(|c| c.conflicting_keys > 0)
+    {
+        out.push(
+            Diagnostic::warning(
+                "MCR031",
+                format!(
+                    "{}: {} keys are delivered with different rows by several sources ({}); the first source's row is used, e.g. {}",
+                    c.table,
+                    c.conflicting_keys,
+                    c.sources.join(" > "),
+                    c.examples.join(", ")
+                ),
+            )
+            .with_hint("the order of [[sources]] in mcr.toml decides; fix the data in the weaker source or reorder the sources"),
+        );
+    }
+    out
 }
 
 fn pct(x: Option<f64>) -> String {

@@ -1,9 +1,10 @@
 use std::io::Write;
+use std::time::Duration;
 
 use crate::cli::IngestArgs;
 use crate::commands::Context;
 use crate::error::ExitStatus;
-use crate::ingest::{IngestOptions, IngestReport};
+use crate::ingest::{fingerprint, IngestOptions, IngestReport};
 use crate::lake::Lake;
 
 pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<ExitStatus> {
@@ -11,19 +12,71 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<ExitStatus> {
         .profile
         .clone()
         .unwrap_or_else(|| ctx.settings.default_profile.clone());
-    let report = ingest_sources(ctx, &args.sources, &profile_name, args.dry_run)?;
+    // A dry run writes nothing and takes no lock.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(
+            Lake::open(&ctx.settings.lake)
+                .lock(Duration::from_secs(ctx.settings.lock_wait_secs))?,
+        )
+    };
+    let source = source_for(ctx, args)?;
+    let report = ingest_sources(
+        ctx,
+        &args.sources,
+        &profile_name,
+        &source,
+        args.dry_run,
+        args.force,
+    )?;
     print_report(ctx, &report)?;
     Ok(ExitStatus::Success)
 }
 
-/// Ingest some sources with one profile (shared with `mcr run`).
+/// The source an `mcr ingest` writes: `--source`, else the `[[sources]]` entry whose path is
+/// the one given, else `default`.
+fn source_for(ctx: &Context, args: &IngestArgs) -> anyhow::Result<String> {
+    if let Some(name) = &args.source {
+        let name = name.trim().to_string();
+        crate::settings::check_source_name(&name).map_err(|e| {
+            crate::error::UsageError::new(format!("invalid --source: {e}"))
+                .with_hint("use a short name such as --source crm")
+        })?;
+        return Ok(name);
+    }
+    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
+    {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if let [one] = args.sources.as_slice() {
+        if let Some(s) = ctx.settings.sources.iter().find(|s| same(&s.path, one)) {
+            if let Some(n) = &s.name {
+                return Ok(n.clone());
+            }
+        }
+    }
+    Ok(crate::lake::manifest::DEFAULT_SOURCE.to_string())
+}
+
+/// Ingest some export paths with one profile into one source (shared with `mcr run`). The
+/// caller holds the lake's lock unless this is a dry run.
 pub fn ingest_sources(
     ctx: &Context,
     sources: &[std::path::PathBuf],
     profile_name: &str,
+    source: &str,
     dry_run: bool,
+    force: bool,
 ) -> anyhow::Result<IngestReport> {
     let profile = crate::profiles::load(profile_name)?;
+    let inputs = fingerprint::inputs(&fingerprint::RowOptions {
+        profile_text: &crate::profiles::source_text(profile_name)?,
+        strict: ctx.settings.strict,
+        hash_contact_pii: ctx.settings.hash_contact_pii,
+        reporting_currency: &ctx.settings.reporting_currency,
+    });
     let lake = Lake::open(&ctx.settings.lake);
     let opts = IngestOptions {
         profile: &profile,
@@ -33,6 +86,19 @@ pub fn ingest_sources(
         hash_pii: ctx.settings.hash_contact_pii,
         reporting_currency: ctx.settings.reporting_currency.clone(),
         progress: ctx.settings.progress,
+        force,
+        inputs,
+        source: source.to_string(),
+        // The configured order, when there is a config; else keep what the lake has.
+        precedence: if ctx.settings.config_file.is_some() {
+            ctx.settings
+                .sources
+                .iter()
+                .filter_map(|s| s.name.clone())
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     crate::ingest::ingest(&lake, sources, &opts)
 }
@@ -52,11 +118,18 @@ pub fn print_report(ctx: &Context, report: &IngestReport) -> anyhow::Result<()> 
     if report.noop {
         writeln!(
             err,
-            "nothing to ingest: these files were already ingested with profile `{}` (snapshot {})",
+            "nothing to ingest: these files were already ingested with profile `{}` and the same options (snapshot {}); `--force` ingests them again",
             report.profile,
             report.snapshot.as_deref().unwrap_or("?")
         )?;
         return Ok(());
+    }
+    if !report.reingest_because.is_empty() && !report.dry_run {
+        writeln!(
+            err,
+            "these files are already in the lake; ingesting them again because of: {}",
+            report.reingest_because.join("; ")
+        )?;
     }
     writeln!(
         err,

@@ -24,7 +24,20 @@ pub fn run(ctx: &Context, args: &QueryArgs) -> anyhow::Result<ExitStatus> {
     } else {
         (arg.to_string(), None)
     };
-    if args.format == OutputFormat::Parquet && args.output.is_none() {
+    // The global --json means JSON rows here, like --format json.
+    let format = match (ctx.settings.json, args.format) {
+        (false, f) => f,
+        (true, OutputFormat::Table | OutputFormat::Json) => OutputFormat::Json,
+        (true, other) => {
+            return Err(UsageError::new(format!(
+                "--json and --format {} ask for two output formats",
+                format!("{other:?}").to_lowercase()
+            ))
+            .with_hint("use one of them: --json is the same as --format json")
+            .into())
+        }
+    };
+    if format == OutputFormat::Parquet && args.output.is_none() {
         return Err(UsageError::new("--format parquet needs --output FILE")
             .with_hint("e.g. mcr query q.sql --format parquet -o out.parquet")
             .into());
@@ -34,7 +47,9 @@ pub fn run(ctx: &Context, args: &QueryArgs) -> anyhow::Result<ExitStatus> {
         AsOf::Latest => None,
     };
     let lake = Lake::open(&ctx.settings.lake);
-    let res = crate::sql::query(&lake, as_of, &sql);
+    let res = lake
+        .view()
+        .and_then(|view| crate::sql::query(&view, as_of, &sql));
     let mut df = match (res, &source) {
         (Ok(df), _) => df,
         (Err(e), Some(f)) => return Err(e.context(format!("query {f} failed"))),
@@ -43,12 +58,12 @@ pub fn run(ctx: &Context, args: &QueryArgs) -> anyhow::Result<ExitStatus> {
     match &args.output {
         Some(p) => {
             let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
-            write(&mut df, args.format, f)?;
+            write(&mut df, format, f)?;
         }
         None => {
             let out = std::io::stdout();
             let mut lock = out.lock();
-            write(&mut df, args.format, &mut lock)?;
+            write(&mut df, format, &mut lock)?;
             lock.flush()?;
         }
     }
@@ -59,7 +74,9 @@ fn write<W: Write>(df: &mut DataFrame, format: OutputFormat, mut w: W) -> anyhow
     match format {
         OutputFormat::Table => writeln!(w, "{df}")?,
         OutputFormat::Csv => {
-            CsvWriter::new(&mut w).finish(df)?;
+            // Safe to open in Excel (formula-like text cells neutralised); see lake::excel.
+            let mut safe = crate::lake::excel::excel_safe(df)?;
+            CsvWriter::new(&mut w).finish(&mut safe)?;
         }
         OutputFormat::Json => {
             JsonWriter::new(&mut w)

@@ -9,8 +9,12 @@ use crate::commands::Context;
 use crate::error::ExitStatus;
 use crate::lake::Lake;
 
-pub fn run(ctx: &Context, _args: &RunArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
     let started = std::time::Instant::now();
+    // One lock for the whole job: ingest and analyze of this run are one unit for other
+    // writers. A scheduled run waits (default 300 s) behind a manual ingest.
+    let _lock = Lake::open(&ctx.settings.lake)
+        .lock(std::time::Duration::from_secs(ctx.settings.lock_wait_secs))?;
     let mut lines: Vec<String> = Vec::new();
     for source in &ctx.settings.sources {
         let profile = source
@@ -21,14 +25,23 @@ pub fn run(ctx: &Context, _args: &RunArgs) -> anyhow::Result<ExitStatus> {
             "── ingest {} (profile {profile})",
             source.path.display()
         ));
-        let report =
-            super::ingest::ingest_sources(ctx, std::slice::from_ref(&source.path), &profile, false)
-                .map_err(|e| {
-                    e.context(format!(
-                        "stage ingest failed for source {}",
-                        source.path.display()
-                    ))
-                })?;
+        let report = super::ingest::ingest_sources(
+            ctx,
+            std::slice::from_ref(&source.path),
+            &profile,
+            source
+                .name
+                .as_deref()
+                .unwrap_or(crate::lake::manifest::DEFAULT_SOURCE),
+            false,
+            args.force,
+        )
+        .map_err(|e| {
+            e.context(format!(
+                "stage ingest failed for source {}",
+                source.path.display()
+            ))
+        })?;
         super::ingest::print_report(ctx, &report)?;
         let (read, accepted, rejected) = report.totals();
         lines.push(if report.noop {
@@ -90,7 +103,8 @@ pub fn run(ctx: &Context, _args: &RunArgs) -> anyhow::Result<ExitStatus> {
             "  report   {}",
             outcome.dir.join("index.html").display()
         )?;
-        for p in &outcome.pages {
+        let index = outcome.dir.join("index.html");
+        for p in outcome.pages.iter().filter(|p| **p != index) {
             writeln!(out, "           {}", p.display())?;
         }
         if !outcome.query_errors.is_empty() {

@@ -4,6 +4,7 @@
 //! Nothing is lost silently: per file, rows read = accepted + rejected; rejected rows are kept
 //! with file, line, column, reason and the raw record under `_rejects/`.
 
+pub mod fingerprint;
 pub mod parse;
 pub mod read;
 pub mod resolve;
@@ -22,7 +23,7 @@ use crate::diagnostics::Diagnostic;
 use crate::error::hinted;
 use crate::lake::manifest::{SourceFile, TableSnapshot};
 use crate::lake::transaction::Transaction;
-use crate::lake::Lake;
+use crate::lake::{Lake, LakeView};
 use crate::profiles::{Mapping, Profile};
 use read::{FileKind, RawRecord};
 use validate::{Reject, TablePlan};
@@ -40,6 +41,14 @@ pub struct IngestOptions<'a> {
     pub hash_pii: bool,
     pub reporting_currency: String,
     pub progress: bool,
+    /// Re-ingest even when the files and [`fingerprint::inputs`] are unchanged.
+    pub force: bool,
+    /// The options that change rows, recorded in the manifest ([`fingerprint`]).
+    pub inputs: BTreeMap<String, String>,
+    /// The source these files belong to: re-ingesting it replaces only its own tables.
+    pub source: String,
+    /// The configured source precedence (`[[sources]]` order), recorded in the manifest.
+    pub precedence: Vec<String>,
 }
 
 /// What happened to one source file (or sheet).
@@ -70,8 +79,11 @@ pub struct RejectSample {
 pub struct IngestReport {
     /// The snapshot written; `None` for a dry run or a no-op.
     pub snapshot: Option<String>,
-    /// True when the same files were already ingested with the same profile.
+    /// True when the same files were already ingested with the same profile and options.
     pub noop: bool,
+    /// Why files already in the lake were ingested again (an edited profile, another option,
+    /// `--force`); empty for new files.
+    pub reingest_because: Vec<String>,
     pub dry_run: bool,
     pub profile: String,
     pub files: Vec<FileReport>,
@@ -345,29 +357,44 @@ type KeySet = HashSet<u64, nohash_hasher::BuildNoHashHasher<u64>>;
 
 type ParquetWriter = polars::io::parquet::write::BatchedWriter<std::io::BufWriter<std::fs::File>>;
 
-/// The salt for hashing personal data, created on first use beside the lake data.
+/// The salt for hashing personal data, created on first use beside the lake data (readable
+/// by its owner only: with it, hashed e-mail addresses could be tested against guesses).
+/// An existing salt is never replaced: hashes of the same address must stay equal across
+/// snapshots, so a salt that cannot be read stops the ingest instead.
 fn salt(lake: &Lake, create: bool) -> anyhow::Result<String> {
     let path = lake.root().join("_salt");
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        return Ok(s.trim().to_string());
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 16 => return Ok(s.trim().to_string()),
+        Ok(_) => {
+            return Err(hinted(
+                format!("{} is empty or too short to be mcr's salt", path.display()),
+                "restore `_salt` from a backup of the lake; without it the contact hashes of earlier snapshots cannot be matched (set `hash_contact_pii = false` only if you accept plain contact data)",
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(hinted(
+                format!("cannot read the salt {}: {e}", path.display()),
+                "run mcr as the user that owns the lake, or give this user read access to `_salt`; it is never replaced, so that contact hashes stay comparable across snapshots",
+            ))
+        }
     }
-    // std's RandomState is seeded from the operating system's random source.
-    use std::hash::{BuildHasher, Hasher};
-    let mut s = String::new();
-    for i in 0..2u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(i);
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        s.push_str(&format!("{:016x}", h.finish()));
-    }
+    let s: String = (0..2)
+        .map(|_| format!("{:016x}", crate::lake::random_u64()))
+        .collect();
     if create {
+        use std::io::Write as _;
         std::fs::create_dir_all(lake.root())?;
-        std::fs::write(&path, &s).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let mut f = o
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        f.write_all(s.as_bytes())
+            .and_then(|_| f.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(s)
 }
@@ -393,13 +420,37 @@ pub fn ingest(
     let mut diags = Vec::new();
     let (items, files) = discover(sources, opts.profile, &mut diags)?;
     let (lookups, lookup_only) = prepare_lookups(opts.profile, &items, &files, &mut diags)?;
-    let manifest = lake.manifest()?;
+    let view = lake.view()?;
+    let manifest = view.manifest().clone();
 
-    // Same files, same profile, same tables: nothing to do.
-    if !opts.dry_run && is_noop(&manifest, &items, &lookup_only, &opts.profile_label) {
+    // Same files, same profile, same options: nothing to do.
+    let same = same_files(&manifest, &opts.source, &items, &lookup_only);
+    let reingest_because = match &same {
+        None => vec![],
+        Some(_) if opts.force => vec!["--force".to_string()],
+        Some(snaps) => {
+            let mut why = Vec::new();
+            for snap in snaps.iter() {
+                if snap.profile != opts.profile_label {
+                    why.push(format!("profile {} → {}", snap.profile, opts.profile_label));
+                }
+                why.extend(fingerprint::changes(&snap.inputs, &opts.inputs));
+            }
+            why.sort();
+            why.dedup();
+            why
+        }
+    };
+    if !opts.dry_run && same.is_some() && reingest_because.is_empty() {
         return Ok(IngestReport {
-            snapshot: manifest.snapshots.last().map(|s| s.id.clone()),
+            snapshot: manifest
+                .snapshots
+                .iter()
+                .rev()
+                .find(|s| s.source == opts.source)
+                .map(|s| s.id.clone()),
             noop: true,
+            reingest_because,
             dry_run: false,
             profile: opts.profile_label.clone(),
             files: vec![],
@@ -417,7 +468,7 @@ pub fn ingest(
         Some(Transaction::begin(lake.root(), &manifest)?)
     };
     let result = run_items(
-        lake,
+        &view,
         &items,
         (lookups, &lookup_only),
         opts,
@@ -437,7 +488,13 @@ pub fn ingest(
     let snapshot = match tx {
         Some(tx) => {
             let id = tx.id().to_string();
-            tx.commit(manifest, &opts.profile_label, tables)?;
+            let meta = crate::lake::transaction::SnapshotMeta {
+                profile: opts.profile_label.clone(),
+                source: opts.source.clone(),
+                inputs: opts.inputs.clone(),
+                precedence: opts.precedence.clone(),
+            };
+            tx.commit(manifest, meta, tables)?;
             Some(id)
         }
         None => None,
@@ -445,6 +502,7 @@ pub fn ingest(
     Ok(IngestReport {
         snapshot,
         noop: false,
+        reingest_because,
         dry_run: opts.dry_run,
         profile: opts.profile_label.clone(),
         files,
@@ -452,12 +510,15 @@ pub fn ingest(
     })
 }
 
-fn is_noop(
-    manifest: &crate::lake::Manifest,
+/// The snapshots of `source` holding the current view of every table these files feed, when
+/// each table's current files have exactly these content hashes; `None` when any file is new
+/// or changed.
+fn same_files<'m>(
+    manifest: &'m crate::lake::Manifest,
+    source: &str,
     items: &[Item],
     lookup_only: &[LookupOnly],
-    profile: &str,
-) -> bool {
+) -> Option<Vec<&'m crate::lake::manifest::Snapshot>> {
     let mut by_table: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for i in items {
         by_table.entry(i.table.name()).or_default().push(&i.hash);
@@ -467,24 +528,32 @@ fn is_noop(
             by_table.entry(t.name()).or_default().push(&o.hash);
         }
     }
-    !by_table.is_empty()
-        && by_table.iter().all(|(t, hashes)| {
-            manifest.current(t).is_some_and(|(snap, ts)| {
-                let mut a: Vec<&str> = ts.files.iter().map(|f| f.hash.as_str()).collect();
-                let mut b = hashes.clone();
-                a.sort();
-                b.sort();
-                a.dedup();
-                b.dedup();
-                snap.profile == profile && a == b
-            })
-        })
+    if by_table.is_empty() {
+        return None;
+    }
+    let mut snaps: Vec<&crate::lake::manifest::Snapshot> = Vec::new();
+    for (t, hashes) in &by_table {
+        let (snap, ts) = manifest.current_in(source, t)?;
+        let mut a: Vec<&str> = ts.files.iter().map(|f| f.hash.as_str()).collect();
+        let mut b = hashes.clone();
+        a.sort();
+        b.sort();
+        a.dedup();
+        b.dedup();
+        if a != b {
+            return None;
+        }
+        if !snaps.iter().any(|s| s.id == snap.id) {
+            snaps.push(snap);
+        }
+    }
+    Some(snaps)
 }
 
 type Outcome = (Vec<FileReport>, BTreeMap<String, TableSnapshot>);
 
 fn run_items(
-    lake: &Lake,
+    view: &LakeView,
     items: &[Item],
     (lookups, lookup_only): (Option<std::sync::Arc<resolve::Lookups>>, &[LookupOnly]),
     opts: &IngestOptions,
@@ -497,10 +566,10 @@ fn run_items(
     let mut account_keys: Option<KeySet> = if ingesting_accounts {
         Some(KeySet::default())
     } else {
-        lake_account_keys(lake)?
+        lake_account_keys(view)?
     };
     let has_fx = items.iter().any(|i| i.table == Table::FxRates)
-        || lake.manifest()?.current("fx_rates").is_some();
+        || !view.manifest().current_all("fx_rates").is_empty();
     let mut reports = Vec::new();
     let mut states: BTreeMap<Table, TableState> = BTreeMap::new();
     for item in items {
@@ -566,10 +635,24 @@ fn run_items(
     let mut tables = BTreeMap::new();
     for (t, mut st) in states {
         let name = t.name().to_string();
-        if let Some(w) = st.writer.take() {
-            anyhow::Context::with_context(w.finish(), || {
-                format!("cannot finish the {name} snapshot")
-            })?;
+        match (st.writer.take(), tx) {
+            (Some(w), _) => {
+                anyhow::Context::with_context(w.finish(), || {
+                    format!("cannot finish the {name} snapshot")
+                })?;
+            }
+            // Every row rejected (or a header-only file): the snapshot is an empty table, so
+            // that the manifest never lists a part file that does not exist.
+            (None, Some(tx)) => {
+                let schema: Schema = t
+                    .columns()
+                    .iter()
+                    .map(|c| Field::new(c.name.into(), c.ty.polars_dtype()))
+                    .collect();
+                let mut empty = DataFrame::empty_with_schema(&schema);
+                crate::lake::write_parquet(&mut empty, &tx.part_path(&name)?)?;
+            }
+            (None, None) => {}
         }
         let rejects = if st.rejects.is_empty() {
             None
@@ -597,8 +680,8 @@ fn run_items(
 }
 
 /// The account_id set of the lake's current accounts (hashed), if any.
-fn lake_account_keys(lake: &Lake) -> anyhow::Result<Option<KeySet>> {
-    let Some(lf) = lake.scan(Table::Accounts)? else {
+fn lake_account_keys(view: &LakeView) -> anyhow::Result<Option<KeySet>> {
+    let Some(lf) = view.scan(Table::Accounts)? else {
         return Ok(None);
     };
     let df = lf.select([col("account_id")]).collect()?;

@@ -7,23 +7,51 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
-    /// Manifest format version.
+    /// Manifest format version: 1 = second-resolution snapshot ids; 2 = ids with
+    /// microseconds and a random suffix, and the re-ingest `inputs` of each snapshot. A
+    /// version-2 reader reads version 1 unchanged.
     pub version: u32,
     /// Snapshots, oldest first.
     pub snapshots: Vec<Snapshot>,
+    /// Source precedence, strongest first: when two sources deliver the same key with
+    /// different rows, the earlier source's row is kept. The order of `[[sources]]` in the
+    /// config, recorded by each ingest; sources not listed follow by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// The source of snapshots ingested without a name (`mcr ingest DIR` with no `--source` and
+/// no matching `[[sources]]` entry): one source, so each ingest replaces the last, as before
+/// sources existed.
+pub const DEFAULT_SOURCE: &str = "default";
+
+fn default_source() -> String {
+    DEFAULT_SOURCE.to_string()
 }
 
 /// One ingest.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Snapshot {
-    /// `YYYYMMDDTHHMMSS` (UTC), also the folder name `snapshot=<id>`.
+    /// `YYYYMMDDTHHMMSS.ffffff-xxxxxxxx` (UTC time to the microsecond, then 8 random hex
+    /// digits), also the folder name `snapshot=<id>`. Ids sort by time; the suffix keeps two
+    /// writers apart even within one microsecond or across machines sharing a folder.
+    /// Lakes written before version 2 have `YYYYMMDDTHHMMSS`, which sorts before any later id.
     pub id: String,
     /// RFC 3339 time of the ingest.
     pub created_at: String,
     /// Profile name (or file) used.
     pub profile: String,
+    /// The source this snapshot belongs to (a `[[sources]]` name, `--source`, or `default`).
+    /// A table's current view is the union over sources of each source's newest snapshot.
+    #[serde(default = "default_source")]
+    pub source: String,
     /// Tables written by this ingest.
     pub tables: BTreeMap<String, TableSnapshot>,
+    /// What besides the files decided the rows (see `ingest::fingerprint`): the profile's text
+    /// hash, the options that change rows, the parser revision. Re-ingesting the same files
+    /// is a no-op only when these are equal too.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -54,6 +82,8 @@ pub struct SourceFile {
 
 impl Manifest {
     pub const FILE: &'static str = "_manifest.json";
+    /// The format version this mcr writes.
+    pub const VERSION: u32 = 2;
 
     /// Read `<root>/_manifest.json`; an absent file is an empty lake.
     pub fn load(root: &Path) -> anyhow::Result<Manifest> {
@@ -62,38 +92,121 @@ impl Manifest {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Manifest {
-                    version: 1,
-                    snapshots: vec![],
+                    version: Self::VERSION,
+                    ..Default::default()
                 })
             }
             Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         };
-        serde_json::from_str(&text).map_err(|e| {
+        let m: Manifest = serde_json::from_str(&text).map_err(|e| {
             crate::error::hinted(
                 format!("{} is not a valid manifest: {e}", path.display()),
                 "restore it from a backup, or move the lake folder away and ingest again",
             )
-        })
+        })?;
+        if m.version > Self::VERSION {
+            return Err(crate::error::hinted(
+                format!(
+                    "{} has format version {}, newer than this mcr reads ({})",
+                    path.display(),
+                    m.version,
+                    Self::VERSION
+                ),
+                "upgrade mcr to the version that wrote this lake",
+            ));
+        }
+        Ok(m)
     }
 
-    /// Replace `<root>/_manifest.json` atomically: write a temporary file, fsync, rename.
+    /// Replace `<root>/_manifest.json` atomically: write a temporary file, fsync, rename,
+    /// fsync the folder (so that the rename itself survives a power cut). The file gets the
+    /// permissions of any file the user creates (the umask), so that a reporting account in
+    /// the same group can read a lake an operator wrote.
     pub fn save(&self, root: &Path) -> anyhow::Result<()> {
         use std::io::Write;
         let path = root.join(Self::FILE);
-        let mut tmp = tempfile::NamedTempFile::new_in(root)
-            .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", root.display()))?;
-        tmp.write_all(serde_json::to_string_pretty(self)?.as_bytes())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&path)
-            .map_err(|e| anyhow::anyhow!("cannot replace {}: {e}", path.display()))?;
+        let tmp = root.join(format!(
+            ".manifest-{}-{:08x}.tmp",
+            std::process::id(),
+            super::random_u64() as u32
+        ));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
+            f.write_all(serde_json::to_string_pretty(self)?.as_bytes())?;
+            f.sync_all()
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(anyhow::anyhow!("cannot write {}: {e}", tmp.display()));
+        }
+        if let Err(e) = std::fs::rename(&tmp, &path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(anyhow::anyhow!("cannot replace {}: {e}", path.display()));
+        }
+        super::sync_dir(root);
         Ok(())
     }
 
-    /// The newest snapshot holding a table.
+    /// The newest snapshot holding a table, of any source.
     pub fn current(&self, table: &str) -> Option<(&Snapshot, &TableSnapshot)> {
         self.snapshots
             .iter()
             .rev()
             .find_map(|s| s.tables.get(table).map(|t| (s, t)))
+    }
+
+    /// The newest snapshot holding a table in one source.
+    pub fn current_in(&self, source: &str, table: &str) -> Option<(&Snapshot, &TableSnapshot)> {
+        self.snapshots
+            .iter()
+            .rev()
+            .filter(|s| s.source == source)
+            .find_map(|s| s.tables.get(table).map(|t| (s, t)))
+    }
+
+    /// Every source with snapshots, in precedence order: those of [`Manifest::sources`]
+    /// first, then the others by name.
+    pub fn source_order(&self) -> Vec<String> {
+        let mut present: Vec<&str> = self.snapshots.iter().map(|s| s.source.as_str()).collect();
+        present.sort();
+        present.dedup();
+        let mut out: Vec<String> = self
+            .sources
+            .iter()
+            .filter(|s| present.contains(&s.as_str()))
+            .cloned()
+            .collect();
+        for s in present {
+            if !out.iter().any(|o| o == s) {
+                out.push(s.to_string());
+            }
+        }
+        out
+    }
+
+    /// The current view of a table: each source's newest snapshot of it, strongest source
+    /// first. Empty when no source has the table.
+    pub fn current_all(&self, table: &str) -> Vec<(&Snapshot, &TableSnapshot)> {
+        self.source_order()
+            .iter()
+            .filter_map(|src| self.current_in(src, table))
+            .collect()
+    }
+
+    /// Record the configured precedence (`[[sources]]` order), keeping sources not named there.
+    pub fn set_precedence(&mut self, configured: &[String]) {
+        if configured.is_empty() {
+            return;
+        }
+        let mut order: Vec<String> = configured.to_vec();
+        for s in &self.sources {
+            if !order.contains(s) {
+                order.push(s.clone());
+            }
+        }
+        self.sources = order;
     }
 }

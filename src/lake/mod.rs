@@ -6,7 +6,10 @@
 //! `<lake>/metrics/as_of=<YYYY-MM-DD>/{accounts,concentration,employees,tier_migration}.{parquet,csv}`
 //! and `summary.json`.
 
+pub mod excel;
+pub mod lock;
 pub mod manifest;
+pub mod sources;
 pub mod transaction;
 
 use std::path::{Path, PathBuf};
@@ -16,7 +19,74 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::contract::Table;
+pub use lock::LakeLock;
 pub use manifest::Manifest;
+
+/// 64 random bits from the operating system's random source (std seeds `RandomState` from
+/// it), mixed with the clock. For snapshot-id suffixes and temporary names, not for secrets
+/// that need more than 64 bits (the salt draws several).
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+/// fsync a folder so that renames into it are durable (a no-op where folders cannot be
+/// opened, as on Windows).
+pub fn sync_dir(dir: &Path) {
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+/// One consistent view of the lake: the manifest read once, every table taken from it. An
+/// ingest that commits while a command runs does not mix into what the command reads.
+#[derive(Debug, Clone)]
+pub struct LakeView {
+    root: PathBuf,
+    manifest: Manifest,
+}
+
+impl LakeView {
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The lake this view was taken of (for its metric tables).
+    pub fn lake(&self) -> Lake {
+        Lake::open(&self.root)
+    }
+
+    /// The current view of a table — the union over sources of each source's newest
+    /// snapshot, a key kept once (see [`sources`]) — with the canonical columns and dtypes of
+    /// `contract`; `None` when the table was never ingested.
+    pub fn scan(&self, table: Table) -> anyhow::Result<Option<LazyFrame>> {
+        sources::scan_union(&self.root, &self.manifest, table)
+    }
+
+    /// Keys that several sources deliver with different rows, per keyed table held by more
+    /// than one source.
+    pub fn conflicts(&self) -> anyhow::Result<Vec<sources::Conflicts>> {
+        let mut out = Vec::new();
+        for t in Table::ALL {
+            if let Some(c) = sources::conflicts(&self.root, &self.manifest, t)? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+}
 
 /// A lake rooted at a directory.
 #[derive(Debug, Clone)]
@@ -38,15 +108,20 @@ impl Lake {
         Manifest::load(&self.root)
     }
 
-    /// The current view of a table (its newest snapshot), with the canonical columns and
-    /// dtypes of `contract`; `None` when the table was never ingested.
-    pub fn scan(&self, table: Table) -> anyhow::Result<Option<LazyFrame>> {
-        let manifest = self.manifest()?;
-        let Some((_, t)) = manifest.current(table.name()) else {
-            return Ok(None);
-        };
-        let paths: Vec<PathBuf> = t.parts.iter().map(|p| self.root.join(p)).collect();
-        scan_parquet_files(&paths).map(Some)
+    /// The lake as of now: the manifest read once (see [`LakeView`]).
+    pub fn view(&self) -> anyhow::Result<LakeView> {
+        Ok(LakeView {
+            root: self.root.clone(),
+            manifest: self.manifest()?,
+        })
+    }
+
+    /// Take the lake's writer lock (see [`lock`]).
+    pub fn lock(&self, wait: std::time::Duration) -> anyhow::Result<LakeLock> {
+        LakeLock::acquire(&self.root, &lock::this_command(), wait).map_err(|e| {
+            let hint = e.hint();
+            crate::error::hinted(e.to_string(), hint)
+        })
     }
 
     /// The folder of one as_of's metric tables.
@@ -69,17 +144,29 @@ impl Lake {
         let parent = self.root.join("metrics");
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-as_of=")
-            .tempdir_in(&parent)
+        remove_metric_leftovers(&parent);
+        // Created like any folder of the user's (umask), not 0700 as a tempdir would be, so
+        // that a reporting account can read the tables.
+        let staged = parent.join(format!(
+            ".tmp-as_of={}-{:08x}",
+            as_of.format("%Y-%m-%d"),
+            random_u64() as u32
+        ));
+        std::fs::create_dir(&staged)
             .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
-        for (name, mut df) in tables {
-            write_parquet(&mut df, &tmp.path().join(format!("{name}.parquet")))?;
-            write_csv_bom(&mut df, &tmp.path().join(format!("{name}.csv")))?;
+        let write_all = || -> anyhow::Result<()> {
+            for (name, mut df) in tables {
+                write_parquet(&mut df, &staged.join(format!("{name}.parquet")))?;
+                write_csv_bom(&mut df, &staged.join(format!("{name}.csv")))?;
+            }
+            let text = serde_json::to_string_pretty(summary)?;
+            std::fs::write(staged.join("summary.json"), text)?;
+            Ok(())
+        };
+        if let Err(e) = write_all() {
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(e);
         }
-        let text = serde_json::to_string_pretty(summary)?;
-        std::fs::write(tmp.path().join("summary.json"), text)?;
-        let staged = tmp.keep();
         let old = parent.join(format!(
             ".old-{}",
             dir.file_name().and_then(|n| n.to_str()).unwrap_or("as_of")
@@ -91,6 +178,7 @@ impl Lake {
         }
         std::fs::rename(&staged, &dir)
             .with_context(|| format!("cannot write {}", dir.display()))?;
+        sync_dir(&parent);
         let _ = std::fs::remove_dir_all(&old);
         Ok(dir)
     }
@@ -140,6 +228,29 @@ impl Lake {
     }
 }
 
+/// Tidy what an interrupted analyze left (callers hold the lake's lock, so no other analyze
+/// is writing): `.tmp-as_of=…` folders are removed; an `.old-as_of=…` folder whose
+/// replacement never arrived (killed between the two renames) is put back, else removed.
+fn remove_metric_leftovers(metrics: &Path) {
+    let Ok(entries) = std::fs::read_dir(metrics) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".tmp-as_of=") {
+            let _ = std::fs::remove_dir_all(e.path());
+        } else if let Some(orig) = name.strip_prefix(".old-") {
+            let target = metrics.join(orig);
+            if orig.starts_with("as_of=") && !target.exists() {
+                let _ = std::fs::rename(e.path(), &target);
+            } else {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
 /// Lazily scan Parquet files as one frame.
 pub fn scan_parquet_files(paths: &[PathBuf]) -> anyhow::Result<LazyFrame> {
     let refs: Vec<PlRefPath> = paths
@@ -179,14 +290,16 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Write one frame as CSV, UTF-8 with BOM so that Excel opens it cleanly.
+/// Write one frame as CSV, UTF-8 with BOM so that Excel opens it cleanly, with formula-like
+/// text cells neutralised ([`excel`]).
 pub fn write_csv_bom(df: &mut DataFrame, path: &Path) -> anyhow::Result<()> {
     let f =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut safe = excel::excel_safe(df)?;
     anyhow::Context::with_context(
         CsvWriter::new(std::io::BufWriter::new(f))
             .include_bom(true)
-            .finish(df),
+            .finish(&mut safe),
         || format!("cannot write {}", path.display()),
     )?;
     Ok(())

@@ -13,6 +13,19 @@ use super::manifest::{Manifest, Snapshot, TableSnapshot};
 /// (`staged`, `moved`), to prove an interrupted ingest leaves the lake intact.
 const FAIL_ENV: &str = "MCR_FAIL_AT";
 
+/// What a snapshot records besides its tables.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotMeta {
+    /// Profile name or file.
+    pub profile: String,
+    /// The source the snapshot belongs to.
+    pub source: String,
+    /// The options that changed rows (`ingest::fingerprint`).
+    pub inputs: std::collections::BTreeMap<String, String>,
+    /// The configured source precedence to record (empty: keep the manifest's).
+    pub precedence: Vec<String>,
+}
+
 pub struct Transaction {
     root: PathBuf,
     id: String,
@@ -28,17 +41,13 @@ fn maybe_fail(point: &str) {
 
 impl Transaction {
     /// Start a snapshot. Removes staging leftovers of interrupted ingests and snapshot folders
-    /// that the manifest does not list.
+    /// that the manifest does not list: the caller must hold the lake's lock
+    /// ([`super::LakeLock`]), so that no other writer's staging folder is taken for a leftover.
     pub fn begin(root: &Path, manifest: &Manifest) -> anyhow::Result<Transaction> {
         std::fs::create_dir_all(root)
             .with_context(|| format!("cannot create the lake folder {}", root.display()))?;
         clean_leftovers(root, manifest);
-        let mut now = chrono::Utc::now();
-        let mut id = now.format("%Y%m%dT%H%M%S").to_string();
-        while manifest.snapshots.iter().any(|s| s.id >= id) {
-            now += chrono::Duration::seconds(1);
-            id = now.format("%Y%m%dT%H%M%S").to_string();
-        }
+        let id = new_snapshot_id(manifest, chrono::Utc::now(), super::random_u64());
         let staging = root.join(format!(".staging-{id}"));
         std::fs::create_dir_all(&staging)
             .with_context(|| format!("cannot create {}", staging.display()))?;
@@ -80,7 +89,7 @@ impl Transaction {
     pub fn commit(
         self,
         mut manifest: Manifest,
-        profile: &str,
+        meta: SnapshotMeta,
         tables: std::collections::BTreeMap<String, TableSnapshot>,
     ) -> anyhow::Result<Manifest> {
         maybe_fail("staged");
@@ -101,12 +110,15 @@ impl Transaction {
             }
         }
         maybe_fail("moved");
-        manifest.version = 1;
+        manifest.version = Manifest::VERSION;
+        manifest.set_precedence(&meta.precedence);
         manifest.snapshots.push(Snapshot {
             id: self.id.clone(),
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            profile: profile.to_string(),
+            profile: meta.profile,
+            source: meta.source,
             tables,
+            inputs: meta.inputs,
         });
         manifest.save(&self.root)?;
         let _ = std::fs::remove_dir_all(&self.staging);
@@ -119,6 +131,39 @@ impl Transaction {
     }
 }
 
+/// `YYYYMMDDTHHMMSS.ffffff-xxxxxxxx`: UTC to the microsecond, then 32 random bits. Later than
+/// every id in the manifest (the clock is moved on by a microsecond while it is not), so ids
+/// sort in commit order even when the clock steps back; the random part keeps two writers on
+/// different machines apart even within one microsecond.
+fn new_snapshot_id(
+    manifest: &Manifest,
+    mut now: chrono::DateTime<chrono::Utc>,
+    random: u64,
+) -> String {
+    let fmt = |t: chrono::DateTime<chrono::Utc>| {
+        format!("{}-{:08x}", t.format("%Y%m%dT%H%M%S%.6f"), random as u32)
+    };
+    let newest = manifest.snapshots.iter().map(|s| s.id.as_str()).max();
+    let mut id = fmt(now);
+    if let Some(t) = newest.filter(|n| *n >= id.as_str()).and_then(id_time) {
+        now = now.max(t + chrono::Duration::microseconds(1));
+        id = fmt(now);
+    }
+    while newest.is_some_and(|n| n >= id.as_str()) {
+        now += chrono::Duration::microseconds(1);
+        id = fmt(now);
+    }
+    id
+}
+
+/// The time in a snapshot id of either format.
+fn id_time(id: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let stamp = id.split('-').next()?;
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
 fn move_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent)
@@ -126,6 +171,22 @@ fn move_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     }
     std::fs::rename(from, to)
         .with_context(|| format!("cannot move {} to {}", from.display(), to.display()))
+}
+
+/// Remove one source's snapshots: the manifest without them replaces the old one (atomic),
+/// then their folders go (as leftovers a crash would leave, removed by the next writer too).
+/// The caller holds the lake's lock. Returns how many snapshots were dropped.
+pub fn drop_source(root: &Path, mut manifest: Manifest, source: &str) -> anyhow::Result<usize> {
+    let before = manifest.snapshots.len();
+    manifest.snapshots.retain(|s| s.source != source);
+    let dropped = before - manifest.snapshots.len();
+    if dropped == 0 {
+        return Ok(0);
+    }
+    manifest.sources.retain(|s| s != source);
+    manifest.save(root)?;
+    clean_leftovers(root, &manifest);
+    Ok(dropped)
 }
 
 /// Remove `.staging-*` folders and `snapshot=` folders not listed in the manifest.
@@ -164,5 +225,47 @@ fn clean_leftovers(root: &Path, manifest: &Manifest) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn manifest_with(ids: &[&str]) -> Manifest {
+        Manifest {
+            version: 2,
+            sources: vec![],
+            snapshots: ids
+                .iter()
+                .map(|id| Snapshot {
+                    id: id.to_string(),
+                    created_at: String::new(),
+                    profile: "canonical".into(),
+                    source: "default".into(),
+                    tables: Default::default(),
+                    inputs: Default::default(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn snapshot_ids_sort_after_old_and_new_ids_and_differ_within_a_microsecond() {
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 30, 15, 5, 1)
+            .unwrap();
+        let a = new_snapshot_id(&manifest_with(&[]), t, 0xdead_beef);
+        assert_eq!(a, "20261130T150501.000000-deadbeef");
+        let b = new_snapshot_id(&manifest_with(&[]), t, 0x1234);
+        assert_ne!(a, b, "two writers in the same microsecond");
+        // A version-1 id of the same second sorts first.
+        let c = new_snapshot_id(&manifest_with(&["20261130T150501"]), t, 1);
+        assert!(c.as_str() > "20261130T150501");
+        // The clock stepped back: still after the newest id.
+        let d = new_snapshot_id(&manifest_with(&["20261130T150502.000000-ffffffff"]), t, 2);
+        assert!(d.as_str() > "20261130T150502.000000-ffffffff", "{d}");
+        assert!(d.starts_with("20261130T150502.000001-"), "{d}");
     }
 }

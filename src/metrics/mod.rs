@@ -175,26 +175,32 @@ pub struct Inputs {
 impl Inputs {
     /// Scan the current snapshot of every table; an error with a hint when there are no accounts.
     pub fn from_lake(lake: &Lake) -> anyhow::Result<Inputs> {
-        let accounts = lake.scan(Table::Accounts)?.ok_or_else(|| {
+        // One manifest read: every table from the same state of the lake.
+        Self::from_view(&lake.view()?)
+    }
+
+    /// Every table from one state of the lake.
+    pub fn from_view(view: &crate::lake::LakeView) -> anyhow::Result<Inputs> {
+        let accounts = view.scan(Table::Accounts)?.ok_or_else(|| {
             crate::error::hinted(
                 format!(
                     "the lake at {} has no accounts table",
-                    lake.root().display()
+                    view.root().display()
                 ),
                 "run `mcr ingest SOURCE` first (or `mcr run` for the bundled sample)",
             )
         })?;
         Ok(Inputs {
-            ingest_orphans: ingest_orphans(&lake.manifest()?),
+            ingest_orphans: ingest_orphans(view.manifest()),
             accounts,
-            contacts: lake.scan(Table::Contacts)?,
-            opportunities: lake.scan(Table::Opportunities)?,
-            revenue: lake.scan(Table::Revenue)?,
-            activities: lake.scan(Table::Activities)?,
-            employees: lake.scan(Table::Employees)?,
-            agreements: lake.scan(Table::Agreements)?,
-            surveys: lake.scan(Table::Surveys)?,
-            fx_rates: lake.scan(Table::FxRates)?,
+            contacts: view.scan(Table::Contacts)?,
+            opportunities: view.scan(Table::Opportunities)?,
+            revenue: view.scan(Table::Revenue)?,
+            activities: view.scan(Table::Activities)?,
+            employees: view.scan(Table::Employees)?,
+            agreements: view.scan(Table::Agreements)?,
+            surveys: view.scan(Table::Surveys)?,
+            fx_rates: view.scan(Table::FxRates)?,
         })
     }
 
@@ -225,6 +231,10 @@ fn ingest_orphans(m: &crate::lake::manifest::Manifest) -> std::collections::BTre
             .rposition(|s| s.tables.contains_key(table))
     };
     let mut out = std::collections::BTreeMap::new();
+    // With several sources, a table's view is a de-duplicated union: analyze counts itself.
+    if m.source_order().len() > 1 {
+        return out;
+    }
     let Some(accounts_at) = position("accounts") else {
         return out;
     };

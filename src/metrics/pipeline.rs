@@ -278,6 +278,8 @@ struct RevenueAgg {
     product_lines: Vec<(usize, String, f64)>,
     any_margin: [bool; 2],
     orphan_rows: u64,
+    /// Σ amount of orphan rows dated in the 12-month window (reporting currency).
+    orphan_revenue_12m: f64,
 }
 
 /// Money sums rounded to 12 significant digits: the order rows are summed in (file order,
@@ -373,6 +375,7 @@ fn revenue_agg(
     let mut year_sums: Sums<(usize, i32)> = HashMap::default();
     let mut line_sums: Sums<(usize, &str)> = HashMap::default();
     let mut orphan_rows = 0u64;
+    let mut orphan_revenue_12m = 0.0;
     let mut year_cache: (i32, i32, i32) = (i32::MAX, i32::MIN, 0); // [from, to] days → year
                                                                    // Exports list an account's rows together more often than not: the last account id is
                                                                    // remembered (no hash lookup), and the per-(account, year) and per-(account, line) sums
@@ -387,11 +390,15 @@ fn revenue_agg(
         .zip(margins.iter())
         .zip(lines.iter());
     for (((((id, doc), date), amount), margin), line) in rows {
-        let (Some(id), Some(d)) = (id, date) else {
+        let Some(d) = date else {
             continue;
         };
-        let Some(i) = account.get(id) else {
+        // A null account_id matches nothing: an orphan, as in the other tables.
+        let Some(i) = id.and_then(|id| account.get(id)) else {
             orphan_rows += 1;
+            if wins[0].contains(d) {
+                orphan_revenue_12m += amount.unwrap_or(0.0);
+            }
             continue;
         };
         if run.account != i {
@@ -466,6 +473,7 @@ fn revenue_agg(
         product_lines,
         any_margin,
         orphan_rows,
+        orphan_revenue_12m: round_sum(orphan_revenue_12m),
     })
 }
 
@@ -1407,6 +1415,11 @@ pub(super) fn analyze(
     summary.headline = headline;
     super::timing::lap("headline figures");
     summary.data_quality.orphans = orphans(&core);
+    if core.revenue_source == Some("revenue") {
+        if let Some(r) = &core.rev {
+            summary.data_quality.orphan_revenue_12m = r.orphan_revenue_12m;
+        }
+    }
     super::timing::lap("orphans");
     Ok(MetricTables {
         accounts,

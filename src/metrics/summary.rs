@@ -90,6 +90,28 @@ pub struct DataQuality {
     pub tier_mismatches: Vec<TierMismatch>,
     /// Rows of child tables whose account_id is not in accounts, per table.
     pub orphans: BTreeMap<String, u64>,
+    /// Revenue (reporting currency) in the 12-month window whose account_id is not in
+    /// accounts: left out of every figure. Its share of all revenue in the window is
+    /// `orphan_revenue_12m / (orphan_revenue_12m + revenue_12m_total)`.
+    pub orphan_revenue_12m: f64,
+    /// Keys that several sources deliver with different rows (the strongest source's row was
+    /// used), per table; empty with one source.
+    pub source_conflicts: Vec<SourceConflict>,
+}
+
+/// Keys of one table delivered by several sources (see `lake::sources`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SourceConflict {
+    pub table: String,
+    /// Keys delivered by more than one source.
+    pub shared_keys: u64,
+    /// Of those, keys whose rows differ.
+    pub conflicting_keys: u64,
+    /// Up to five conflicting keys.
+    pub examples: Vec<String>,
+    /// Sources in precedence order (the first wins).
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -425,11 +425,14 @@ fn manifest() -> Manifest {
     }
     Manifest {
         version: 1,
+        sources: vec![],
         snapshots: vec![Snapshot {
             id: "20261001T080000".into(),
             created_at: "2026-10-01T08:00:00Z".into(),
             profile: "canonical".into(),
+            source: "default".into(),
             tables,
+            inputs: Default::default(),
         }],
     }
 }

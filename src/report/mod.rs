@@ -147,11 +147,10 @@ pub fn load_inputs(
             None
         }
     };
-    let manifest = lake.manifest().unwrap_or_else(|e| {
-        eprintln!("warning: manifest unreadable: {e:#}");
-        Default::default()
-    });
-    let queries = queries::run_queries(lake, as_of, queries_dir, cfg.query_rows);
+    // One manifest read for the sources shown and every query's lake tables.
+    let view = lake.view()?;
+    let manifest = view.manifest().clone();
+    let queries = queries::run_queries(&view, as_of, queries_dir, cfg.query_rows);
     Ok(ReportInputs {
         as_of,
         accounts,

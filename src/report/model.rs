@@ -784,7 +784,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
     tables.sort();
     tables.dedup();
     for t in tables {
-        if let Some((snap, ts)) = inputs.manifest.current(t) {
+        for (snap, ts) in inputs.manifest.current_all(t) {
             for f in &ts.files {
                 sources.push(SourceRow {
                     table: t.clone(),

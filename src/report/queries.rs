@@ -18,7 +18,7 @@ use polars::prelude::{AnyValue, DataFrame};
 use serde::Serialize;
 
 use crate::cli::Audience;
-use crate::lake::Lake;
+use crate::lake::LakeView;
 
 /// How a query result is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -199,7 +199,12 @@ pub fn query_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Run every query of `dir`. A failing query becomes a result with `error` set (and is printed
 /// to stderr); it never stops the reports.
-pub fn run_queries(lake: &Lake, as_of: NaiveDate, dir: &Path, max_rows: usize) -> Vec<QueryResult> {
+pub fn run_queries(
+    view: &LakeView,
+    as_of: NaiveDate,
+    dir: &Path,
+    max_rows: usize,
+) -> Vec<QueryResult> {
     query_files(dir)
         .into_iter()
         .map(|path| {
@@ -234,7 +239,7 @@ pub fn run_queries(lake: &Lake, as_of: NaiveDate, dir: &Path, max_rows: usize) -
                 Ok(h) => h,
                 Err(e) => return failed(stem.clone(), Audience::Strategy, e),
             };
-            match crate::sql::query(lake, Some(as_of), &text) {
+            match crate::sql::query(view, Some(as_of), &text) {
                 Ok(df) => result_from_frame(&file, header, &df, max_rows),
                 Err(e) => failed(header.title.clone(), header.audience, format!("{e:#}")),
             }
