@@ -76,9 +76,12 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
         .with_context(|| format!("writing the metric tables of {as_of}"))?;
     metrics::timing::lap("write metric tables");
     if ctx.settings.json {
-        println!("{}", serde_json::to_string_pretty(&summary_json)?);
+        crate::commands::out(format_args!(
+            "{}\n",
+            serde_json::to_string_pretty(&summary_json)?
+        ))?;
     } else {
-        print!("{}", human_summary(&t.summary));
+        crate::commands::out(format_args!("{}", human_summary(&t.summary)))?;
         ctx.info(format!("metric tables written to {}", dir.display()));
     }
     Ok((as_of, dir))

@@ -184,6 +184,10 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("queries", "Custom queries", "自定义查询"),
     ("query_failed", "Query failed", "查询失败"),
     ("query_empty", "The query returned no rows.", "查询无结果。"),
+    ("appendix", "Appendix: custom queries", "附录：自定义查询"),
+    ("appendix_intro", "Custom queries addressed to leadership, kept apart so that the summary stays one page. The summary:", "面向管理层的自定义查询单独成页，以便摘要保持一页。摘要见"),
+    ("appendix_link", "Custom queries for leadership ({n}) are on a separate page", "面向管理层的自定义查询（{n} 个）单独成页"),
+    ("of_revenue", "{n} of revenue", "占收入 {n}"),
     // Chart axis bits
     ("rank", "Rank", "排名"),
     ("count", "Count", "数量"),
