@@ -6,7 +6,8 @@
 //! * **Floats are written as people read money and shares**: thousands separators, never an
 //!   exponent, and one number of decimals per column chosen from its values
 //!   ([`float_decimals`]): none when every value is whole, 2 for amounts and scores, 4 for
-//!   shares and ratios below 1, more for very small values. `7.8422057e7` becomes `78,422,057.00`.
+//!   shares and ratios below 1, more for very small values: a sum of amounts shows as
+//!   `78,422,057.12`, not `7.8422057e7`.
 //!   CSV, JSON and Parquet output keep full precision; this is only the screen view.
 //! * Every column is shown (a terminal wraps wide tables rather than hiding columns); longer
 //!   results show their first [`HEAD_ROWS`] and last [`TAIL_ROWS`] rows.
@@ -259,14 +260,14 @@ mod tests {
         let df = df!(
             "tier" => ["S", "A"],
             "n" => [3i64, 12],
-            "revenue" => [Some(78_422_057.0f64), None],
+            "revenue" => [Some(78_422_057.5f64), None],
             "share" => [0.7543f64, 0.1],
             "name" => ["华为技术", "O'Brien"],
         )
         .unwrap();
         let t = render(&df);
         assert!(t.starts_with("shape: (2, 5)\n"), "{t}");
-        assert!(t.contains("78,422,057.00"), "{t}");
+        assert!(t.contains("78,422,057.50"), "{t}");
         assert!(t.contains("0.7543") && t.contains("0.1000"), "{t}");
         assert!(!t.contains("e7") && !t.contains("e-"), "{t}");
         assert!(t.contains("null"), "{t}");
