@@ -1,4 +1,5 @@
--- title: Iron-triangle gaps of S/A accounts
+-- title.zh: S/A 客户的铁三角缺口
+-- title.en: Iron-triangle gaps of S/A accounts
 -- audience: leadership
 -- chart: table
 SELECT account_id, name, tier, iron_triangle, iron_triangle_missing, revenue_12m

@@ -1,4 +1,5 @@
--- title: Revenue by industry and tier
+-- title.zh: 按行业和等级的收入
+-- title.en: Revenue by industry and tier
 -- audience: finance
 -- chart: bar
 SELECT industry || ' · ' || tier AS industry_tier,

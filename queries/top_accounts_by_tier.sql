@@ -1,4 +1,5 @@
--- title: Top accounts by tier
+-- title.zh: 各等级收入最高的客户
+-- title.en: Top accounts by tier
 -- audience: strategy
 -- chart: table
 SELECT tier, account_id, name, industry, revenue_12m, value_score, rdi, quadrant

@@ -47,9 +47,17 @@ pub fn run(cli: cli::Cli) -> ExitStatus {
     }
 }
 
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
+/// True when the error comes from writing to a closed stdout (`mcr … | head`): an
+/// `io::Error` of kind `BrokenPipe` anywhere in the chain, also when serde_json or polars
+/// wrapped it.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     err.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|e| e.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
+            || c.downcast_ref::<polars::prelude::PolarsError>()
+                .is_some_and(|e| matches!(e, polars::prelude::PolarsError::IO { error, .. } if error.kind() == BrokenPipe))
     })
 }

@@ -2,8 +2,9 @@
 //! (`accounts`, `contacts`, …) and the metric tables of one as_of as `metrics_accounts`,
 //! `metrics_concentration`, `metrics_employees`, `metrics_tier_migration`.
 //!
-//! `queries/*.sql` start with header comments read by [`QueryHeader::parse`]:
-//! `-- title: …`, `-- audience: strategy|finance|leadership`, `-- chart: bar|line|table`.
+//! The report's `queries/*.sql` run through [`query`]; their header comments (`-- title: …`,
+//! `-- title.zh: …`, `-- title.en: …`, `-- audience: …`, `-- chart: …`) are read by
+//! [`crate::report::queries::parse_header`].
 
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
@@ -73,83 +74,4 @@ pub fn query(view: &LakeView, as_of: Option<NaiveDate>, sql: &str) -> anyhow::Re
         .map_err(|e| hinted(format!("SQL error: {e}"), hint()))?;
     lf.collect()
         .map_err(|e| hinted(format!("SQL error: {e}"), hint()))
-}
-
-/// The header comments of a `queries/*.sql` file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QueryHeader {
-    pub title: Option<String>,
-    /// `strategy`, `finance` or `leadership`.
-    pub audience: Option<String>,
-    /// `bar`, `line` or `table`.
-    pub chart: Option<String>,
-}
-
-impl QueryHeader {
-    /// Read `-- key: value` lines at the top of the file (until the first non-comment line).
-    pub fn parse(sql: &str) -> QueryHeader {
-        let mut h = QueryHeader::default();
-        for line in sql.lines() {
-            let l = line.trim();
-            if l.is_empty() {
-                continue;
-            }
-            let Some(c) = l.strip_prefix("--") else { break };
-            if let Some((k, v)) = c.split_once(':') {
-                let v = Some(v.trim().to_string());
-                match k.trim().to_ascii_lowercase().as_str() {
-                    "title" => h.title = v,
-                    "audience" => h.audience = v,
-                    "chart" => h.chart = v,
-                    _ => {}
-                }
-            }
-        }
-        h
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn header_is_parsed() {
-        let h = QueryHeader::parse(
-            "-- title: Top accounts\n-- audience: strategy\n-- chart: bar\nSELECT 1",
-        );
-        assert_eq!(h.title.as_deref(), Some("Top accounts"));
-        assert_eq!(h.audience.as_deref(), Some("strategy"));
-        assert_eq!(h.chart.as_deref(), Some("bar"));
-    }
-
-    #[test]
-    fn shipped_queries_have_headers_and_parse() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
-        let mut n = 0;
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.extension().and_then(|x| x.to_str()) != Some("sql") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&p).unwrap();
-            let h = QueryHeader::parse(&text);
-            assert!(h.title.is_some(), "{} has no title", p.display());
-            assert!(
-                matches!(
-                    h.audience.as_deref(),
-                    Some("strategy" | "finance" | "leadership")
-                ),
-                "{}",
-                p.display()
-            );
-            assert!(
-                matches!(h.chart.as_deref(), Some("bar" | "line" | "table")),
-                "{}",
-                p.display()
-            );
-            n += 1;
-        }
-        assert!(n >= 5);
-    }
 }

@@ -174,3 +174,115 @@ fn report_pages_render_in_chromium() {
         }
     }
 }
+
+/// Print `page` to PDF with headless Chromium and count its A4 pages.
+fn print_pages(page: &Path, pdf: &Path) -> usize {
+    let profile = tempfile::tempdir().unwrap();
+    assert!(
+        chromium(
+            &[
+                format!("--print-to-pdf={}", pdf.display()),
+                "--no-pdf-header-footer".into(),
+                format!("file://{}", page.display()),
+            ],
+            profile.path()
+        ),
+        "chromium print of {} failed",
+        page.display()
+    );
+    pdf_pages(pdf)
+}
+
+/// The first impression: the sample made by the bundled sample's generator command, ingested,
+/// analyzed and reported with the bundled `queries/` in both languages. The leadership page
+/// prints on one A4 sheet (checked in headless Chromium when installed), and the bundled
+/// leadership queries are on the appendix page, titled in the page's language.
+#[test]
+fn sample_leadership_page_prints_on_one_sheet() {
+    use crate::common::{repo, run_in, stderr};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |args: &[&str]| {
+        let o = run_in(d, args);
+        assert!(o.status.success(), "mcr {args:?}: {}", stderr(&o));
+    };
+    run(&[
+        "generate",
+        "--accounts",
+        "300",
+        "--seed",
+        "42",
+        "--years",
+        "3",
+        "--end",
+        "2026-09-30",
+        "--messy",
+        "--out",
+        "data",
+    ]);
+    std::fs::create_dir_all(d.join("queries")).unwrap();
+    for e in std::fs::read_dir(repo().join("queries")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, d.join("queries").join(p.file_name().unwrap())).unwrap();
+    }
+    run(&["ingest", "data", "--quiet"]);
+    run(&["analyze", "--quiet"]);
+    let have_chromium = Path::new(CHROMIUM).exists();
+    if !have_chromium {
+        eprintln!("notice: {CHROMIUM} not found — the one-sheet print check is skipped");
+    }
+    let keep: Option<PathBuf> = std::env::var_os("MCR_SCREENSHOT_DIR").map(PathBuf::from);
+    for (lang, titles) in [
+        (
+            "zh",
+            ["S/A 客户的铁三角缺口", "单线联系的 S/A 客户及其收入"],
+        ),
+        (
+            "en",
+            [
+                "Iron-triangle gaps of S/A accounts",
+                "Single-threaded S/A accounts and their revenue",
+            ],
+        ),
+    ] {
+        run(&["report", "--lang", lang, "--quiet"]);
+        let reports = std::fs::read_dir(d.join("reports"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let leadership = reports.join("leadership.html");
+        // (the HTML escaper writes `/` as `&#x2f;`)
+        let html = std::fs::read_to_string(&leadership)
+            .unwrap()
+            .replace("&#x2f;", "/");
+        assert!(html.contains("href=\"leadership-appendix.html\""), "{lang}");
+        let appendix = std::fs::read_to_string(reports.join("leadership-appendix.html"))
+            .unwrap()
+            .replace("&#x2f;", "/");
+        for t in titles {
+            assert!(!html.contains(t), "{lang}: {t} on the summary");
+            assert!(appendix.contains(t), "{lang}: {t} not in the appendix");
+        }
+        if !have_chromium {
+            continue;
+        }
+        let out = keep
+            .as_ref()
+            .map(|k| k.join("sample").join(lang))
+            .unwrap_or_else(|| d.join("pdf").join(lang));
+        std::fs::create_dir_all(&out).unwrap();
+        let pages = print_pages(&leadership, &out.join("leadership.pdf"));
+        eprintln!("sample {lang}/leadership.pdf: {pages} A4 pages");
+        assert_eq!(
+            pages, 1,
+            "{lang}: the sample's leadership page must fit one A4 sheet"
+        );
+        let pages = print_pages(
+            &reports.join("leadership-appendix.html"),
+            &out.join("leadership-appendix.pdf"),
+        );
+        assert!(pages >= 1, "{lang}: empty appendix PDF");
+    }
+}

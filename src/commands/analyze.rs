@@ -105,9 +105,13 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
         .with_context(|| format!("writing the metric tables of {as_of}"))?;
     metrics::timing::lap("write metric tables");
     if ctx.settings.json {
-        println!("{}", serde_json::to_string_pretty(&summary_json)?);
+        crate::commands::out(format_args!(
+            "{}
+",
+            serde_json::to_string_pretty(&summary_json)?
+        ))?;
     } else if !ctx.settings.quiet {
-        print!("{}", human_summary(&t.summary));
+        crate::commands::out(format_args!("{}", human_summary(&t.summary)))?;
         for d in &diags {
             eprintln!("{}", d.render());
         }

@@ -9,6 +9,7 @@ pub mod profiles;
 pub mod query;
 pub mod report;
 pub mod run;
+pub mod table;
 pub mod whatif;
 
 use crate::cli::{Cli, Command};
@@ -27,6 +28,15 @@ impl Context {
             eprintln!("{}", msg.as_ref());
         }
     }
+}
+
+/// Write to stdout, returning the error instead of panicking as `print!` does: a closed pipe
+/// (`mcr … | head`) then ends the command quietly (see `crate::is_broken_pipe`).
+pub fn out(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    o.write_fmt(args)?;
+    o.flush()
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {

@@ -72,7 +72,8 @@ pub fn run(ctx: &Context, args: &QueryArgs) -> anyhow::Result<ExitStatus> {
 
 fn write<W: Write>(df: &mut DataFrame, format: OutputFormat, mut w: W) -> anyhow::Result<()> {
     match format {
-        OutputFormat::Table => writeln!(w, "{df}")?,
+        // floats as people read them; the file formats keep full precision
+        OutputFormat::Table => w.write_all(super::table::render(df).as_bytes())?,
         OutputFormat::Csv => {
             // Safe to open in Excel (formula-like text cells neutralised); see lake::excel.
             let mut safe = crate::lake::excel::excel_safe(df)?;

@@ -33,10 +33,13 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
     ctx.info(format!("rendering reports for as_of {as_of}…"));
     let outcome = render_reports(&lake, s, as_of, &args.audience, s.lang)?;
     if s.json {
-        println!("{}", serde_json::to_string_pretty(&outcome)?);
+        crate::commands::out(format_args!(
+            "{}\n",
+            serde_json::to_string_pretty(&outcome)?
+        ))?;
     } else {
         for p in &outcome.pages {
-            println!("{}", p.display());
+            crate::commands::out(format_args!("{}\n", p.display()))?;
         }
         ctx.info(format!(
             "{} charts in {}",

@@ -24,9 +24,9 @@ pub fn run(ctx: &Context, args: &WhatifArgs) -> anyhow::Result<ExitStatus> {
     )
     .map_err(metrics_error)?;
     if ctx.settings.json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        crate::commands::out(format_args!("{}\n", serde_json::to_string_pretty(&r)?))?;
     } else {
-        print!("{}", render(&r));
+        crate::commands::out(format_args!("{}", render(&r)))?;
     }
     Ok(ExitStatus::Success)
 }

@@ -740,6 +740,31 @@ mod tests {
     }
 
     #[test]
+    fn labels_are_one_language_per_column() {
+        // industries and regions (accounts, employees) in Chinese only, even in messy mode;
+        // overseas accounts are abroad
+        let (dir, _) = run(1500, 17, true);
+        let chinese = |v: &str| v.chars().all(crate::report::layout::is_wide);
+        let mut seen: HashMap<&str, HashSet<String>> = HashMap::new();
+        for (t, col) in [
+            (Table::Accounts, "industry"),
+            (Table::Accounts, "region"),
+            (Table::Employees, "region"),
+        ] {
+            for r in read(dir.path(), t) {
+                let v = r[col].trim();
+                assert!(v.is_empty() || chinese(v), "{t}.{col} = {v:?}");
+                if t == Table::Accounts && col == "region" && v == "海外" {
+                    assert_ne!(r["country"].trim(), "CN", "{r:?}");
+                }
+                seen.entry(col).or_default().insert(v.to_string());
+            }
+        }
+        assert_eq!(seen["industry"].len(), 12, "{:?}", seen["industry"]);
+        assert_eq!(seen["region"].len(), 8, "{:?}", seen["region"]);
+    }
+
+    #[test]
     fn zero_years_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let mut o = opts(dir.path(), 10, 1, false);

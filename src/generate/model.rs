@@ -38,23 +38,28 @@ const TEAM_SIZE: u64 = 10;
 const TEAM_ROLES: [usize; TEAM_SIZE as usize] = [0, 0, 0, 0, 1, 1, 2, 2, 3, 4];
 const POS_EXECUTIVE: u64 = 8;
 
+/// Industry and region labels: one language per column (Chinese, as a Chinese company's CRM
+/// would hold them). The sample is untidy in its *formats* (amounts, dates, booleans, enum
+/// labels), never in its labels: a chart of regions shows one region once.
 const INDUSTRIES: [&str; 12] = [
     "交通",
     "金融",
     "能源",
     "制造",
-    "Retail",
-    "Government",
-    "Healthcare",
-    "Telecom",
-    "Education",
-    "互联网",
-    "Logistics",
+    "零售",
+    "政府",
     "医疗",
+    "电信",
+    "教育",
+    "互联网",
+    "物流",
+    "汽车",
 ];
 const REGIONS: [&str; 8] = [
-    "East", "South", "North", "West", "华南", "华东", "华北", "西南",
+    "华东", "华南", "华北", "华中", "西南", "西北", "东北", "海外",
 ];
+/// The region of accounts outside China.
+const REGION_OVERSEAS: &str = "海外";
 const COUNTRIES: [&str; 5] = ["CN", "HK", "SG", "DE", "US"];
 const HTML_NAMES: [&str; 5] = [
     "Müller & Söhne <GmbH>",
@@ -360,10 +365,14 @@ impl Profile {
             pick(&mut r, &REGIONS)
         };
         let industry = pick(&mut r, &INDUSTRIES);
-        let country = if r.random_bool(0.9) {
-            COUNTRIES[0]
-        } else {
+        // Accounts of the overseas region are abroad; the rest mostly in China.
+        let abroad = r.random_bool(0.1);
+        let country = if region == REGION_OVERSEAS {
+            pick(&mut r, &COUNTRIES[1..])
+        } else if abroad {
             pick(&mut r, &COUNTRIES)
+        } else {
+            COUNTRIES[0]
         };
 
         let noise = |r: &mut Pcg64Mcg, s: f64| (s * normal(r) - s * s / 2.0).exp();

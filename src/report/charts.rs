@@ -841,8 +841,9 @@ fn relationship_profile(m: &ReportModel, lang: Lang) -> DResult<String> {
 }
 
 fn query_chart(q: &QueryResult, lang: Lang) -> DResult<String> {
+    let title = q.title_in(lang);
     if q.series.is_empty() {
-        return no_data(&q.title, t(lang, "query_empty"));
+        return no_data(title, t(lang, "query_empty"));
     }
     let max = q.series.iter().map(|s| s.1.abs()).fold(0.0, f64::max);
     let step = nice_ticks(0.0, nice_max(max), 5)
@@ -855,7 +856,7 @@ fn query_chart(q: &QueryResult, lang: Lang) -> DResult<String> {
     match q.chart {
         QueryChart::Line => {
             let pts: Vec<(String, f64)> = q.series.clone();
-            category_line(&q.title, None, &pts, &y_title, &fmt, None)
+            category_line(title, None, &pts, &y_title, &fmt, None)
         }
         _ => {
             let items: Vec<BarItem> = q
@@ -869,7 +870,7 @@ fn query_chart(q: &QueryResult, lang: Lang) -> DResult<String> {
                 })
                 .collect();
             hbars(
-                &q.title,
+                title,
                 None,
                 &items,
                 &[(String::new(), BLUE)],

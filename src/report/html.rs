@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::charts::{query_chart_name, Chart};
 use super::i18n::{self, t};
 use super::model::ReportModel;
+use super::queries::QueryResult;
 use super::ReportConfig;
 use crate::cli::{Audience, Lang};
 
@@ -33,7 +34,8 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
+    ("appendix.html", include_str!("templates/appendix.html")),
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("strategy.html", include_str!("templates/strategy.html")),
@@ -82,6 +84,29 @@ fn change_text(lang: Lang, d: f64, kind: &str) -> String {
         "money" => format!("{sign}{}", i18n::money_short(lang, a)),
         _ => format!("{sign}{}", format_value(lang, a, kind)),
     }
+}
+
+/// Whether a query column holds names (kept whole: it never breaks inside a word).
+fn is_name_column(c: &str) -> bool {
+    let c = c.to_ascii_lowercase();
+    c == "name" || c.ends_with("_name") || matches!(c.as_str(), "account" | "customer" | "group")
+}
+
+/// The CSS class of each column of a query's table: `num` (right-aligned), `name` or none.
+fn query_column_classes(q: &QueryResult) -> Vec<&'static str> {
+    q.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if q.numeric.get(i).copied().unwrap_or(false) {
+                "num"
+            } else if is_name_column(c) {
+                "name"
+            } else {
+                ""
+            }
+        })
+        .collect()
 }
 
 fn env(lang: Lang, m: &ReportModel) -> Result<Environment<'static>, minijinja::Error> {
@@ -157,6 +182,15 @@ fn env(lang: Lang, m: &ReportModel) -> Result<Environment<'static>, minijinja::E
     Ok(env)
 }
 
+/// The file name (without `.html`) of the leadership appendix page.
+pub const LEADERSHIP_APPENDIX: &str = "leadership-appendix";
+
+/// True when the custom queries include some for leadership: they go to the appendix page
+/// [`LEADERSHIP_APPENDIX`], so that the leadership summary stays one A4 sheet.
+pub fn has_leadership_appendix(m: &ReportModel) -> bool {
+    m.queries.iter().any(|q| q.audience == Audience::Leadership)
+}
+
 /// Render one audience page.
 pub fn render_page(
     audience: Audience,
@@ -166,8 +200,43 @@ pub fn render_page(
     cfg: &ReportConfig,
     settings_used: &[(String, String)],
 ) -> anyhow::Result<String> {
+    render(audience, false, lang, m, charts, cfg, settings_used)
+}
+
+/// Render the leadership appendix: the custom queries whose audience is leadership.
+pub fn render_leadership_appendix(
+    lang: Lang,
+    m: &ReportModel,
+    charts: &BTreeMap<String, Chart>,
+    cfg: &ReportConfig,
+    settings_used: &[(String, String)],
+) -> anyhow::Result<String> {
+    render(
+        Audience::Leadership,
+        true,
+        lang,
+        m,
+        charts,
+        cfg,
+        settings_used,
+    )
+}
+
+fn render(
+    audience: Audience,
+    appendix: bool,
+    lang: Lang,
+    m: &ReportModel,
+    charts: &BTreeMap<String, Chart>,
+    cfg: &ReportConfig,
+    settings_used: &[(String, String)],
+) -> anyhow::Result<String> {
     let env = env(lang, m)?;
-    let tmpl = env.get_template(&format!("{}.html", audience.name()))?;
+    let tmpl = if appendix {
+        env.get_template("appendix.html")?
+    } else {
+        env.get_template(&format!("{}.html", audience.name()))?
+    };
     let chart_svgs: BTreeMap<&str, Value> = charts
         .iter()
         .map(|(k, c)| (k.as_str(), Value::from_safe_string(c.svg.clone())))
@@ -197,6 +266,8 @@ pub fn render_page(
         .map(|(i, q)| {
             Value::from_serialize(serde_json::json!({
                 "q": q,
+                "title": q.title_in(lang),
+                "cls": query_column_classes(q),
                 "chart": query_chart_name(i, q),
             }))
         })
@@ -204,6 +275,8 @@ pub fn render_page(
     let html = tmpl.render(context! {
         lang => match lang { Lang::Zh => "zh-CN", Lang::En => "en" },
         audience => audience.name(),
+        appendix => appendix,
+        appendix_file => format!("{LEADERSHIP_APPENDIX}.html"),
         m => Value::from_serialize(m),
         charts => chart_svgs,
         sources => totals.into_values().collect::<Vec<_>>(),
@@ -224,5 +297,7 @@ pub fn render_index(lang: Lang, m: &ReportModel, audiences: &[Audience]) -> anyh
         audience => "index",
         m => Value::from_serialize(m),
         pages => audiences.iter().map(|a| a.name()).collect::<Vec<_>>(),
+        appendix_file => (audiences.contains(&Audience::Leadership) && has_leadership_appendix(m))
+            .then(|| format!("{LEADERSHIP_APPENDIX}.html")),
     })?)
 }

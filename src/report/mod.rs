@@ -14,6 +14,7 @@ pub mod layout;
 pub mod model;
 pub mod queries;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -75,7 +76,8 @@ pub struct ReportOutcome {
     pub as_of: NaiveDate,
     /// `<reports>/<as_of>/`.
     pub dir: PathBuf,
-    /// HTML pages written (audience pages, then `index.html`).
+    /// HTML pages written (audience pages — with `leadership-appendix.html` after the leadership
+    /// page when custom queries address leadership — then `index.html`).
     pub pages: Vec<PathBuf>,
     /// SVG charts written.
     pub charts: Vec<PathBuf>,
@@ -239,7 +241,7 @@ pub fn render_from_inputs(
     }
     let mut pages = Vec::new();
     for a in &audiences {
-        let page_charts = charts
+        let page_charts: BTreeMap<String, charts::Chart> = charts
             .iter()
             .filter(|(_, c)| c.audience == *a)
             .map(|(k, c)| (k.clone(), c.clone()))
@@ -249,6 +251,15 @@ pub fn render_from_inputs(
         let p = dir.join(format!("{}.html", a.name()));
         std::fs::write(&p, html).with_context(|| format!("cannot write {}", p.display()))?;
         pages.push(p);
+        // Leadership queries go to an appendix page: the summary stays one A4 sheet.
+        if *a == Audience::Leadership && html::has_leadership_appendix(&model) {
+            let html =
+                html::render_leadership_appendix(lang, &model, &page_charts, cfg, &settings_used)
+                    .context("cannot render the leadership appendix")?;
+            let p = dir.join(format!("{}.html", html::LEADERSHIP_APPENDIX));
+            std::fs::write(&p, html).with_context(|| format!("cannot write {}", p.display()))?;
+            pages.push(p);
+        }
     }
     let index = html::render_index(lang, &model, &audiences)?;
     let p = dir.join("index.html");

@@ -2,7 +2,8 @@
 //! and rendered into the page of the audience they name.
 //!
 //! ```sql
-//! -- title: Single-threaded S/A accounts
+//! -- title.en: Single-threaded S/A accounts
+//! -- title.zh: 单线联系的 S/A 客户
 //! -- audience: strategy
 //! -- chart: bar
 //! SELECT name, revenue_12m FROM metrics_accounts WHERE single_threaded AND tier IN ('S','A')
@@ -10,6 +11,10 @@
 //!
 //! `chart` is `table` (default), `bar` or `line`; charts plot the first column (categories) against
 //! the second (numbers). A query without `audience` goes to the strategy page.
+//!
+//! A page shows the title in its language: `-- title.zh:` on Chinese pages, `-- title.en:` on
+//! English ones; plain `-- title:` serves both (and any language the file does not name), and the
+//! file stem stands in when there is no title at all.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +22,7 @@ use chrono::NaiveDate;
 use polars::prelude::{AnyValue, DataFrame};
 use serde::Serialize;
 
-use crate::cli::Audience;
+use crate::cli::{Audience, Lang};
 use crate::lake::LakeView;
 
 /// How a query result is shown.
@@ -32,22 +37,53 @@ pub enum QueryChart {
     Line,
 }
 
+/// Titles in one language each (`-- title.zh:`, `-- title.en:`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct QueryTitles {
+    /// `-- title.zh:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zh: Option<String>,
+    /// `-- title.en:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+}
+
+impl QueryTitles {
+    /// True when neither language has its own title.
+    pub fn is_empty(&self) -> bool {
+        self.zh.is_none() && self.en.is_none()
+    }
+
+    /// The title for `lang`, else `fallback` (the plain title).
+    pub fn pick<'a>(&'a self, lang: Lang, fallback: &'a str) -> &'a str {
+        match lang {
+            Lang::Zh => self.zh.as_deref(),
+            Lang::En => self.en.as_deref(),
+        }
+        .unwrap_or(fallback)
+    }
+}
+
 /// The parsed header of a query file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryHeader {
-    /// `-- title:`; the file stem when absent.
+    /// `-- title:`; else the English, else the Chinese title; the file stem when none.
     pub title: String,
+    /// `-- title.zh:` / `-- title.en:`.
+    pub titles: QueryTitles,
     /// `-- audience:`.
     pub audience: Audience,
     /// `-- chart:`.
     pub chart: QueryChart,
 }
 
-/// Parse the leading `-- key: value` comment lines of a query. Unknown keys are ignored;
-/// an unknown audience or chart kind is an error.
+/// Parse the leading `-- key: value` comment lines of a query (`title`, `title.zh`, `title.en`,
+/// `audience`, `chart`; keys are case-insensitive). Unknown keys are ignored; an unknown
+/// audience or chart kind is an error.
 pub fn parse_header(sql: &str, fallback_title: &str) -> Result<QueryHeader, String> {
     let mut h = QueryHeader {
-        title: fallback_title.to_string(),
+        title: String::new(),
+        titles: QueryTitles::default(),
         audience: Audience::Strategy,
         chart: QueryChart::Table,
     };
@@ -65,6 +101,8 @@ pub fn parse_header(sql: &str, fallback_title: &str) -> Result<QueryHeader, Stri
         let value = value.trim();
         match key.trim().to_ascii_lowercase().as_str() {
             "title" if !value.is_empty() => h.title = value.to_string(),
+            "title.zh" if !value.is_empty() => h.titles.zh = Some(value.to_string()),
+            "title.en" if !value.is_empty() => h.titles.en = Some(value.to_string()),
             "audience" => {
                 h.audience = match value.to_ascii_lowercase().as_str() {
                     "strategy" => Audience::Strategy,
@@ -90,6 +128,14 @@ pub fn parse_header(sql: &str, fallback_title: &str) -> Result<QueryHeader, Stri
             _ => {}
         }
     }
+    if h.title.is_empty() {
+        h.title = h
+            .titles
+            .en
+            .clone()
+            .or_else(|| h.titles.zh.clone())
+            .unwrap_or_else(|| fallback_title.to_string());
+    }
     Ok(h)
 }
 
@@ -98,14 +144,20 @@ pub fn parse_header(sql: &str, fallback_title: &str) -> Result<QueryHeader, Stri
 pub struct QueryResult {
     /// File name.
     pub file: String,
-    /// Title.
+    /// Title (plain `-- title:`, else one of the language titles, else the file stem).
     pub title: String,
+    /// Titles per language; pages use [`QueryResult::title_in`].
+    #[serde(skip_serializing_if = "QueryTitles::is_empty")]
+    pub titles: QueryTitles,
     /// Audience page.
     pub audience: Audience,
     /// Presentation.
     pub chart: QueryChart,
     /// Column names.
     pub columns: Vec<String>,
+    /// Per column: true when numeric (right-aligned in tables).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub numeric: Vec<bool>,
     /// First rows, formatted.
     pub rows: Vec<Vec<String>>,
     /// Rows returned.
@@ -117,6 +169,13 @@ pub struct QueryResult {
     pub value_column: String,
     /// The error, when the query failed.
     pub error: Option<String>,
+}
+
+impl QueryResult {
+    /// The title a page in `lang` shows.
+    pub fn title_in(&self, lang: Lang) -> &str {
+        self.titles.pick(lang, &self.title)
+    }
 }
 
 fn cell(v: &AnyValue) -> String {
@@ -145,6 +204,11 @@ pub fn result_from_frame(
         .iter()
         .map(|c| c.to_string())
         .collect();
+    let numeric_cols: Vec<bool> = df
+        .columns()
+        .iter()
+        .map(|c| c.dtype().is_primitive_numeric())
+        .collect();
     let n = df.height();
     let mut rows = Vec::new();
     for i in 0..n.min(max_rows) {
@@ -172,9 +236,11 @@ pub fn result_from_frame(
     QueryResult {
         file: file.to_string(),
         title: header.title,
+        titles: header.titles,
         audience: header.audience,
         chart: header.chart,
         columns,
+        numeric: numeric_cols,
         rows,
         total_rows: n,
         series,
@@ -216,14 +282,16 @@ pub fn run_queries(
                 .file_stem()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let failed = |title: String, audience: Audience, err: String| {
+            let failed = |title: String, titles: QueryTitles, audience: Audience, err: String| {
                 eprintln!("warning: query {} failed: {err}", path.display());
                 QueryResult {
                     file: file.clone(),
                     title,
+                    titles,
                     audience,
                     chart: QueryChart::Table,
                     columns: Vec::new(),
+                    numeric: Vec::new(),
                     rows: Vec::new(),
                     total_rows: 0,
                     series: Vec::new(),
@@ -233,15 +301,29 @@ pub fn run_queries(
             };
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
-                Err(e) => return failed(stem.clone(), Audience::Strategy, e.to_string()),
+                Err(e) => {
+                    return failed(
+                        stem.clone(),
+                        QueryTitles::default(),
+                        Audience::Strategy,
+                        e.to_string(),
+                    )
+                }
             };
             let header = match parse_header(&text, &stem) {
                 Ok(h) => h,
-                Err(e) => return failed(stem.clone(), Audience::Strategy, e),
+                Err(e) => {
+                    return failed(stem.clone(), QueryTitles::default(), Audience::Strategy, e)
+                }
             };
             match crate::sql::query(view, Some(as_of), &text) {
                 Ok(df) => result_from_frame(&file, header, &df, max_rows),
-                Err(e) => failed(header.title.clone(), header.audience, format!("{e:#}")),
+                Err(e) => failed(
+                    header.title.clone(),
+                    header.titles.clone(),
+                    header.audience,
+                    format!("{e:#}"),
+                ),
             }
         })
         .collect()
@@ -275,16 +357,90 @@ mod tests {
     }
 
     #[test]
+    fn titles_per_language() {
+        // both languages and a plain title: each page takes its own, `title` is the plain one
+        let h = parse_header(
+            "-- title: Plain\n-- Title.ZH: 单线联系客户\n-- title.en: Single-threaded accounts\nSELECT 1",
+            "stem",
+        )
+        .unwrap();
+        assert_eq!(h.title, "Plain");
+        assert_eq!(h.titles.pick(Lang::Zh, &h.title), "单线联系客户");
+        assert_eq!(
+            h.titles.pick(Lang::En, &h.title),
+            "Single-threaded accounts"
+        );
+
+        // only language titles: `title` is the English one; each page its own
+        let h = parse_header("-- title.zh: 甲\n-- title.en: A\nSELECT 1", "stem").unwrap();
+        assert_eq!(h.title, "A");
+        assert_eq!(h.titles.pick(Lang::Zh, &h.title), "甲");
+        assert_eq!(h.titles.pick(Lang::En, &h.title), "A");
+
+        // only Chinese: the English page falls back to it rather than the file stem
+        let h = parse_header("-- title.zh: 甲\nSELECT 1", "stem").unwrap();
+        assert_eq!(h.title, "甲");
+        assert_eq!(h.titles.pick(Lang::En, &h.title), "甲");
+
+        // a plain title and one language: the other language takes the plain title
+        let h = parse_header("-- title: Plain\n-- title.zh: 甲\nSELECT 1", "stem").unwrap();
+        assert_eq!(h.titles.pick(Lang::En, &h.title), "Plain");
+        assert_eq!(h.titles.pick(Lang::Zh, &h.title), "甲");
+
+        // empty values and unknown languages are ignored; no title at all gives the stem
+        let h = parse_header("-- title.zh:\n-- title.fr: Titre\nSELECT 1", "stem").unwrap();
+        assert_eq!(h.title, "stem");
+        assert!(h.titles.is_empty());
+    }
+
+    #[test]
+    fn shipped_queries_have_headers_and_parse() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+        let files = query_files(&dir);
+        assert!(files.len() >= 5, "{files:?}");
+        for p in files {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let h = parse_header(&text, "STEM").unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            assert_ne!(h.title, "STEM", "{} has no title", p.display());
+            // both languages, and the Chinese one is Chinese
+            let zh = h
+                .titles
+                .zh
+                .as_deref()
+                .unwrap_or_else(|| panic!("{}: no title.zh", p.display()));
+            let en = h
+                .titles
+                .en
+                .as_deref()
+                .unwrap_or_else(|| panic!("{}: no title.en", p.display()));
+            assert!(
+                zh.chars().any(crate::report::layout::is_wide),
+                "{}: {zh}",
+                p.display()
+            );
+            assert!(en.is_ascii(), "{}: {en}", p.display());
+            assert!(
+                text.contains("-- audience:"),
+                "{}: no audience",
+                p.display()
+            );
+            assert!(text.contains("-- chart:"), "{}: no chart", p.display());
+        }
+    }
+
+    #[test]
     fn frame_to_result() {
         use polars::prelude::*;
         let df = df!("name" => ["a", "b"], "revenue" => [1.5f64, 2.0]).unwrap();
         let h = QueryHeader {
             title: "t".into(),
+            titles: Default::default(),
             audience: Audience::Finance,
             chart: QueryChart::Bar,
         };
         let r = result_from_frame("q.sql", h, &df, 10);
         assert_eq!(r.columns, vec!["name", "revenue"]);
+        assert_eq!(r.numeric, vec![false, true]);
         assert_eq!(r.rows[0], vec!["a", "1.50"]);
         assert_eq!(
             r.series,
@@ -306,6 +462,7 @@ mod tests {
         .unwrap();
         let h = QueryHeader {
             title: "t".into(),
+            titles: Default::default(),
             audience: Audience::Leadership,
             chart: QueryChart::Bar,
         };
@@ -319,6 +476,7 @@ mod tests {
         let df = df!("a" => ["x"], "b" => ["y"]).unwrap();
         let h = QueryHeader {
             title: "t".into(),
+            titles: Default::default(),
             audience: Audience::Leadership,
             chart: QueryChart::Bar,
         };

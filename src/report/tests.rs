@@ -26,9 +26,11 @@ fn model_snapshot() {
     inputs.queries.push(queries::QueryResult {
         file: "bad.sql".into(),
         title: "Broken <query>".into(),
+        titles: Default::default(),
         audience: Audience::Finance,
         chart: queries::QueryChart::Table,
         columns: vec![],
+        numeric: Vec::new(),
         rows: vec![],
         total_rows: 0,
         series: vec![],
@@ -95,9 +97,11 @@ fn all_charts(lang: Lang) -> BTreeMap<String, charts::Chart> {
     inputs.queries.push(queries::QueryResult {
         file: "by industry.sql".into(),
         title: "Revenue by industry — 行业".into(),
+        titles: Default::default(),
         audience: Audience::Strategy,
         chart: queries::QueryChart::Bar,
         columns: vec!["industry".into(), "revenue".into()],
+        numeric: Vec::new(),
         rows: vec![],
         total_rows: 3,
         series: vec![
@@ -111,9 +115,11 @@ fn all_charts(lang: Lang) -> BTreeMap<String, charts::Chart> {
     inputs.queries.push(queries::QueryResult {
         file: "trend.sql".into(),
         title: "Trend".into(),
+        titles: Default::default(),
         audience: Audience::Finance,
         chart: queries::QueryChart::Line,
         columns: vec!["month".into(), "n".into()],
+        numeric: Vec::new(),
         rows: vec![],
         total_rows: 24,
         series: (0..24)
@@ -185,9 +191,11 @@ fn render(lang: Lang) -> (tempfile::TempDir, ReportOutcome) {
     inputs.queries.push(queries::QueryResult {
         file: "broken.sql".into(),
         title: "Broken <query>".into(),
+        titles: Default::default(),
         audience: Audience::Leadership,
         chart: queries::QueryChart::Table,
         columns: vec![],
+        numeric: Vec::new(),
         rows: vec![],
         total_rows: 0,
         series: vec![],
@@ -198,9 +206,14 @@ fn render(lang: Lang) -> (tempfile::TempDir, ReportOutcome) {
     inputs.queries.push(queries::QueryResult {
         file: "names.sql".into(),
         title: "Names only".into(),
+        titles: queries::QueryTitles {
+            zh: Some("仅有名称".into()),
+            en: None,
+        },
         audience: Audience::Leadership,
         chart: queries::QueryChart::Bar,
         columns: vec!["account_id".into(), "name_col".into()],
+        numeric: Vec::new(),
         rows: vec![vec!["A1".into(), "甲公司".into()]],
         total_rows: 1,
         series: vec![],
@@ -217,7 +230,7 @@ fn a_bar_query_without_numbers_shows_its_table() {
     let page = out
         .pages
         .iter()
-        .find(|p| p.ends_with("leadership.html"))
+        .find(|p| p.ends_with("leadership-appendix.html"))
         .unwrap();
     let html = std::fs::read_to_string(page).unwrap();
     let at = html.find("Names only").expect("the query's heading");
@@ -245,6 +258,7 @@ fn pages_are_written_escaped_and_self_contained() {
                 "strategy.html",
                 "finance.html",
                 "leadership.html",
+                "leadership-appendix.html",
                 "index.html"
             ]
         );
@@ -290,12 +304,29 @@ fn pages_are_written_escaped_and_self_contained() {
         assert!(strategy.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(strategy.contains("Müller &amp; Söhne &lt;GmbH&gt;"));
         assert!(strategy.contains("华为技术有限公司"));
+        // Leadership queries go to the appendix; the summary links to it.
         let leadership = std::fs::read_to_string(&out.pages[2]).unwrap();
         assert!(
-            leadership.contains("class=\"error\""),
+            !leadership.contains("class=\"error\""),
+            "query on the summary"
+        );
+        let names_title = if lang == Lang::Zh {
+            "仅有名称"
+        } else {
+            "Names only"
+        };
+        assert!(!leadership.contains(names_title), "query on the summary");
+        assert!(leadership.contains("href=\"leadership-appendix.html\""));
+        let appendix = std::fs::read_to_string(&out.pages[3]).unwrap();
+        assert!(
+            appendix.contains("class=\"error\""),
             "failed query shown as an error box"
         );
-        assert!(leadership.contains("table &lt;nope&gt; not found"));
+        assert!(appendix.contains("table &lt;nope&gt; not found"));
+        assert!(appendix.contains(names_title));
+        assert!(appendix.contains("href=\"leadership.html\""));
+        let index = std::fs::read_to_string(&out.pages[4]).unwrap();
+        assert!(index.contains("href=\"leadership-appendix.html\""));
         let finance = std::fs::read_to_string(&out.pages[1]).unwrap();
         // Missing values show n/a with their reason, never a silent 0.
         let na = match lang {
@@ -316,6 +347,85 @@ fn pages_are_written_escaped_and_self_contained() {
             assert!(layout::check_svg(&svg).is_empty());
         }
     }
+}
+
+#[test]
+fn query_titles_follow_the_page_language() {
+    for (lang, shown, hidden) in [
+        (Lang::Zh, "<h3>仅有名称</h3>", "<h3>Names only</h3>"),
+        (Lang::En, "<h3>Names only</h3>", "<h3>仅有名称</h3>"),
+    ] {
+        let (_dir, out) = render(lang);
+        let appendix = std::fs::read_to_string(&out.pages[3]).unwrap();
+        assert!(appendix.contains(shown), "{lang:?}");
+        assert!(!appendix.contains(hidden), "{lang:?}");
+    }
+}
+
+/// The HTML of the `<table>` after `marker` (exclusive of what follows `</table>`).
+fn table_after<'a>(html: &'a str, marker: &str) -> &'a str {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not found"));
+    let start = at + html[at..].find("<table").unwrap();
+    let end = start + html[start..].find("</table>").unwrap();
+    &html[start..end]
+}
+
+#[test]
+fn selection_list_keeps_names_whole() {
+    for lang in [Lang::Zh, Lang::En] {
+        let (_dir, out) = render(lang);
+        let html = std::fs::read_to_string(&out.pages[0]).unwrap();
+        let title = i18n::t(lang, "customer_selection_note");
+        let table = table_after(&html, title);
+        // the table scrolls sideways on screen instead of squeezing its columns
+        let before = &html[..html.find(table).unwrap()];
+        assert!(
+            before.trim_end().ends_with("<div class=\"table-wrap\">"),
+            "{lang:?}"
+        );
+        // the account column is a name column, in the header and in every row
+        assert!(table.contains(&format!(
+            "<th class=\"name\">{}</th>",
+            i18n::t(lang, "account")
+        )));
+        let rows: Vec<&str> = table.split("<tr>").skip(2).collect();
+        assert!(rows.len() >= 5, "{lang:?}: {} rows", rows.len());
+        for r in &rows {
+            let second = r.split("<td").nth(2).unwrap_or_default();
+            assert!(second.starts_with(" class=\"name\">"), "{lang:?}: {r}");
+        }
+        // the stylesheet: names keep a minimum width; no cell breaks inside a word (the
+        // `overflow-wrap: anywhere` that split "Custom/er" is gone); wide tables scroll
+        let css = &html[html.find("<style>").unwrap()..html.find("</style>").unwrap()];
+        let rule = |sel: &str| {
+            let at = css
+                .find(&format!("\n{sel} {{"))
+                .unwrap_or_else(|| panic!("no rule {sel}"));
+            &css[at..at + css[at..].find('}').unwrap()]
+        };
+        let names = rule("td.name, th.name");
+        assert!(
+            names.contains("white-space: nowrap") && names.contains("min-width"),
+            "{names}"
+        );
+        let cells = rule("th, td");
+        assert!(cells.contains("word-break: keep-all"), "{cells}");
+        assert!(!cells.contains("anywhere"), "{cells}");
+        assert!(rule(".table-wrap").contains("overflow-x: auto"), "{css}");
+    }
+}
+
+#[test]
+fn leadership_risk_reads_as_a_sentence() {
+    let (_dir, out) = render(Lang::En);
+    let html = std::fs::read_to_string(&out.pages[2]).unwrap();
+    assert!(html.contains("% of revenue)"), "share phrase");
+    assert!(
+        !html.contains("Share of revenue)"),
+        "a capital mid-sentence"
+    );
 }
 
 #[test]
