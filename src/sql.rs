@@ -1,6 +1,6 @@
 //! Polars SQL context over lake and metric tables: lake tables under their names
 //! (`accounts`, `contacts`, …) and the metric tables of one as_of as `metrics_accounts`,
-//! `metrics_concentration`, `metrics_employees`, `metrics_tier_migration`.
+//! `metrics_concentration`, `metrics_employees`, `metrics_tier_migration`, `metrics_competitors`.
 //!
 //! `queries/*.sql` start with header comments read by [`QueryHeader::parse`]:
 //! `-- title: …`, `-- audience: strategy|finance|leadership`, `-- chart: bar|line|table`.
@@ -14,7 +14,13 @@ use crate::error::hinted;
 use crate::lake::Lake;
 
 /// The metric tables registered as `metrics_<name>`.
-pub const METRIC_TABLES: [&str; 4] = ["accounts", "concentration", "employees", "tier_migration"];
+pub const METRIC_TABLES: [&str; 5] = [
+    "accounts",
+    "concentration",
+    "employees",
+    "tier_migration",
+    "competitors",
+];
 
 /// A SQL context with every available table registered; returns the registered names too.
 pub fn context(lake: &Lake, as_of: Option<NaiveDate>) -> anyhow::Result<(SQLContext, Vec<String>)> {

@@ -3,6 +3,7 @@
 mod common;
 mod golden;
 mod ingest;
+mod market;
 mod report_e2e;
 
 mod profiles;

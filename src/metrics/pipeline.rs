@@ -10,6 +10,7 @@ use super::concentration::{self, ConcRow, Slices};
 use super::fx;
 use super::keyperson::{self, KeyFigures};
 use super::keys::RunLookup;
+use super::market;
 use super::relationship::{self, OrgFacts};
 use super::segmentation::{self, Segmentation};
 use super::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
@@ -133,6 +134,8 @@ struct Accounts {
     owner: Vec<Option<String>>,
     parent: Vec<Option<String>>,
     declared_tier: Vec<Option<String>>,
+    annual_revenue: Vec<Option<f64>>,
+    potential: Vec<Option<f64>>,
     /// Account id → index (shared with the holders worker thread).
     index: std::sync::Arc<AccountIndex>,
 }
@@ -148,6 +151,8 @@ fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
             col("owner_id"),
             col("parent_account_id"),
             col("declared_tier"),
+            col("annual_revenue").cast(DataType::Float64),
+            col("potential").cast(DataType::Float64),
         ])
         .unique_stable(Some(cols(["account_id"])), UniqueKeepStrategy::First)
         .sort(["account_id"], Default::default())
@@ -169,6 +174,8 @@ fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
         owner: strs(&df, "owner_id")?,
         parent: strs(&df, "parent_account_id")?,
         declared_tier: strs(&df, "declared_tier")?,
+        annual_revenue: f64s(&df, "annual_revenue")?,
+        potential: f64s(&df, "potential")?,
         ids,
         index,
     })
@@ -812,6 +819,22 @@ pub(super) fn analyze(
     // together, they keep both cores busy (one after another, each left one idle much of the
     // time).
     let acts_window = |days| Window::days(as_of, days);
+    let deals_plan = match opt_normalize(&inputs.opportunities, Table::Opportunities)? {
+        Some(o) => {
+            let fx_rates = opt_normalize(&inputs.fx_rates, Table::FxRates)?;
+            let closed = market::closed_deals(o, w12);
+            let closed = fx::to_reporting(
+                closed,
+                "opportunities",
+                &["amount"],
+                col("close_date"),
+                fx_rates.as_ref(),
+                cur,
+            )?;
+            Some(market::deal_columns(closed))
+        }
+        None => None,
+    };
     let plans = vec![
         core.contacts
             .as_ref()
@@ -834,6 +857,7 @@ pub(super) fn analyze(
             )),
             None => None,
         },
+        deals_plan,
     ];
     // GRI counts, iron-triangle roles and teams (Rust passes) on a thread meanwhile.
     let (frames, gri_counts, coverage) = std::thread::scope(|scope| -> R<_> {
@@ -871,7 +895,8 @@ pub(super) fn analyze(
         let (gri, coverage) = joined(job)?;
         Ok((frames, gri, coverage))
     })?;
-    let [kri_df, agreements_df, org_acts_df, surveys_df, multi_df]: [Option<DataFrame>; 5] = frames
+    let [kri_df, agreements_df, org_acts_df, surveys_df, multi_df, deals_df]: [Option<DataFrame>;
+        6] = frames
         .try_into()
         .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
     super::timing::lap("(waited for) GRI, roles and teams");
@@ -1092,6 +1117,19 @@ pub(super) fn analyze(
     }
 
     super::timing::lap("iron triangle, RFM");
+    // --- market insight
+    let mkt = market::account_columns(
+        &core.acc.potential,
+        &core.acc.annual_revenue,
+        &core.acc.industry,
+        core.rev.as_ref().map(|_| revenue.as_slice()),
+        &cfg.market,
+    );
+    for (m, code, reason) in &mkt.unavailable {
+        unavailable(&mut summary, m, code, reason);
+    }
+    let competitors = competitors_table(deals_df.as_ref(), &core.acc, &mut summary)?;
+    super::timing::lap("market insight");
     // --- accounts table
     let has_rev = core.rev.is_some();
     let opt_rev =
@@ -1179,6 +1217,10 @@ pub(super) fn analyze(
         Column::new("iron_triangle".into(), iron),
         Column::new("multi_headed".into(), multi.clone()),
         Column::new("quadrant".into(), s(&quadrant)),
+        Column::new("wallet".into(), mkt.wallet),
+        Column::new("wallet_share".into(), mkt.wallet_share),
+        Column::new("headroom".into(), mkt.headroom),
+        Column::new("selection".into(), s(&mkt.selection)),
         // extras
         Column::new("owner_id".into(), core.acc.owner.clone()),
         date_col("last_order_date", &last_order)?,
@@ -1413,8 +1455,62 @@ pub(super) fn analyze(
         concentration,
         employees,
         tier_migration,
+        competitors,
         summary,
     })
+}
+
+/// The `competitors` table from the closed deals of window_12m (None: no opportunities
+/// table); marks it unavailable in the summary when there is nothing to compare.
+fn competitors_table(
+    deals: Option<&DataFrame>,
+    acc: &Accounts,
+    summary: &mut Summary,
+) -> R<DataFrame> {
+    let Some(df) = deals else {
+        unavailable(
+            summary,
+            "competitors",
+            "no_opportunities",
+            "there is no opportunities table",
+        );
+        return Ok(market::competitors_table(&[])?);
+    };
+    let ids = df.column("account_id")?.str()?;
+    let comp = df.column("competitor")?.str()?;
+    let won = df.column("won")?.bool()?;
+    let amount = df.column("amount")?.f64()?;
+    let mut account = RunLookup::new(|id: &str| acc.index.get(id).copied());
+    let deals = ids
+        .iter()
+        .zip(comp.iter())
+        .zip(won.iter())
+        .zip(amount.iter())
+        .map(|(((id, c), w), a)| market::Deal {
+            competitor: c,
+            industry: id
+                .and_then(|id| account.get(id))
+                .and_then(|i| acc.industry[i].as_deref()),
+            won: w.unwrap_or(false),
+            amount: a,
+        });
+    let rows = market::competitors(deals);
+    if rows.is_empty() {
+        unavailable(
+            summary,
+            "competitors",
+            "no_closed_deals",
+            "no opportunity closed in window_12m",
+        );
+    } else if rows.iter().all(|r| r.competitor.is_none()) {
+        unavailable(
+            summary,
+            "competitors",
+            "no_competitor_data",
+            "no opportunity closed in window_12m names a competitor",
+        );
+    }
+    Ok(market::competitors_table(&rows)?)
 }
 
 fn employees_table(core: &Core, revenue: &[f64]) -> R<DataFrame> {

@@ -33,10 +33,11 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("strategy.html", include_str!("templates/strategy.html")),
+    ("market.html", include_str!("templates/market.html")),
     ("finance.html", include_str!("templates/finance.html")),
     ("leadership.html", include_str!("templates/leadership.html")),
     ("index.html", include_str!("templates/index.html")),
