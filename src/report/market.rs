@@ -35,8 +35,9 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("market_cell_selective_short", "Selective", "选择性投入"),
     ("market_median", "median wallet {n}", "潜力中位数 {n}"),
     ("market_threshold", "share threshold {n}", "份额阈值 {n}"),
-    ("market_sample_note", "{shown} of {total} accounts with a wallet plotted (all S/A accounts first); x axis logarithmic.", "图中显示 {total} 个有潜力数据客户中的 {shown} 个（优先显示全部 S/A 客户）；横轴为对数刻度。"),
-    ("market_log_note", "x axis logarithmic.", "横轴为对数刻度。"),
+    ("market_sample_note", "{shown} of {total} accounts with a wallet plotted (all S/A accounts first), x axis logarithmic", "图中显示 {total} 个有潜力数据客户中的 {shown} 个（优先显示全部 S/A 客户），横轴为对数刻度"),
+    ("market_log_note", "x axis logarithmic", "横轴为对数刻度"),
+    ("market_lost_n", "{n} lost", "输单 {n} 个"),
     ("market_grow", "Value customers to win: grow accounts by headroom", "待争取的价值客户：按增长空间排列的拓展客户"),
     ("market_grow_note", "Accounts with a wallet at or above the median and a share below the threshold, by headroom (wallet − revenue of the last 12 months).", "潜力不低于中位数、份额低于阈值的客户，按增长空间（潜力 − 近 12 个月收入）排列。"),
     ("market_grow_none", "No account is in the grow cell.", "没有处于拓展象限的客户。"),
@@ -346,6 +347,23 @@ fn competitor_bars(m: &mut Market, df: Option<&DataFrame>, reasons: &BTreeMap<St
 mod tests {
     use super::*;
     use polars::prelude::*;
+
+    #[test]
+    fn labels_exist_once_in_both_languages() {
+        for c in CELLS {
+            assert!(super::super::i18n::has(&format!("market_cell_{c}")));
+            assert!(super::super::i18n::has(&format!("market_cell_{c}_short")));
+        }
+        for (k, en, zh) in LABELS {
+            assert!(!en.is_empty() && !zh.is_empty(), "{k}");
+            let n = super::super::i18n::LABELS
+                .iter()
+                .chain(LABELS)
+                .filter(|(k2, _, _)| k2 == k)
+                .count();
+            assert_eq!(n, 1, "{k} defined {n} times");
+        }
+    }
 
     #[test]
     fn sections_from_tables() {

@@ -5,6 +5,21 @@
 use super::*;
 use crate::report::market::CompetitorBar;
 
+/// The label of the wallet tick 10^k: en `10 K`, `1 M`, `100 M`, `1 B`; zh `10万`, `1,000万`,
+/// `1亿` (round decades, no decimals).
+fn decade_label(lang: Lang, k: i32) -> String {
+    let units: &[(i32, &str)] = match lang {
+        Lang::En => &[(12, " T"), (9, " B"), (6, " M"), (3, " K")],
+        Lang::Zh => &[(8, "亿"), (4, "万")],
+    };
+    for &(e, u) in units {
+        if k >= e {
+            return format!("{}{u}", i18n::thousands(10f64.powi(k - e)));
+        }
+    }
+    i18n::number(10f64.powi(k), if k < 0 { (-k) as usize } else { 0 })
+}
+
 /// Wallet axis: log10 decades covering the points.
 fn decades(min: f64, max: f64) -> (f64, f64) {
     let lo = min.max(1e-9).log10().floor();
@@ -79,6 +94,8 @@ pub(super) fn selection_matrix(m: &ReportModel, lang: Lang) -> DResult<String> {
             .filter(|w| *w > 0.0)
             .fold((f64::INFINITY, 0.0f64), |(a, b), w| (a.min(w), b.max(w)));
         let (x0, x1) = decades(wmin, wmax);
+        // Shares run 0–100 %; the bands below 0 and above 100 % hold the cell names, where no
+        // point can be.
         let f = Frame {
             l: 60.0,
             t: top + 28.0,
@@ -86,8 +103,8 @@ pub(super) fn selection_matrix(m: &ReportModel, lang: Lang) -> DResult<String> {
             b: hgt as f64 - 52.0,
             x0,
             x1,
-            y0: 0.0,
-            y1: 1.0,
+            y0: -0.08,
+            y1: 1.08,
         };
         let step = ((x1 - x0) / 6.0).ceil().max(1.0);
         let xt: Vec<f64> = (0..)
@@ -95,7 +112,7 @@ pub(super) fn selection_matrix(m: &ReportModel, lang: Lang) -> DResult<String> {
             .take_while(|v| *v <= x1 + 1e-9)
             .collect();
         let yt: Vec<f64> = (0..=5).map(|i| i as f64 * 0.2).collect();
-        let xf = |v: f64| i18n::money_short(lang, 10f64.powf(v));
+        let xf = |v: f64| decade_label(lang, v.round() as i32);
         let yf = |v: f64| pct_label(v);
         axes(root, boxes, &f, Some((&xt, &xf)), Some((&yt, &yf)))?;
         text(
@@ -138,8 +155,8 @@ pub(super) fn selection_matrix(m: &ReportModel, lang: Lang) -> DResult<String> {
                 .map_err(derr)?;
             }
         }
-        // cell names in the corners, on a light background
-        let pad = 6.0;
+        // cell names in the corners (in the bands outside 0–100 %)
+        let pad = 4.0;
         let corners = [
             (
                 "maintain",
@@ -164,26 +181,12 @@ pub(super) fn selection_matrix(m: &ReportModel, lang: Lang) -> DResult<String> {
         ];
         for (cell, (x, y), (h, v)) in corners {
             let s = t(lang, &format!("market_cell_{cell}_short"));
-            let b = label_box(s, PX, x, y, h, v);
-            rect(
-                root,
-                (b.x0 - 3.0, b.y0 - 2.0),
-                (b.x1 + 3.0, b.y1 + 2.0),
-                WHITE.mix(0.85).filled(),
-            )?;
             let color = if cell == "grow" {
                 VERMILLION
             } else {
                 TEXT_GREY
             };
-            let r = text(root, boxes, s, (x, y), PX, (h, v), &color, true)?;
-            // keep point labels clear of the background too
-            boxes.0.push(Rect {
-                x0: r.x0 - 3.0,
-                y0: r.y0 - 2.0,
-                x1: r.x1 + 3.0,
-                y1: r.y1 + 2.0,
-            });
+            text(root, boxes, s, (x, y), PX, (h, v), &color, true)?;
         }
         // labels: the top grow accounts by headroom, where they collide with nothing
         let plot = f.rect();
@@ -289,10 +292,9 @@ pub(super) fn competitor_lost(m: &ReportModel, lang: Lang) -> DResult<String> {
             label: competitor_label(c),
             values: vec![c.lost_amount],
             value_label: format!(
-                "{} · {} {}",
+                "{} · {}",
                 i18n::money_short(lang, c.lost_amount),
-                c.lost,
-                t(lang, "market_lost")
+                t(lang, "market_lost_n").replace("{n}", &c.lost.to_string())
             ),
         })
         .collect();
@@ -312,6 +314,102 @@ pub(super) fn competitor_lost(m: &ReportModel, lang: Lang) -> DResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::market as mm;
+    use crate::report::{fixture, layout};
+    use polars::prelude::{Column, DataFrame};
+
+    /// The fixture's accounts with wallets (revenue × 1…40, none on every 9th account) and a
+    /// competitors table with long, CJK and HTML-like names.
+    fn market_inputs(n: usize) -> crate::report::model::ReportInputs {
+        let mut inputs = fixture::inputs(n, 3);
+        let acc = &inputs.accounts;
+        let rev: Vec<f64> = crate::report::model::col_f64(acc, "revenue_12m")
+            .into_iter()
+            .map(|r| r.unwrap_or(0.0))
+            .collect();
+        let industry = crate::report::model::col_str(acc, "industry");
+        let potential: Vec<Option<f64>> = (0..rev.len())
+            .map(|i| (i % 9 != 0).then(|| (rev[i] + 5e4) * (1.0 + (i * 37 % 40) as f64)))
+            .collect();
+        let c = mm::account_columns(
+            &potential,
+            &vec![None; rev.len()],
+            &industry,
+            Some(&rev),
+            &Default::default(),
+        );
+        let s = |v: &[Option<&str>]| v.iter().map(|x| x.map(String::from)).collect::<Vec<_>>();
+        let mut df: DataFrame = acc.clone();
+        for col in [
+            Column::new("wallet".into(), c.wallet.clone()),
+            Column::new("wallet_share".into(), c.wallet_share.clone()),
+            Column::new("headroom".into(), c.headroom.clone()),
+            Column::new("selection".into(), s(&c.selection)),
+        ] {
+            df.with_column(col).unwrap();
+        }
+        inputs.accounts = df;
+        let names = [
+            "Globex",
+            " globex ",
+            "Initech Systems International Holdings Group Limited",
+            "金蝶软件（中国）有限公司",
+            "<b>Umbrella</b> & Co",
+            "用友",
+            "Stark",
+            "Wayne",
+            "Acme",
+            "Hooli",
+            "Pied Piper",
+            "Soylent",
+        ];
+        let deals: Vec<mm::Deal> = (0..300)
+            .map(|k| mm::Deal {
+                competitor: (k % 13 != 0).then(|| names[(k * k + k / 3) % names.len()]),
+                industry: Some(["金融", "Retail"][k % 2]),
+                won: k % 3 == 0,
+                amount: Some(1e4 * (1 + k % 17) as f64),
+            })
+            .collect();
+        inputs.competitors = Some(mm::competitors_table(&mm::competitors(deals)).unwrap());
+        inputs
+    }
+
+    #[test]
+    fn market_charts_have_no_overlapping_or_clipped_labels() {
+        for n in [12, 400] {
+            let m = crate::report::model::build(market_inputs(n), &Default::default());
+            assert!(m.market.reason.is_none() && m.market.competitors_reason.is_none());
+            assert!(!m.market.grow.is_empty());
+            assert_eq!(
+                m.market.competitors.len(),
+                crate::report::market::TOP_COMPETITORS
+            );
+            for lang in [Lang::Zh, Lang::En] {
+                for (name, svg) in [
+                    ("selection_matrix", selection_matrix(&m, lang).unwrap()),
+                    (
+                        "competitor_win_rate",
+                        competitor_win_rate(&m, lang).unwrap(),
+                    ),
+                    ("competitor_lost", competitor_lost(&m, lang).unwrap()),
+                ] {
+                    let problems = layout::check_svg(&svg);
+                    assert!(problems.is_empty(), "{lang:?} {name}: {problems:#?}");
+                    assert!(!svg.contains("<b>Umbrella"), "{name}: unescaped name");
+                }
+                // Labelled points: at least one grow account is named in the matrix.
+                let svg = selection_matrix(&m, lang).unwrap();
+                let labelled = m.market.points.iter().filter(|p| p.label).count();
+                assert!(labelled > 0);
+                assert!(
+                    m.market.points.iter().filter(|p| p.label).any(|p| svg
+                        .contains(&crate::report::html::escape(&truncate(&p.name, PX, 150.0)))),
+                    "no grow account labelled"
+                );
+            }
+        }
+    }
 
     #[test]
     fn wallet_decades() {
@@ -319,5 +417,10 @@ mod tests {
         assert_eq!(decades(3200.0, 4.5e6), (3.0, 7.0));
         // one value on a decade: one decade wide
         assert_eq!(decades(1000.0, 1000.0), (3.0, 4.0));
+        assert_eq!(decade_label(Lang::En, 4), "10 K");
+        assert_eq!(decade_label(Lang::En, 6), "1 M");
+        assert_eq!(decade_label(Lang::En, 2), "100");
+        assert_eq!(decade_label(Lang::Zh, 7), "1,000万");
+        assert_eq!(decade_label(Lang::Zh, 9), "10亿");
     }
 }
