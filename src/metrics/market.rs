@@ -162,11 +162,13 @@ pub fn account_columns(
     let ratios = WalletRatios::new(&cfg.wallet_ratio);
     let wallet: Vec<Option<f64>> = (0..n)
         .map(|i| {
-            wallet(
-                potential[i],
-                annual_revenue[i],
-                ratios.get(industry[i].as_deref()),
-            )
+            // The ratio is looked up only when it can matter.
+            let ratio = match (potential[i], annual_revenue[i]) {
+                (Some(p), _) if p > 0.0 => None,
+                (_, Some(_)) if !ratios.is_empty() => ratios.get(industry[i].as_deref()),
+                _ => None,
+            };
+            wallet(potential[i], annual_revenue[i], ratio)
         })
         .collect();
     let rev = |i: usize| revenue_12m.map(|r| r[i]);
@@ -333,18 +335,27 @@ pub fn competitors<'a>(deals: impl IntoIterator<Item = Deal<'a>>) -> Vec<Competi
     let mut names: Vec<Option<String>> = vec![None];
     let mut overall: Vec<Tally> = vec![Tally::default()];
     let mut by_industry: Vec<BTreeMap<&'a str, Tally>> = vec![BTreeMap::new()];
+    // Raw spelling → position: the key is computed once per distinct spelling.
+    let mut by_raw: HashMap<&'a str, usize> = HashMap::new();
     for d in deals {
-        let k = match d.competitor.and_then(competitor_key) {
+        let k = match d.competitor {
             None => 0,
-            Some(key) => *pos.entry(key).or_insert_with(|| {
-                names.push(
-                    d.competitor
-                        .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" ")),
-                );
-                overall.push(Tally::default());
-                by_industry.push(BTreeMap::new());
-                names.len() - 1
-            }),
+            Some(raw) => match by_raw.get(raw) {
+                Some(k) => *k,
+                None => {
+                    let k = match competitor_key(raw) {
+                        None => 0,
+                        Some(key) => *pos.entry(key).or_insert_with(|| {
+                            names.push(Some(raw.split_whitespace().collect::<Vec<_>>().join(" ")));
+                            overall.push(Tally::default());
+                            by_industry.push(BTreeMap::new());
+                            names.len() - 1
+                        }),
+                    };
+                    by_raw.insert(raw, k);
+                    k
+                }
+            },
         };
         overall[k].add(&d);
         let ind = d

@@ -819,22 +819,6 @@ pub(super) fn analyze(
     // together, they keep both cores busy (one after another, each left one idle much of the
     // time).
     let acts_window = |days| Window::days(as_of, days);
-    let deals_plan = match opt_normalize(&inputs.opportunities, Table::Opportunities)? {
-        Some(o) => {
-            let fx_rates = opt_normalize(&inputs.fx_rates, Table::FxRates)?;
-            let closed = market::closed_deals(o, w12);
-            let closed = fx::to_reporting(
-                closed,
-                "opportunities",
-                &["amount"],
-                col("close_date"),
-                fx_rates.as_ref(),
-                cur,
-            )?;
-            Some(market::deal_columns(closed))
-        }
-        None => None,
-    };
     let plans = vec![
         core.contacts
             .as_ref()
@@ -857,12 +841,13 @@ pub(super) fn analyze(
             )),
             None => None,
         },
-        deals_plan,
     ];
     // GRI counts, iron-triangle roles and teams (Rust passes) on a thread meanwhile.
-    let (frames, gri_counts, coverage) = std::thread::scope(|scope| -> R<_> {
+    // The competitor deals (a query and a Rust pass) on another thread.
+    let (frames, gri_counts, coverage, competitor_rows) = std::thread::scope(|scope| -> R<_> {
         let core = &core;
         let index = |a: &str| core.acc.index.get(a).copied();
+        let deals_job = scope.spawn(move || competitor_rows(inputs, w12, cur, &core.acc));
         let job = scope.spawn(move || -> R<_> {
             super::timing::start();
             let gri = match (&core.contacts, &core.recent_df) {
@@ -893,10 +878,10 @@ pub(super) fn analyze(
         let frames = collect_some(plans)?;
         super::timing::lap("polars queries");
         let (gri, coverage) = joined(job)?;
-        Ok((frames, gri, coverage))
+        let competitor_rows = joined(deals_job)?;
+        Ok((frames, gri, coverage, competitor_rows))
     })?;
-    let [kri_df, agreements_df, org_acts_df, surveys_df, multi_df, deals_df]: [Option<DataFrame>;
-        6] = frames
+    let [kri_df, agreements_df, org_acts_df, surveys_df, multi_df]: [Option<DataFrame>; 5] = frames
         .try_into()
         .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
     super::timing::lap("(waited for) GRI, roles and teams");
@@ -1128,7 +1113,7 @@ pub(super) fn analyze(
     for (m, code, reason) in &mkt.unavailable {
         unavailable(&mut summary, m, code, reason);
     }
-    let competitors = competitors_table(deals_df.as_ref(), &core.acc, &mut summary)?;
+    let competitors = competitors_table(competitor_rows, &mut summary)?;
     super::timing::lap("market insight");
     // --- accounts table
     let has_rev = core.rev.is_some();
@@ -1460,22 +1445,29 @@ pub(super) fn analyze(
     })
 }
 
-/// The `competitors` table from the closed deals of window_12m (None: no opportunities
-/// table); marks it unavailable in the summary when there is nothing to compare.
-fn competitors_table(
-    deals: Option<&DataFrame>,
+/// The `competitors` rows of the deals closed in window_12m (amounts in the reporting
+/// currency); `None` when there is no opportunities table.
+fn competitor_rows(
+    inputs: &Inputs,
+    w12: Window,
+    cur: &str,
     acc: &Accounts,
-    summary: &mut Summary,
-) -> R<DataFrame> {
-    let Some(df) = deals else {
-        unavailable(
-            summary,
-            "competitors",
-            "no_opportunities",
-            "there is no opportunities table",
-        );
-        return Ok(market::competitors_table(&[])?);
+) -> R<Option<Vec<market::CompetitorRow>>> {
+    super::timing::start();
+    let Some(opps) = opt_normalize(&inputs.opportunities, Table::Opportunities)? else {
+        return Ok(None);
     };
+    let fx_rates = opt_normalize(&inputs.fx_rates, Table::FxRates)?;
+    let closed = fx::to_reporting(
+        market::closed_deals(opps, w12),
+        "opportunities",
+        &["amount"],
+        col("close_date"),
+        fx_rates.as_ref(),
+        cur,
+    )?;
+    let df = market::deal_columns(closed).collect()?;
+    super::timing::lap("(worker) competitor deals");
     let ids = df.column("account_id")?.str()?;
     let comp = df.column("competitor")?.str()?;
     let won = df.column("won")?.bool()?;
@@ -1495,6 +1487,25 @@ fn competitors_table(
             amount: a,
         });
     let rows = market::competitors(deals);
+    super::timing::lap("(worker) competitors");
+    Ok(Some(rows))
+}
+
+/// The `competitors` table; marks it unavailable in the summary when there is nothing to
+/// compare (no opportunities table, no deal closed in window_12m, or none naming a competitor).
+fn competitors_table(
+    rows: Option<Vec<market::CompetitorRow>>,
+    summary: &mut Summary,
+) -> R<DataFrame> {
+    let Some(rows) = rows else {
+        unavailable(
+            summary,
+            "competitors",
+            "no_opportunities",
+            "there is no opportunities table",
+        );
+        return Ok(market::competitors_table(&[])?);
+    };
     if rows.is_empty() {
         unavailable(
             summary,
