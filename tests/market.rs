@@ -6,7 +6,21 @@
 
 use std::path::Path;
 
-use crate::common::*;
+use crate::common::{fixture, repo, stderr, stdout};
+
+/// `mcr` in `dir`: the binary built for these tests, or `MCR_BIN` when set (a shared target
+/// directory's `release/mcr` may be another checkout's build by the time the test runs).
+fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    let bin = std::env::var_os("MCR_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_mcr").into());
+    std::process::Command::new(bin)
+        .env_remove("MCR_FAIL_AT")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run mcr")
+}
 
 const RATIOS: &str = r#"{"金融": 0.03, "制造": 0.015, "*": 0.02}"#;
 
@@ -165,6 +179,103 @@ fn exports_without_market_columns_say_why() {
         assert!(
             html.contains(&format!("{word}</span>: there is no opportunities table")),
             "{lang}"
+        );
+    }
+}
+
+/// CSV lines of a query over the lake of `dir` (header first).
+fn query(dir: &Path, sql: &str) -> Vec<String> {
+    let o = run_in(dir, &["query", sql, "--format", "csv", "-q"]);
+    ok(&o, sql);
+    stdout(&o)
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+#[test]
+fn profiles_read_the_market_columns() {
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "salesforce",
+            &[
+                (
+                    "Account.csv",
+                    "Id,Name,Industry,AnnualRevenue,Potential__c\n001A,Acme,Banking,\"$1,200,000\",50000\n001B,Beta,Retail,,\n",
+                ),
+                (
+                    "Opportunity.csv",
+                    "Id,AccountId,Amount,StageName,CloseDate,IsClosed,IsWon,Competitor__c,Loss_Reason__c\n006A,001A,100,Closed Lost,2026-06-30,1,0, Globex ,Price\n006B,001B,200,Closed Won,2026-06-30,1,1,,\n",
+                ),
+            ],
+        ),
+        (
+            "hubspot",
+            &[
+                (
+                    "hubspot-crm-exports-all-companies.csv",
+                    "Record ID,Company name,Industry,Annual Revenue,Potential\n001A,Acme,BANKING,1200000,50000\n001B,Beta,RETAIL,,\n",
+                ),
+                (
+                    "hubspot-crm-exports-all-deals.csv",
+                    "Record ID,Associated Company ID,Amount,Deal Stage,Close Date,Is Deal Closed?,Is Closed Won,Competitor,Closed Lost Reason\n006A,001A,100,Closed lost,2026-06-30,true,false, Globex ,Price\n006B,001B,200,Closed won,2026-06-30,true,true,,\n",
+                ),
+            ],
+        ),
+        (
+            "canonical",
+            &[
+                (
+                    "accounts.csv",
+                    "account_id,name,industry,年营业额,预计采购额\n001A,Acme,金融,\"¥1,200,000\",50000\n001B,Beta,零售,,\n",
+                ),
+                (
+                    "opportunities.csv",
+                    "opportunity_id,account_id,amount,close_date,is_closed,is_won,竞争对手,输单原因\n006A,001A,100,2026-06-30,是,否, Globex ,价格\n006B,001B,200,2026-06-30,是,是,,\n",
+                ),
+            ],
+        ),
+    ];
+    for (profile, files) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mcr.toml"),
+            "reporting_currency = \"USD\"\n",
+        )
+        .unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        for (name, text) in files {
+            std::fs::write(src.join(name), text).unwrap();
+        }
+        let o = run_in(dir.path(), &["ingest", "src", "--profile", profile, "-q"]);
+        ok(&o, profile);
+        assert_eq!(
+            query(
+                dir.path(),
+                "SELECT account_id, annual_revenue, potential FROM accounts ORDER BY account_id"
+            ),
+            [
+                "account_id,annual_revenue,potential",
+                "001A,1200000.0,50000.0",
+                "001B,,"
+            ],
+            "{profile}"
+        );
+        let reason = if profile == "canonical" {
+            "价格"
+        } else {
+            "Price"
+        };
+        assert_eq!(
+            query(dir.path(), "SELECT opportunity_id, competitor, loss_reason FROM opportunities ORDER BY opportunity_id"),
+            [
+                "opportunity_id,competitor,loss_reason".to_string(),
+                format!("006A,Globex,{reason}"),
+                "006B,,".to_string()
+            ],
+            "{profile}"
         );
     }
 }
