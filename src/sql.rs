@@ -1,6 +1,6 @@
 //! Polars SQL context over lake and metric tables: lake tables under their names
 //! (`accounts`, `contacts`, …) and the metric tables of one as_of as `metrics_accounts`,
-//! `metrics_concentration`, `metrics_employees`, `metrics_tier_migration`.
+//! `metrics_concentration`, `metrics_employees`, `metrics_tier_migration`, `metrics_competitors`.
 //!
 //! The report's `queries/*.sql` run through [`query`]; their header comments (`-- title: …`,
 //! `-- title.zh: …`, `-- title.en: …`, `-- audience: …`, `-- chart: …`) are read by
@@ -15,7 +15,13 @@ use crate::error::hinted;
 use crate::lake::LakeView;
 
 /// The metric tables registered as `metrics_<name>`.
-pub const METRIC_TABLES: [&str; 4] = ["accounts", "concentration", "employees", "tier_migration"];
+pub const METRIC_TABLES: [&str; 5] = [
+    "accounts",
+    "concentration",
+    "employees",
+    "tier_migration",
+    "competitors",
+];
 
 /// A SQL context with every available table registered; returns the registered names too.
 /// Every lake table comes from `view`, one state of the lake.

@@ -6,6 +6,7 @@ mod fuzz;
 mod golden;
 mod ingest;
 mod lake;
+mod market;
 mod report_e2e;
 mod sources;
 

@@ -74,6 +74,8 @@ impl Table {
                     c("parent_account_id", Str, false),
                     c("declared_tier", Enum(EnumKind::Tier), false),
                     c("created_date", Date, false),
+                    c("annual_revenue", Float, false),
+                    c("potential", Float, false),
                 ];
                 COLS
             }
@@ -109,6 +111,8 @@ impl Table {
                     c("is_won", Bool, false),
                     c("owner_id", Str, false),
                     c("product_line", Str, false),
+                    c("competitor", Str, false),
+                    c("loss_reason", Str, false),
                 ];
                 COLS
             }

@@ -29,6 +29,10 @@ const TAG_PROFILE: u64 = 0x5052_4f46;
 const TAG_ROLE: u64 = 0x524f_4c45;
 const TAG_PARENT: u64 = 0x5041_5245;
 const TAG_EMPLOYEE: u64 = 0x454d_504c;
+/// Market columns (annual_revenue, potential, competitor, loss_reason) draw from their own
+/// generators, so that adding them left every other value of the exports unchanged.
+const TAG_MARKET_ACCOUNT: u64 = 0x4d4b_5441;
+const TAG_MARKET_DEAL: u64 = 0x4d4b_5444;
 /// Seed tags of the account-level tables, in the order of the `T_*` indices.
 const TAG_TABLE: [u64; N_TABLES] = [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7];
 
@@ -133,6 +137,47 @@ const ACTIVITY_WEIGHTS: [u32; 11] = [250, 250, 300, 150, 2, 10, 10, 10, 15, 15, 
 const ACT_EXECUTIVE_VISIT: usize = 4;
 /// Agreement type weights, in `EnumKind::AgreementType.values()` order.
 const AGREEMENT_WEIGHTS: [u32; 5] = [30, 10, 15, 35, 10];
+
+/// Competitors on deals (canonical spellings; exports write some untidily, see
+/// [`untidy_competitor`]) and their weights among lost and among won deals: the first ones
+/// beat us more often than they lose to us.
+const COMPETITORS: [&str; 8] = [
+    "Globex",
+    "Initech Systems",
+    "Umbrella Cloud",
+    "金蝶",
+    "用友网络",
+    "Stark Digital",
+    "神州数码",
+    "Wayne Tech",
+];
+const COMPETITOR_LOST_WEIGHTS: [u32; 8] = [30, 22, 14, 12, 8, 6, 5, 3];
+const COMPETITOR_WON_WEIGHTS: [u32; 8] = [14, 14, 12, 14, 10, 10, 8, 6];
+const LOSS_REASONS: [&str; 7] = [
+    "价格",
+    "Price",
+    "产品功能不满足",
+    "Relationship",
+    "Timing / budget",
+    "客户关系",
+    "No decision",
+];
+/// The customer's own annual revenue is its wallet divided by this (its spend on what we
+/// sell is ~2 % of its revenue, varying by account).
+const WALLET_PER_REVENUE: f64 = 0.02;
+
+/// A competitor name as CRM users type it: mostly as is, sometimes upper or lower case, with
+/// surrounding spaces or a doubled inner space.
+fn untidy_competitor(r: &mut impl Rng, name: &str) -> String {
+    match r.random_range(0..20u8) {
+        0 => name.to_uppercase(),
+        1 => name.to_lowercase(),
+        2 => format!("  {name}"),
+        3 => format!("{name} "),
+        4 => name.replacen(' ', "  ", 1),
+        _ => name.to_string(),
+    }
+}
 
 /// Standard-normal quantiles of the tier cut-offs: S top 5 %, A next 15 %, B next 30 %.
 const Z_S: f64 = 1.645;
@@ -499,6 +544,29 @@ pub(crate) fn account_rows(
         }
         row.label(st, &mut r, EnumKind::Tier, p.declared);
         row.date(st, &mut r, p.created);
+        // Market columns: the account's wallet is its yearly spend with us over our share
+        // (share 2 %–95 %, heavier at the low end); sales estimate it as potential on ~75 % of
+        // accounts (±25 %), the CRM holds the customer's own revenue on ~85 %.
+        let mut m = rng(w.seed, TAG_MARKET_ACCOUNT, p.idx);
+        let share = 0.02 + 0.93 * m.random::<f64>().powf(1.6);
+        let wallet = p.annual / share;
+        if m.random_bool(0.85) {
+            let noise = (0.3 * normal(&mut m)).exp();
+            row.money(st, &mut m, (wallet / WALLET_PER_REVENUE * noise).round());
+        } else {
+            row.empty();
+        }
+        if m.random_bool(0.75) {
+            let estimate = wallet * m.random_range(0.75..1.25);
+            // Sales round their estimates to 10 000.
+            row.money(
+                st,
+                &mut m,
+                ((estimate / 10_000.0).round() * 10_000.0).max(10_000.0),
+            );
+        } else {
+            row.empty();
+        }
         row.flush(&mut s.w[T_ACCOUNTS])?;
         s.rows[T_ACCOUNTS] += 1;
     }
@@ -552,6 +620,7 @@ pub(crate) fn account_rows(
     // opportunities
     {
         let mut r = rng(w.seed, TAG_TABLE[T_OPPORTUNITIES], p.idx);
+        let mut m = rng(w.seed, TAG_MARKET_DEAL, p.idx);
         for k in 0..p.n[T_OPPORTUNITIES] {
             let closed = p.inactive || r.random_bool(0.6);
             let (stage, prob, close, created) = if closed {
@@ -606,6 +675,27 @@ pub(crate) fn account_rows(
             row.id('E', 5, owner + 1);
             let line = pick(&mut r, &PRODUCT_LINES);
             row.text(st, &mut r, line);
+            // competitor on ~85 % of closed deals (~40 % of open ones); loss reason on ~80 %
+            // of lost deals.
+            let named = m.random_bool(if stage >= 4 { 0.85 } else { 0.4 });
+            if named {
+                let weights = if stage == 4 {
+                    &COMPETITOR_WON_WEIGHTS
+                } else {
+                    &COMPETITOR_LOST_WEIGHTS
+                };
+                let c = COMPETITORS[weighted(&mut m, weights)];
+                let c = untidy_competitor(&mut m, c);
+                row.raw(&c);
+            } else {
+                row.empty();
+            }
+            if stage == 5 && m.random_bool(0.8) {
+                let reason = pick(&mut m, &LOSS_REASONS);
+                row.text(st, &mut m, reason);
+            } else {
+                row.empty();
+            }
             row.flush(&mut s.w[T_OPPORTUNITIES])?;
             s.rows[T_OPPORTUNITIES] += 1;
         }

@@ -24,7 +24,42 @@ pub fn parse_amount(raw: &str, decimal_comma: bool) -> Result<f64, String> {
             }
         }
     }
+    if let Some(v) = scientific(s) {
+        return Ok(v);
+    }
     parse_amount_general(raw, decimal_comma)
+}
+
+/// A number in scientific notation as Salesforce exports large amounts (`1.01752E11`,
+/// `-2.5e3`); `None` for anything else (or a non-finite value).
+fn scientific(s: &str) -> Option<f64> {
+    let (mantissa, exp) = s.split_once(['e', 'E'])?;
+    let m = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
+    let e = exp.strip_prefix(['-', '+']).unwrap_or(exp);
+    let ok = !m.is_empty()
+        && m.bytes().any(|c| c.is_ascii_digit())
+        && m.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+        && m.bytes().filter(|c| *c == b'.').count() <= 1
+        && !e.is_empty()
+        && e.bytes().all(|c| c.is_ascii_digit());
+    if !ok {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A Chinese unit written after the number: `万` (10⁴) or `亿` (10⁸), optionally followed by
+/// `元` (`350万`, `1.2亿元`); returns the number part and its multiplier.
+fn cn_unit(body: &str) -> (&str, f64) {
+    let b = body.trim_end();
+    let b = b.strip_suffix('元').map_or(b, str::trim_end);
+    if let Some(n) = b.strip_suffix('亿') {
+        (n.trim_end(), 1e8)
+    } else if let Some(n) = b.strip_suffix('万') {
+        (n.trim_end(), 1e4)
+    } else {
+        (b, 1.0)
+    }
 }
 
 /// [`parse_amount`] for every format: currency signs and codes, separators, parentheses.
@@ -39,6 +74,7 @@ fn parse_amount_general(raw: &str, decimal_comma: bool) -> Result<f64, String> {
         negative = true;
         body = body[1..body.len() - 1].trim();
     }
+    let (body, scale) = cn_unit(body);
     let mut cleaned = String::with_capacity(body.len());
     let mut seen_digit = false;
     for ch in body.chars() {
@@ -59,7 +95,7 @@ fn parse_amount_general(raw: &str, decimal_comma: bool) -> Result<f64, String> {
             ',' if decimal_comma => cleaned.push('.'),
             ',' => {}
             ' ' | '\u{a0}' | '\u{202f}' | '\'' | '_' => {}
-            '¥' | '￥' | '$' | '€' | '£' => {}
+            '¥' | '￥' | '$' | '€' | '£' | '元' => {}
             c if c.is_ascii_alphabetic() => {} // ISO code (CNY, USD, RMB); checked below
             _ => return Err(format!("`{raw}` is not an amount")),
         }
@@ -78,6 +114,12 @@ fn parse_amount_general(raw: &str, decimal_comma: bool) -> Result<f64, String> {
     if !v.is_finite() {
         return Err(format!("`{raw}` is not a finite amount"));
     }
+    // 1.2 × 10⁸ is 119999999.99999999 in floating point: round to 4 decimals after scaling.
+    let v = if scale == 1.0 {
+        v
+    } else {
+        (v * scale * 1e4).round() / 1e4
+    };
     Ok(if negative { -v } else { v })
 }
 
@@ -245,12 +287,36 @@ mod tests {
         assert_eq!(parse_amount("1.234,50 €", true), Ok(1234.5));
         assert_eq!(parse_amount(" CNY 88 ", false), Ok(88.0));
         assert_eq!(parse_amount("￥0.5", false), Ok(0.5));
+        // Salesforce writes large amounts in scientific notation.
+        assert_eq!(parse_amount("1.01752E11", false), Ok(101_752_000_000.0));
+        assert_eq!(parse_amount("2.0845725E7", false), Ok(20_845_725.0));
+        assert_eq!(parse_amount("-2.5e3", false), Ok(-2500.0));
+        // Chinese units written out: 万 = 10⁴, 亿 = 10⁸, optional 元.
+        assert_eq!(parse_amount("350万", false), Ok(3_500_000.0));
+        assert_eq!(parse_amount("1.2亿", false), Ok(120_000_000.0));
+        assert_eq!(parse_amount("¥1,234.5万元", false), Ok(12_345_000.0));
+        assert_eq!(parse_amount("1234元", false), Ok(1234.0));
+        assert_eq!(parse_amount("-3.5 万", false), Ok(-35_000.0));
     }
 
     #[test]
     fn non_amounts_are_rejected_with_the_value() {
         for bad in [
-            "abc", "", "12.3.4", "1-2", "N/A", "#N/A", "12%", "--5", "1e999",
+            "abc",
+            "",
+            "12.3.4",
+            "1-2",
+            "N/A",
+            "#N/A",
+            "12%",
+            "--5",
+            "1e999",
+            "1e",
+            "e5",
+            "1.2e3.4",
+            "万",
+            "亿元",
+            "5万亿万",
         ] {
             let e = parse_amount(bad, false);
             assert!(e.is_err(), "{bad} parsed as {e:?}");

@@ -214,3 +214,25 @@ impl Default for RdiWeights {
         }
     }
 }
+
+/// Market insight settings (`[metrics.market]`, metrics.md "Market insight").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketConfig {
+    /// Customer selection matrix: wallet_share at or above this is "high share". Default 0.3.
+    pub share_threshold: f64,
+    /// Wallet per unit of the customer's annual revenue, per industry (`[metrics.market.wallet_ratio]`,
+    /// e.g. `"金融" = 0.02`), used when an account has no potential. Industry names compare
+    /// trimmed and case-insensitively; the key `"*"` applies to every industry not listed.
+    /// Default: empty (no ratio: without a potential the wallet is unknown).
+    pub wallet_ratio: std::collections::BTreeMap<String, f64>,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig {
+            share_threshold: 0.3,
+            wallet_ratio: Default::default(),
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod config;
 pub mod fx;
 pub mod keyperson;
 pub mod keys;
+pub mod market;
 mod pipeline;
 pub mod relationship;
 pub mod segmentation;
@@ -31,7 +32,8 @@ use crate::contract::Table;
 use crate::lake::Lake;
 
 pub use config::{
-    GriTargets, KriConfig, LevelTargets, OriPoints, RdiWeights, RolePower, ValueScoreWeights,
+    GriTargets, KriConfig, LevelTargets, MarketConfig, OriPoints, RdiWeights, RolePower,
+    ValueScoreWeights,
 };
 pub use pipeline::{ScenarioFigures, WhatifResult};
 use summary::Summary;
@@ -88,6 +90,8 @@ pub struct MetricsConfig {
     pub ori: OriPoints,
     /// Relationship depth index weights.
     pub rdi_weights: RdiWeights,
+    /// Market insight: wallet ratios and the customer selection matrix.
+    pub market: MarketConfig,
 }
 
 impl Default for MetricsConfig {
@@ -117,6 +121,7 @@ impl Default for MetricsConfig {
             gri_targets: GriTargets::default(),
             ori: OriPoints::default(),
             rdi_weights: RdiWeights::default(),
+            market: MarketConfig::default(),
         }
     }
 }
@@ -267,6 +272,8 @@ pub struct MetricTables {
     pub concentration: DataFrame,
     pub employees: DataFrame,
     pub tier_migration: DataFrame,
+    /// Win/loss per competitor (metrics.md "Market insight"); empty when unavailable.
+    pub competitors: DataFrame,
     pub summary: Summary,
 }
 

@@ -10,6 +10,7 @@ use super::concentration::{self, ConcRow, Slices};
 use super::fx;
 use super::keyperson::{self, KeyFigures};
 use super::keys::RunLookup;
+use super::market;
 use super::relationship::{self, OrgFacts};
 use super::segmentation::{self, Segmentation};
 use super::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
@@ -133,6 +134,8 @@ struct Accounts {
     owner: Vec<Option<String>>,
     parent: Vec<Option<String>>,
     declared_tier: Vec<Option<String>>,
+    annual_revenue: Vec<Option<f64>>,
+    potential: Vec<Option<f64>>,
     /// Account id → index (shared with the holders worker thread).
     index: std::sync::Arc<AccountIndex>,
 }
@@ -148,6 +151,8 @@ fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
             col("owner_id"),
             col("parent_account_id"),
             col("declared_tier"),
+            col("annual_revenue").cast(DataType::Float64),
+            col("potential").cast(DataType::Float64),
         ])
         .unique_stable(Some(cols(["account_id"])), UniqueKeepStrategy::First)
         .sort(["account_id"], Default::default())
@@ -169,6 +174,8 @@ fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
         owner: strs(&df, "owner_id")?,
         parent: strs(&df, "parent_account_id")?,
         declared_tier: strs(&df, "declared_tier")?,
+        annual_revenue: f64s(&df, "annual_revenue")?,
+        potential: f64s(&df, "potential")?,
         ids,
         index,
     })
@@ -844,9 +851,11 @@ pub(super) fn analyze(
         },
     ];
     // GRI counts, iron-triangle roles and teams (Rust passes) on a thread meanwhile.
-    let (frames, gri_counts, coverage) = std::thread::scope(|scope| -> R<_> {
+    // The competitor deals (a query and a Rust pass) on another thread.
+    let (frames, gri_counts, coverage, competitor_rows) = std::thread::scope(|scope| -> R<_> {
         let core = &core;
         let index = |a: &str| core.acc.index.get(a).copied();
+        let deals_job = scope.spawn(move || competitor_rows(inputs, w12, cur, &core.acc));
         let job = scope.spawn(move || -> R<_> {
             super::timing::start();
             let gri = match (&core.contacts, &core.recent_df) {
@@ -877,7 +886,8 @@ pub(super) fn analyze(
         let frames = collect_some(plans)?;
         super::timing::lap("polars queries");
         let (gri, coverage) = joined(job)?;
-        Ok((frames, gri, coverage))
+        let competitor_rows = joined(deals_job)?;
+        Ok((frames, gri, coverage, competitor_rows))
     })?;
     let [kri_df, agreements_df, org_acts_df, surveys_df, multi_df]: [Option<DataFrame>; 5] = frames
         .try_into()
@@ -1100,6 +1110,19 @@ pub(super) fn analyze(
     }
 
     super::timing::lap("iron triangle, RFM");
+    // --- market insight
+    let mkt = market::account_columns(
+        &core.acc.potential,
+        &core.acc.annual_revenue,
+        &core.acc.industry,
+        core.rev.as_ref().map(|_| revenue.as_slice()),
+        &cfg.market,
+    );
+    for (m, code, reason) in &mkt.unavailable {
+        unavailable(&mut summary, m, code, reason);
+    }
+    let competitors = competitors_table(competitor_rows, &mut summary)?;
+    super::timing::lap("market insight");
     // --- accounts table
     let has_rev = core.rev.is_some();
     let opt_rev =
@@ -1187,6 +1210,10 @@ pub(super) fn analyze(
         Column::new("iron_triangle".into(), iron),
         Column::new("multi_headed".into(), multi.clone()),
         Column::new("quadrant".into(), s(&quadrant)),
+        Column::new("wallet".into(), mkt.wallet),
+        Column::new("wallet_share".into(), mkt.wallet_share),
+        Column::new("headroom".into(), mkt.headroom),
+        Column::new("selection".into(), s(&mkt.selection)),
         // extras
         Column::new("owner_id".into(), core.acc.owner.clone()),
         date_col("last_order_date", &last_order)?,
@@ -1426,8 +1453,88 @@ pub(super) fn analyze(
         concentration,
         employees,
         tier_migration,
+        competitors,
         summary,
     })
+}
+
+/// The `competitors` rows of the deals closed in window_12m (amounts in the reporting
+/// currency); `None` when there is no opportunities table.
+fn competitor_rows(
+    inputs: &Inputs,
+    w12: Window,
+    cur: &str,
+    acc: &Accounts,
+) -> R<Option<Vec<market::CompetitorRow>>> {
+    super::timing::start();
+    let Some(opps) = opt_normalize(&inputs.opportunities, Table::Opportunities)? else {
+        return Ok(None);
+    };
+    let fx_rates = opt_normalize(&inputs.fx_rates, Table::FxRates)?;
+    let closed = fx::to_reporting(
+        market::closed_deals(opps, w12),
+        "opportunities",
+        &["amount"],
+        col("close_date"),
+        fx_rates.as_ref(),
+        cur,
+    )?;
+    let df = market::deal_columns(closed).collect()?;
+    super::timing::lap("(worker) competitor deals");
+    let ids = df.column("account_id")?.str()?;
+    let comp = df.column("competitor")?.str()?;
+    let won = df.column("won")?.bool()?;
+    let amount = df.column("amount")?.f64()?;
+    let mut account = RunLookup::new(|id: &str| acc.index.get(id).copied());
+    let deals = ids
+        .iter()
+        .zip(comp.iter())
+        .zip(won.iter())
+        .zip(amount.iter())
+        .map(|(((id, c), w), a)| market::Deal {
+            competitor: c,
+            industry: id
+                .and_then(|id| account.get(id))
+                .and_then(|i| acc.industry[i].as_deref()),
+            won: w.unwrap_or(false),
+            amount: a,
+        });
+    let rows = market::competitors(deals);
+    super::timing::lap("(worker) competitors");
+    Ok(Some(rows))
+}
+
+/// The `competitors` table; marks it unavailable in the summary when there is nothing to
+/// compare (no opportunities table, no deal closed in window_12m, or none naming a competitor).
+fn competitors_table(
+    rows: Option<Vec<market::CompetitorRow>>,
+    summary: &mut Summary,
+) -> R<DataFrame> {
+    let Some(rows) = rows else {
+        unavailable(
+            summary,
+            "competitors",
+            "no_opportunities",
+            "there is no opportunities table",
+        );
+        return Ok(market::competitors_table(&[])?);
+    };
+    if rows.is_empty() {
+        unavailable(
+            summary,
+            "competitors",
+            "no_closed_deals",
+            "no opportunity closed in window_12m",
+        );
+    } else if rows.iter().all(|r| r.competitor.is_none()) {
+        unavailable(
+            summary,
+            "competitors",
+            "no_competitor_data",
+            "no opportunity closed in window_12m names a competitor",
+        );
+    }
+    Ok(market::competitors_table(&rows)?)
 }
 
 fn employees_table(core: &Core, revenue: &[f64]) -> R<DataFrame> {

@@ -30,6 +30,8 @@ use super::queries::{QueryChart, QueryResult};
 use super::ReportConfig;
 use crate::cli::{Audience, Lang};
 
+mod market;
+
 /// Okabe–Ito colours.
 pub mod palette {
     use plotters::style::RGBColor;
@@ -1521,6 +1523,21 @@ pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<S
             "quadrant".into(),
             Audience::Strategy,
             Box::new(move || quadrant(m, lang)),
+        ),
+        (
+            "selection_matrix".into(),
+            Audience::Strategy,
+            Box::new(move || market::selection_matrix(m, lang)),
+        ),
+        (
+            "competitor_win_rate".into(),
+            Audience::Strategy,
+            Box::new(move || market::competitor_win_rate(m, lang)),
+        ),
+        (
+            "competitor_lost".into(),
+            Audience::Strategy,
+            Box::new(move || market::competitor_lost(m, lang)),
         ),
         (
             "relationship_profile".into(),

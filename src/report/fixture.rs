@@ -73,6 +73,7 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
         concentration: Some(concentration()),
         employees: Some(employees(seed)),
         tier_migration: None,
+        competitors: None,
         summary,
         previous: Some(PreviousInputs {
             as_of: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),

@@ -34,11 +34,12 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("appendix.html", include_str!("templates/appendix.html")),
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("strategy.html", include_str!("templates/strategy.html")),
+    ("market.html", include_str!("templates/market.html")),
     ("finance.html", include_str!("templates/finance.html")),
     ("leadership.html", include_str!("templates/leadership.html")),
     ("index.html", include_str!("templates/index.html")),

@@ -203,7 +203,8 @@ pub const LABELS: &[(&str, &str, &str)] = &[
 
 /// The text of `key` in `lang`; the key itself when it is unknown (tests assert none is).
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    match LABELS.iter().find(|(k, _, _)| *k == key) {
+    let market = super::market::LABELS.iter();
+    match LABELS.iter().chain(market).find(|(k, _, _)| *k == key) {
         Some((_, en, zh)) => match lang {
             Lang::En => en,
             Lang::Zh => zh,
@@ -214,7 +215,10 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 
 /// True when `key` is a known label.
 pub fn has(key: &str) -> bool {
-    LABELS.iter().any(|(k, _, _)| *k == key)
+    LABELS
+        .iter()
+        .chain(super::market::LABELS)
+        .any(|(k, _, _)| *k == key)
 }
 
 /// `1234567.8` → `1,234,568` (rounded to integer).

@@ -11,6 +11,7 @@ pub mod fixture;
 pub mod html;
 pub mod i18n;
 pub mod layout;
+pub mod market;
 pub mod model;
 pub mod queries;
 
@@ -119,6 +120,7 @@ pub fn load_inputs(
     let concentration = collect(lake.scan_metric(as_of, "concentration")?)?;
     let employees = collect(lake.scan_metric(as_of, "employees")?)?;
     let tier_migration = collect(lake.scan_metric(as_of, "tier_migration")?)?;
+    let competitors = collect(lake.scan_metric(as_of, "competitors")?)?;
     let summary = read_summary(lake, as_of)?;
     let previous = match lake.metric_as_ofs() {
         Ok(dates) => match dates.into_iter().filter(|d| *d < as_of).max() {
@@ -159,6 +161,7 @@ pub fn load_inputs(
         concentration,
         employees,
         tier_migration,
+        competitors,
         summary,
         previous,
         manifest,

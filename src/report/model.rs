@@ -29,6 +29,8 @@ pub struct ReportInputs {
     pub employees: Option<DataFrame>,
     /// The `tier_migration` metric table, if written.
     pub tier_migration: Option<DataFrame>,
+    /// The `competitors` metric table, if written.
+    pub competitors: Option<DataFrame>,
     /// `summary.json`.
     pub summary: Summary,
     /// The previous report's metrics (the newest earlier as_of), if any.
@@ -99,6 +101,8 @@ pub struct ReportModel {
     pub leadership: Leadership,
     /// Custom query results.
     pub queries: Vec<QueryResult>,
+    /// Market insight: selection matrix, grow accounts, competitors.
+    pub market: super::market::Market,
     /// Table length used for top-N tables.
     pub top_n: usize,
 }
@@ -766,6 +770,16 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
     let top_n = cfg.top_n.max(1);
     let s = &inputs.summary;
     let accs = extract_accounts(&inputs.accounts);
+    let market = super::market::build(
+        &inputs.accounts,
+        inputs.competitors.as_ref(),
+        s,
+        &s.unavailable
+            .iter()
+            .map(|u| (u.metric.clone(), u.reason.clone()))
+            .collect(),
+        cfg,
+    );
     let mut active: Vec<&Acc> = accs.iter().filter(|a| a.rev() > 0.0).collect();
     active.sort_by(|a, b| by_revenue_desc(a, b));
     let total: f64 = active.iter().map(|a| a.rev()).sum();
@@ -1355,6 +1369,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
         at_risk,
         leadership,
         queries: inputs.queries,
+        market,
         top_n,
     }
 }

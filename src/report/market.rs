@@ -1,0 +1,443 @@
+//! The market-insight part of the strategy page (metrics.md "Market insight"): the customer
+//! selection matrix (wallet × share), the `grow` accounts ranked by headroom, and win rate /
+//! lost amount by competitor. Built from the `accounts` and `competitors` metric tables; a
+//! missing input leaves the section "unavailable" with the reason analyze recorded.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use super::model::{col_f64, col_str, sample_indices};
+use super::ReportConfig;
+use crate::metrics::market::CELLS;
+use crate::metrics::summary::Summary;
+
+/// Competitors shown on the strategy page (top by deals).
+pub const TOP_COMPETITORS: usize = 10;
+
+/// Labels of the market sections (key, English, Chinese); looked up by `i18n::t` after its
+/// own table.
+pub const LABELS: &[(&str, &str, &str)] = &[
+    ("market_selection", "Customer selection matrix (wallet × share)", "客户选择矩阵（潜力 × 份额）"),
+    ("market_selection_note", "Wallet: what the customer spends per year on what we sell (its potential, or annual revenue × the industry's wallet ratio). Share: our revenue of the last 12 months over the wallet. High potential: wallet at or above the median of accounts with a wallet; high share: at or above the threshold.", "潜力（钱包）：客户每年在我们所售产品上的支出（销售预估的采购潜力，或年营业额 × 行业比例）。份额：近 12 个月我方收入 ÷ 潜力。高潜力：潜力不低于有潜力数据客户的中位数；高份额：不低于阈值。"),
+    ("market_wallet", "Wallet", "采购潜力"),
+    ("market_share", "Share of wallet", "钱包份额"),
+    ("market_headroom", "Headroom", "增长空间"),
+    ("market_cell", "Cell", "象限"),
+    ("market_cell_grow", "Grow (high potential, low share)", "拓展（高潜力、低份额）"),
+    ("market_cell_defend", "Defend (high potential, high share)", "巩固（高潜力、高份额）"),
+    ("market_cell_maintain", "Maintain (low potential, high share)", "维持（低潜力、高份额）"),
+    ("market_cell_selective", "Selective (low potential, low share)", "选择性投入（低潜力、低份额）"),
+    ("market_cell_grow_short", "Grow", "拓展"),
+    ("market_cell_defend_short", "Defend", "巩固"),
+    ("market_cell_maintain_short", "Maintain", "维持"),
+    ("market_cell_selective_short", "Selective", "选择性投入"),
+    ("market_median", "median wallet {n}", "潜力中位数 {n}"),
+    ("market_threshold", "share threshold {n}", "份额阈值 {n}"),
+    ("market_sample_note", "{shown} of {total} accounts with a wallet plotted (all S/A accounts first), x axis logarithmic", "图中显示 {total} 个有潜力数据客户中的 {shown} 个（优先显示全部 S/A 客户），横轴为对数刻度"),
+    ("market_log_note", "x axis logarithmic", "横轴为对数刻度"),
+    ("market_lost_n", "{n} lost", "输单 {n} 个"),
+    ("market_grow", "Value customers to win: grow accounts by headroom", "待争取的价值客户：按增长空间排列的拓展客户"),
+    ("market_grow_note", "Accounts with a wallet at or above the median and a share below the threshold, by headroom (wallet − revenue of the last 12 months).", "潜力不低于中位数、份额低于阈值的客户，按增长空间（潜力 − 近 12 个月收入）排列。"),
+    ("market_grow_none", "No account is in the grow cell.", "没有处于拓展象限的客户。"),
+    ("market_competitors", "Win rate and lost amount by competitor", "按竞争对手的赢单率与输单金额"),
+    ("market_competitors_note", "Deals closed in the last 12 months by the main competitor on the deal (names compared ignoring case and spaces); top {n} by deals.", "近 12 个月关闭的商机，按商机上的主要竞争对手统计（名称比较时忽略大小写与空格）；按商机数取前 {n} 名。"),
+    ("market_no_competitor", "Closed deals without a competitor", "未记录竞争对手的已关闭商机"),
+    ("market_competitor", "Competitor", "竞争对手"),
+    ("market_deals", "Deals", "商机数"),
+    ("market_won", "Won", "赢单"),
+    ("market_lost", "Lost", "输单"),
+    ("market_win_rate", "Win rate", "赢单率"),
+    ("market_won_amount", "Won amount", "赢单金额"),
+    ("market_lost_amount", "Lost amount", "输单金额"),
+    ("market_win_rate_chart", "Win rate by competitor", "按竞争对手的赢单率"),
+    ("market_lost_chart", "Lost amount by competitor", "按竞争对手的输单金额"),
+    ("market_unavailable", "Not available", "无法计算"),
+    ("market_no_table", "the competitors table was not written for this as_of (run `mcr analyze` again)", "该截至日期没有竞争对手表（请重新运行 `mcr analyze`）"),
+    ("market_no_wallet", "no account has a wallet", "没有客户有潜力数据"),
+];
+
+/// The market sections of the strategy page.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Market {
+    /// Why the selection matrix cannot be shown (None: it can).
+    pub reason: Option<String>,
+    /// High share at or above this.
+    pub share_threshold: f64,
+    /// High potential at or above this.
+    pub median_wallet: Option<f64>,
+    /// Points plotted (sampled when there are many).
+    pub points: Vec<MarketPoint>,
+    /// Accounts with a selection cell.
+    pub total: usize,
+    /// One row per cell (in [`CELLS`] order).
+    pub cells: Vec<CellRow>,
+    /// `grow` accounts by headroom (top N).
+    pub grow: Vec<GrowRow>,
+    /// All `grow` accounts.
+    pub grow_total: usize,
+    /// Why the competitor section cannot be shown (None: it can).
+    pub competitors_reason: Option<String>,
+    /// Top competitors by deals (overall rows).
+    pub competitors: Vec<CompetitorBar>,
+    /// Named competitors in the table.
+    pub competitors_total: usize,
+    /// The closed deals without a competitor.
+    pub no_competitor: Option<CompetitorBar>,
+}
+
+/// One scatter point.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarketPoint {
+    pub name: String,
+    /// S/A/B/C or `none`.
+    pub tier: String,
+    pub wallet: f64,
+    pub share: f64,
+    pub headroom: f64,
+    /// Candidate for a label (top grow accounts by headroom).
+    pub label: bool,
+}
+
+/// Accounts and amounts of one selection cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellRow {
+    pub cell: String,
+    pub accounts: u64,
+    pub wallet: f64,
+    pub revenue: f64,
+    pub headroom: f64,
+}
+
+/// One `grow` account.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrowRow {
+    pub name: String,
+    pub industry: Option<String>,
+    pub tier: Option<String>,
+    pub rdi: Option<f64>,
+    pub wallet: f64,
+    pub share: f64,
+    pub revenue: Option<f64>,
+    pub headroom: f64,
+}
+
+/// One competitor (overall row of the `competitors` table).
+#[derive(Debug, Clone, Serialize)]
+pub struct CompetitorBar {
+    pub name: Option<String>,
+    pub deals: u64,
+    pub won: u64,
+    pub lost: u64,
+    pub win_rate: Option<f64>,
+    pub won_amount: f64,
+    pub lost_amount: f64,
+}
+
+fn share_threshold(s: &Summary) -> f64 {
+    s.settings
+        .get("market")
+        .and_then(|m| m.get("share_threshold"))
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.3)
+}
+
+/// The market sections from the `accounts` and (optional) `competitors` tables.
+pub fn build(
+    accounts: &DataFrame,
+    competitors: Option<&DataFrame>,
+    s: &Summary,
+    reasons: &BTreeMap<String, String>,
+    cfg: &ReportConfig,
+) -> Market {
+    let mut m = Market {
+        share_threshold: share_threshold(s),
+        ..Default::default()
+    };
+    selection(&mut m, accounts, reasons, cfg);
+    competitor_bars(&mut m, competitors, reasons);
+    m
+}
+
+fn selection(
+    m: &mut Market,
+    df: &DataFrame,
+    reasons: &BTreeMap<String, String>,
+    cfg: &ReportConfig,
+) {
+    let wallet = col_f64(df, "wallet");
+    let share = col_f64(df, "wallet_share");
+    let headroom = col_f64(df, "headroom");
+    let cell = col_str(df, "selection");
+    let rows: Vec<usize> = (0..df.height())
+        .filter(|&i| {
+            cell[i].is_some()
+                && wallet[i].is_some_and(f64::is_finite)
+                && share[i].is_some_and(f64::is_finite)
+        })
+        .collect();
+    if rows.is_empty() {
+        m.reason = Some(
+            reasons
+                .get("selection")
+                .or_else(|| reasons.get("wallet"))
+                .cloned()
+                .unwrap_or_else(|| "no account has a wallet and a share".into()),
+        );
+        return;
+    }
+    let ids = col_str(df, "account_id");
+    let names = col_str(df, "name");
+    let tier = col_str(df, "tier");
+    let rdi = col_f64(df, "rdi");
+    let industry = col_str(df, "industry");
+    let revenue = col_f64(df, "revenue_12m");
+    let name = |i: usize| {
+        names[i]
+            .clone()
+            .or_else(|| ids[i].clone())
+            .unwrap_or_default()
+    };
+    let mut ws: Vec<f64> = wallet.iter().flatten().copied().collect();
+    m.median_wallet = crate::metrics::market::median(&mut ws);
+    m.total = rows.len();
+    // cells
+    m.cells = CELLS
+        .iter()
+        .map(|c| {
+            let inside = rows.iter().filter(|&&i| cell[i].as_deref() == Some(*c));
+            let mut r = CellRow {
+                cell: c.to_string(),
+                accounts: 0,
+                wallet: 0.0,
+                revenue: 0.0,
+                headroom: 0.0,
+            };
+            for &i in inside {
+                r.accounts += 1;
+                r.wallet += wallet[i].unwrap_or(0.0);
+                r.revenue += revenue[i].unwrap_or(0.0);
+                r.headroom += headroom[i].unwrap_or(0.0);
+            }
+            r
+        })
+        .collect();
+    // grow accounts by headroom (ties: account id)
+    let mut grow: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&i| cell[i].as_deref() == Some("grow"))
+        .collect();
+    grow.sort_by(|&a, &b| {
+        headroom[b]
+            .unwrap_or(0.0)
+            .total_cmp(&headroom[a].unwrap_or(0.0))
+            .then_with(|| ids[a].cmp(&ids[b]))
+    });
+    m.grow_total = grow.len();
+    m.grow = grow
+        .iter()
+        .take(cfg.top_n.max(1))
+        .map(|&i| GrowRow {
+            name: name(i),
+            industry: industry[i].clone(),
+            tier: tier[i].clone(),
+            rdi: rdi[i],
+            wallet: wallet[i].unwrap_or(0.0),
+            share: share[i].unwrap_or(0.0),
+            revenue: revenue[i],
+            headroom: headroom[i].unwrap_or(0.0),
+        })
+        .collect();
+    // points: every S/A account first, the others sampled evenly (by wallet)
+    let is_sa = |i: usize| matches!(tier[i].as_deref(), Some("S") | Some("A"));
+    let mut sa: Vec<usize> = rows.iter().copied().filter(|&i| is_sa(i)).collect();
+    let mut rest: Vec<usize> = rows.iter().copied().filter(|&i| !is_sa(i)).collect();
+    let by_wallet = |a: &usize, b: &usize| {
+        wallet[*b]
+            .unwrap_or(0.0)
+            .total_cmp(&wallet[*a].unwrap_or(0.0))
+            .then_with(|| ids[*a].cmp(&ids[*b]))
+    };
+    sa.sort_by(by_wallet);
+    rest.sort_by(by_wallet);
+    let maxp = cfg.scatter_max_points.max(10);
+    let mut chosen: Vec<usize> = sa.iter().copied().take(maxp).collect();
+    if chosen.len() < maxp {
+        chosen.extend(
+            sample_indices(rest.len(), maxp - chosen.len())
+                .into_iter()
+                .map(|k| rest[k]),
+        );
+    }
+    let labelled: Vec<usize> = grow
+        .iter()
+        .copied()
+        .filter(|i| chosen.contains(i))
+        .take(cfg.scatter_labels)
+        .collect();
+    m.points = chosen
+        .iter()
+        .map(|&i| MarketPoint {
+            name: name(i),
+            tier: tier[i].clone().unwrap_or_else(|| "none".into()),
+            wallet: wallet[i].unwrap_or(0.0),
+            share: share[i].unwrap_or(0.0),
+            headroom: headroom[i].unwrap_or(0.0),
+            label: labelled.contains(&i),
+        })
+        .collect();
+}
+
+fn competitor_bars(m: &mut Market, df: Option<&DataFrame>, reasons: &BTreeMap<String, String>) {
+    let Some(df) = df else {
+        m.competitors_reason = Some(
+            reasons
+                .get("competitors")
+                .cloned()
+                .unwrap_or_else(|| super::i18n::t(crate::cli::Lang::En, "market_no_table").into()),
+        );
+        return;
+    };
+    let comp = col_str(df, "competitor");
+    let industry = col_str(df, "industry");
+    let deals = col_f64(df, "deals");
+    let won = col_f64(df, "won");
+    let lost = col_f64(df, "lost");
+    let win_rate = col_f64(df, "win_rate");
+    let won_amount = col_f64(df, "won_amount");
+    let lost_amount = col_f64(df, "lost_amount");
+    let mut named = Vec::new();
+    for i in 0..df.height() {
+        if industry[i].is_some() {
+            continue;
+        }
+        let bar = CompetitorBar {
+            name: comp[i].clone(),
+            deals: deals[i].unwrap_or(0.0) as u64,
+            won: won[i].unwrap_or(0.0) as u64,
+            lost: lost[i].unwrap_or(0.0) as u64,
+            win_rate: win_rate[i],
+            won_amount: won_amount[i].unwrap_or(0.0),
+            lost_amount: lost_amount[i].unwrap_or(0.0),
+        };
+        if bar.name.is_some() {
+            named.push(bar);
+        } else {
+            m.no_competitor = Some(bar);
+        }
+    }
+    // Top by deals (the table is already in that order; sorted again for older tables).
+    named.sort_by(|a, b| b.deals.cmp(&a.deals));
+    m.competitors_total = named.len();
+    named.truncate(TOP_COMPETITORS);
+    m.competitors = named;
+    if m.competitors.is_empty() {
+        m.competitors_reason = Some(
+            reasons
+                .get("competitors")
+                .cloned()
+                .unwrap_or_else(|| "no closed deal in window_12m names a competitor".into()),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    #[test]
+    fn labels_exist_once_in_both_languages() {
+        for c in CELLS {
+            assert!(super::super::i18n::has(&format!("market_cell_{c}")));
+            assert!(super::super::i18n::has(&format!("market_cell_{c}_short")));
+        }
+        for (k, en, zh) in LABELS {
+            assert!(!en.is_empty() && !zh.is_empty(), "{k}");
+            let n = super::super::i18n::LABELS
+                .iter()
+                .chain(LABELS)
+                .filter(|(k2, _, _)| k2 == k)
+                .count();
+            assert_eq!(n, 1, "{k} defined {n} times");
+        }
+    }
+
+    #[test]
+    fn sections_from_tables() {
+        // 4 accounts with a wallet; a and d grow (d has the larger headroom: 900 − 10 = 890).
+        let acc = df!(
+            "account_id" => ["a", "b", "c", "d", "e"],
+            "name" => [Some("A<x>"), Some("B"), Some("C"), Some("D"), Some("E")],
+            "tier" => [Some("S"), Some("A"), Some("B"), None, Some("C")],
+            "rdi" => [Some(40.0), None, Some(10.0), Some(5.0), None],
+            "industry" => [Some("Finance"), None, None, None, None],
+            "revenue_12m" => [100.0, 50.0, 60.0, 10.0, 0.0],
+            "wallet" => [Some(1000.0), Some(100.0), Some(120.0), Some(900.0), None],
+            "wallet_share" => [Some(0.1), Some(0.5), Some(0.5), Some(10.0 / 900.0), None],
+            "headroom" => [Some(900.0), Some(50.0), Some(60.0), Some(890.0), None],
+            "selection" => [Some("grow"), Some("maintain"), Some("maintain"), Some("grow"), None],
+        )
+        .unwrap();
+        let comp = df!(
+            "competitor" => [Some("Globex"), Some("Globex"), None, Some("Zeta")],
+            "industry" => [None, Some("Finance"), None, None],
+            "deals" => [3u64, 3, 2, 5],
+            "won" => [1u64, 1, 1, 5],
+            "lost" => [2u64, 2, 1, 0],
+            "win_rate" => [Some(1.0 / 3.0), Some(1.0 / 3.0), Some(0.5), Some(1.0)],
+            "won_amount" => [10.0, 10.0, 1.0, 50.0],
+            "lost_amount" => [20.0, 20.0, 2.0, 0.0],
+        )
+        .unwrap();
+        let m = build(
+            &acc,
+            Some(&comp),
+            &Summary::default(),
+            &BTreeMap::new(),
+            &ReportConfig::default(),
+        );
+        assert_eq!(m.reason, None);
+        assert_eq!(m.total, 4);
+        // wallets 100 120 900 1000 → median (120 + 900) / 2 = 510
+        assert_eq!(m.median_wallet, Some(510.0));
+        assert_eq!(
+            m.grow.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+            ["A<x>", "D"]
+        );
+        assert_eq!(m.cells[0].cell, "grow");
+        assert_eq!(m.cells[0].accounts, 2);
+        assert_eq!(m.cells[0].headroom, 1790.0);
+        assert_eq!(m.cells[2].accounts, 2);
+        assert_eq!(m.points.len(), 4);
+        assert_eq!(m.points.iter().filter(|p| p.label).count(), 2);
+        // competitors: overall rows only, by deals; the null row apart
+        let names: Vec<_> = m
+            .competitors
+            .iter()
+            .map(|c| c.name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ["Zeta", "Globex"]);
+        assert_eq!(m.no_competitor.as_ref().map(|c| c.deals), Some(2));
+        assert_eq!(m.competitors_reason, None);
+
+        // Without market columns or a competitors table: both sections unavailable, with reasons.
+        let bare = df!("account_id" => ["a"], "revenue_12m" => [1.0]).unwrap();
+        let reasons: BTreeMap<String, String> =
+            [("wallet".to_string(), "no wallet data".to_string())]
+                .into_iter()
+                .collect();
+        let m = build(
+            &bare,
+            None,
+            &Summary::default(),
+            &reasons,
+            &ReportConfig::default(),
+        );
+        assert_eq!(m.reason.as_deref(), Some("no wallet data"));
+        assert!(m.competitors_reason.is_some());
+        assert!(m.points.is_empty() && m.competitors.is_empty());
+    }
+}
