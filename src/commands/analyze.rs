@@ -70,6 +70,7 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
                 ("concentration", t.concentration),
                 ("employees", t.employees),
                 ("tier_migration", t.tier_migration),
+                ("evidence", t.evidence),
             ],
             &summary_json,
         )

@@ -7,8 +7,10 @@
 //!
 //! Entry points: [`Inputs::from_lake`], [`default_as_of`], [`analyze`], [`whatif`].
 
+pub mod bootstrap;
 pub mod concentration;
 pub mod config;
+pub mod evidence;
 pub mod fx;
 pub mod keyperson;
 pub mod keys;
@@ -31,7 +33,8 @@ use crate::contract::Table;
 use crate::lake::Lake;
 
 pub use config::{
-    GriTargets, KriConfig, LevelTargets, OriPoints, RdiWeights, RolePower, ValueScoreWeights,
+    EvidenceConfig, GriTargets, KriConfig, LevelTargets, OriPoints, RdiWeights, RolePower,
+    ValueScoreWeights,
 };
 pub use pipeline::{ScenarioFigures, WhatifResult};
 use summary::Summary;
@@ -88,6 +91,8 @@ pub struct MetricsConfig {
     pub ori: OriPoints,
     /// Relationship depth index weights.
     pub rdi_weights: RdiWeights,
+    /// Backtest and bootstrap intervals.
+    pub evidence: EvidenceConfig,
 }
 
 impl Default for MetricsConfig {
@@ -117,6 +122,7 @@ impl Default for MetricsConfig {
             gri_targets: GriTargets::default(),
             ori: OriPoints::default(),
             rdi_weights: RdiWeights::default(),
+            evidence: EvidenceConfig::default(),
         }
     }
 }
@@ -257,6 +263,8 @@ pub struct MetricTables {
     pub concentration: DataFrame,
     pub employees: DataFrame,
     pub tier_migration: DataFrame,
+    /// The backtest (metrics.md "Evidence"); no rows when it was not run.
+    pub evidence: DataFrame,
     pub summary: Summary,
 }
 

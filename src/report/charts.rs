@@ -30,6 +30,8 @@ use super::queries::{QueryChart, QueryResult};
 use super::ReportConfig;
 use crate::cli::{Audience, Lang};
 
+pub mod evidence;
+
 /// Okabe–Ito colours.
 pub mod palette {
     use plotters::style::RGBColor;
@@ -1540,6 +1542,11 @@ pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<S
             "region".into(),
             Audience::Strategy,
             Box::new(move || breakdown(m, lang, "region")),
+        ),
+        (
+            "evidence".into(),
+            Audience::Strategy,
+            Box::new(move || evidence::chart(m, lang)),
         ),
         (
             "pareto".into(),

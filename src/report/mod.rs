@@ -7,6 +7,7 @@
 //! [`render_from_inputs`] does the same from in-memory inputs (used by tests).
 
 pub mod charts;
+pub mod evidence;
 pub mod fixture;
 pub mod html;
 pub mod i18n;
@@ -117,6 +118,7 @@ pub fn load_inputs(
     let concentration = collect(lake.scan_metric(as_of, "concentration")?)?;
     let employees = collect(lake.scan_metric(as_of, "employees")?)?;
     let tier_migration = collect(lake.scan_metric(as_of, "tier_migration")?)?;
+    let evidence = collect(lake.scan_metric(as_of, "evidence")?)?;
     let summary = read_summary(lake, as_of)?;
     let previous = match lake.metric_as_ofs() {
         Ok(dates) => match dates.into_iter().filter(|d| *d < as_of).max() {
@@ -158,6 +160,7 @@ pub fn load_inputs(
         concentration,
         employees,
         tier_migration,
+        evidence,
         summary,
         previous,
         manifest,
