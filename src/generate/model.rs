@@ -317,8 +317,8 @@ pub(crate) struct Profile {
     pub n_exec: u64,
     /// Latent relationship depth, standard normal. It always shapes the relationship data
     /// (contact support, number of relationship holders, activity volume); with
-    /// `World::effect` e > 0 it also shapes the outcomes: churn log-odds − 0.9·e·depth, won-deal
-    /// log-odds + 0.5·e·depth, growth slope + 0.15·e·depth. With e = 0 the outcomes do not
+    /// `World::effect` e > 0 it also shapes the outcomes: churn log-odds − 0.5·e·depth, won-deal
+    /// log-odds + 0.35·e·depth, growth slope + 0.08·e·depth. With e = 0 the outcomes do not
     /// depend on it and the data's own links from outcomes to activity (activity thinning
     /// after churn, activity following the trend, lower surveys of lost accounts) are off too,
     /// so the backtest should find nothing.
@@ -368,8 +368,8 @@ impl Profile {
             }
         }
         let executive = w.team_member(team, POS_EXECUTIVE).unwrap_or(owner);
-        let inactive = r.random_bool(logistic(logit(0.15) - 0.9 * w.effect * depth));
-        let trend = (r.random_range(-0.7..0.7) + 0.15 * w.effect * depth).clamp(-0.7, 0.7);
+        let inactive = r.random_bool(logistic(logit(0.15) - 0.5 * w.effect * depth));
+        let trend = (r.random_range(-0.7..0.7) + 0.08 * w.effect * depth).clamp(-0.7, 0.7);
         let hist = f64::from(w.hist_days.max(1));
         let t_max = if inactive {
             ((hist - 365.0 - f64::from(r.random_range(1..240u32))) / hist).max(0.0)
@@ -576,7 +576,7 @@ pub(crate) fn account_rows(
         for k in 0..p.n[T_OPPORTUNITIES] {
             let closed = p.inactive || r.random_bool(0.6);
             let (stage, prob, close, created) = if closed {
-                let won = r.random_bool(logistic(logit(0.45) + 0.5 * w.effect * p.depth));
+                let won = r.random_bool(logistic(logit(0.45) + 0.35 * w.effect * p.depth));
                 let t = trend_t(p.trend, r.random::<f64>()) * p.t_max.max(0.05);
                 let close = hist_day(w, t).min(-1);
                 let created = close - r.random_range(20..240);

@@ -250,8 +250,9 @@ pub fn spearman_weighted(
 /// Spearman rank correlation with average ranks for ties; None with fewer than 2 pairs or
 /// when either side is constant.
 ///
-/// Example: x = [1, 2, 2, 3], y = [1, 3, 2, 4]: ranks x 1, 2.5, 2.5, 4 and y 1, 3, 2, 4;
-/// Σdxdy = 7.5, Σdx² = 4.5, Σdy² = 5 → 7.5 / √22.5 = 0.9487.
+/// Example: x = [1, 2, 2, 3], y = [1, 3, 2, 4]: ranks x 1, 2.5, 2.5, 4 and y 1, 3, 2, 4
+/// (means 2.5); dx = −1.5, 0, 0, 1.5, dy = −1.5, 0.5, −0.5, 1.5; Σdxdy = 4.5, Σdx² = 4.5,
+/// Σdy² = 5 → 4.5 / √22.5 = 0.9487.
 pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
     let n = x.len().min(y.len());
     let (ox, oy) = (RankOrder::new(&x[..n]), RankOrder::new(&y[..n]));
@@ -316,9 +317,9 @@ mod tests {
 
     #[test]
     fn spearman_with_ties_by_hand() {
-        // Doc example: 7.5 / √22.5.
+        // Doc example: 4.5 / √22.5.
         let r = spearman(&[1.0, 2.0, 2.0, 3.0], &[1.0, 3.0, 2.0, 4.0]).unwrap();
-        assert!((r - 7.5 / 22.5f64.sqrt()).abs() < 1e-12, "{r}");
+        assert!((r - 4.5 / 22.5f64.sqrt()).abs() < 1e-12, "{r}");
         // Perfectly reversed → −1; constant side → None.
         assert_eq!(spearman(&[1.0, 2.0, 3.0], &[9.0, 5.0, 1.0]), Some(-1.0));
         assert_eq!(spearman(&[1.0, 2.0, 3.0], &[4.0, 4.0, 4.0]), None);
