@@ -169,82 +169,107 @@ pub fn concentration_intervals(values: &[f64], draws: u32, seed: u64) -> Vec<Opt
     )
 }
 
-/// Items sorted by a value, with the ends of their runs of equal values: what average ranks of
-/// a resample need.
-pub struct RankOrder {
-    /// Item indices in ascending order of the value (ties by index).
-    order: Vec<u32>,
-    /// End (exclusive, into `order`) of each run of equal values.
-    run_ends: Vec<u32>,
+/// Run number (0-based rank among the distinct values, ascending) of every value.
+fn run_ids(values: &[f64]) -> (Vec<u32>, usize) {
+    let mut order: Vec<u32> = (0..values.len() as u32).collect();
+    order.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]));
+    let mut ids = vec![0u32; values.len()];
+    let mut run = 0u32;
+    for j in 0..order.len() {
+        if j > 0 && values[order[j] as usize] != values[order[j - 1] as usize] {
+            run += 1;
+        }
+        ids[order[j] as usize] = run;
+    }
+    (
+        ids,
+        if values.is_empty() {
+            0
+        } else {
+            run as usize + 1
+        },
+    )
 }
 
-impl RankOrder {
-    pub fn new(values: &[f64]) -> RankOrder {
-        let mut order: Vec<u32> = (0..values.len() as u32).collect();
-        order.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]));
-        let mut run_ends = Vec::new();
-        for j in 1..=order.len() {
-            if j == order.len() || values[order[j] as usize] != values[order[j - 1] as usize] {
-                run_ends.push(j as u32);
-            }
-        }
-        RankOrder { order, run_ends }
-    }
-
-    /// Average rank (1-based) of every item in the resample with multiplicities `counts`:
-    /// the items of a run share the mean of the positions their copies take.
-    fn ranks(&self, counts: &[u32], out: &mut [f64]) {
-        let (mut start, mut cum) = (0usize, 0u64);
-        for &end in &self.run_ends {
-            let run = &self.order[start..end as usize];
-            let w: u64 = run.iter().map(|&i| u64::from(counts[i as usize])).sum();
-            let r = cum as f64 + (w as f64 + 1.0) / 2.0;
-            for &i in run {
-                out[i as usize] = r;
-            }
-            cum += w;
-            start = end as usize;
-        }
-    }
+/// (x, y) pairs prepared for Spearman correlations of resamples: each item knows the run of
+/// equal values it belongs to on each side. Items are kept in ascending x order, so the x
+/// side is read sequentially; the y side is one scatter and one gather over the y runs.
+pub struct SpearmanPairs {
+    xrun: Vec<u32>,
+    yrun: Vec<u32>,
+    nx: usize,
+    ny: usize,
 }
 
-/// Spearman rank correlation of (x, y) over the resample `counts` (Pearson correlation of the
-/// average ranks, each item weighted by its count); NaN when either side has no spread.
-pub fn spearman_weighted(
-    x: &RankOrder,
-    y: &RankOrder,
-    counts: &[u32],
-    rx: &mut [f64],
-    ry: &mut [f64],
-) -> f64 {
-    x.ranks(counts, rx);
-    y.ranks(counts, ry);
-    let (mut n, mut sx, mut sy) = (0.0, 0.0, 0.0);
-    for i in 0..counts.len() {
-        let c = f64::from(counts[i]);
-        n += c;
-        sx += c * rx[i];
-        sy += c * ry[i];
+impl SpearmanPairs {
+    pub fn new(x: &[f64], y: &[f64]) -> SpearmanPairs {
+        let n = x.len().min(y.len());
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+        let xs: Vec<f64> = order.iter().map(|&i| x[i]).collect();
+        let ys: Vec<f64> = order.iter().map(|&i| y[i]).collect();
+        let (xrun, nx) = run_ids(&xs);
+        let (yrun, ny) = run_ids(&ys);
+        SpearmanPairs { xrun, yrun, nx, ny }
     }
-    if n < 2.0 {
-        return f64::NAN;
+
+    pub fn len(&self) -> usize {
+        self.xrun.len()
     }
-    let (mx, my) = (sx / n, sy / n);
-    let (mut cxy, mut cxx, mut cyy) = (0.0, 0.0, 0.0);
-    for i in 0..counts.len() {
-        let c = f64::from(counts[i]);
-        if c == 0.0 {
-            continue;
+
+    pub fn is_empty(&self) -> bool {
+        self.xrun.is_empty()
+    }
+
+    /// Spearman correlation of the resample with multiplicities `counts` (items in ascending
+    /// x order): the Pearson correlation of the average ranks of the expanded sample, where
+    /// the copies of a run of equal values share the mean of the positions they take. NaN when
+    /// either side has no spread. `wx`, `wy` are scratch space.
+    pub fn correlation(&self, counts: &[u32], wx: &mut Vec<f64>, wy: &mut Vec<f64>) -> f64 {
+        wx.clear();
+        wx.resize(self.nx, 0.0);
+        wy.clear();
+        wy.resize(self.ny, 0.0);
+        for (i, &c) in counts.iter().enumerate() {
+            if c > 0 {
+                wx[self.xrun[i] as usize] += f64::from(c);
+                wy[self.yrun[i] as usize] += f64::from(c);
+            }
         }
-        let (dx, dy) = (rx[i] - mx, ry[i] - my);
-        cxy += c * dx * dy;
-        cxx += c * dx * dx;
-        cyy += c * dy * dy;
+        // Run weights → the average rank of the run's copies.
+        let to_ranks = |w: &mut Vec<f64>| {
+            let mut cum = 0.0;
+            for r in w.iter_mut() {
+                let k = *r;
+                *r = cum + (k + 1.0) / 2.0;
+                cum += k;
+            }
+            cum
+        };
+        let n = to_ranks(wx);
+        to_ranks(wy);
+        if n < 2.0 {
+            return f64::NAN;
+        }
+        // Both rank vectors have mean (N + 1) / 2.
+        let m = (n + 1.0) / 2.0;
+        let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+        for (i, &c) in counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let c = f64::from(c);
+            let dx = wx[self.xrun[i] as usize] - m;
+            let dy = wy[self.yrun[i] as usize] - m;
+            sxy += c * dx * dy;
+            sxx += c * dx * dx;
+            syy += c * dy * dy;
+        }
+        if sxx <= 1e-9 * n * n || syy <= 1e-9 * n * n {
+            return f64::NAN;
+        }
+        sxy / (sxx * syy).sqrt()
     }
-    if cxx <= 0.0 || cyy <= 0.0 {
-        return f64::NAN;
-    }
-    cxy / (cxx * cyy).sqrt()
 }
 
 /// Spearman rank correlation with average ranks for ties; None with fewer than 2 pairs or
@@ -254,25 +279,21 @@ pub fn spearman_weighted(
 /// (means 2.5); dx = −1.5, 0, 0, 1.5, dy = −1.5, 0.5, −0.5, 1.5; Σdxdy = 4.5, Σdx² = 4.5,
 /// Σdy² = 5 → 4.5 / √22.5 = 0.9487.
 pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
-    let n = x.len().min(y.len());
-    let (ox, oy) = (RankOrder::new(&x[..n]), RankOrder::new(&y[..n]));
-    let ones = vec![1u32; n];
-    let (mut rx, mut ry) = (vec![0.0; n], vec![0.0; n]);
-    let r = spearman_weighted(&ox, &oy, &ones, &mut rx, &mut ry);
+    let p = SpearmanPairs::new(x, y);
+    let r = p.correlation(&vec![1u32; p.len()], &mut Vec::new(), &mut Vec::new());
     r.is_finite().then_some(r)
 }
 
 /// The bootstrap interval of [`spearman`] over the pairs.
 pub fn spearman_interval(x: &[f64], y: &[f64], draws: u32, seed: u64) -> Option<[f64; 2]> {
-    let n = x.len().min(y.len());
-    let (ox, oy) = (RankOrder::new(&x[..n]), RankOrder::new(&y[..n]));
+    let p = SpearmanPairs::new(x, y);
     intervals(
-        n,
+        p.len(),
         1,
         draws,
         seed,
-        || (vec![0.0; n], vec![0.0; n]),
-        |c, (rx, ry)| vec![spearman_weighted(&ox, &oy, c, rx, ry)],
+        || (Vec::new(), Vec::new()),
+        |c, (wx, wy)| vec![p.correlation(c, wx, wy)],
     )
     .pop()
     .flatten()
@@ -327,21 +348,23 @@ mod tests {
     }
 
     #[test]
-    fn weighted_ranks_are_the_expanded_sample() {
-        // Items x = [10, 20, 30] with counts [2, 0, 1] are the sample 10, 10, 30: ranks 1.5, 1.5, 3.
-        let o = RankOrder::new(&[10.0, 20.0, 30.0]);
-        let mut r = vec![0.0; 3];
-        o.ranks(&[2, 0, 1], &mut r);
-        assert_eq!(r[0], 1.5);
-        assert_eq!(r[2], 3.0);
-        // Spearman of a resample equals Spearman of the expanded pairs.
+    fn resampled_spearman_is_that_of_the_expanded_sample() {
+        // Items x = [10, 20, 30] with counts [2, 0, 1] are the sample 10, 10, 30 (x ranks
+        // 1.5, 1.5, 3); with y = [5, 1, 5] the y ranks are 2, 2, 2: no spread → NaN.
+        let p = SpearmanPairs::new(&[10.0, 20.0, 30.0], &[5.0, 1.0, 5.0]);
+        assert!(p
+            .correlation(&[2, 0, 1], &mut Vec::new(), &mut Vec::new())
+            .is_nan());
+        // x already ascending, so counts refer to the items as given.
         let (x, y) = ([1.0, 2.0, 2.0, 3.0, 5.0], [2.0, 1.0, 4.0, 4.0, 3.0]);
-        let counts = [2u32, 1, 0, 1, 1];
-        let (ox, oy) = (RankOrder::new(&x), RankOrder::new(&y));
-        let (mut rx, mut ry) = (vec![0.0; 5], vec![0.0; 5]);
-        let w = spearman_weighted(&ox, &oy, &counts, &mut rx, &mut ry);
+        let p = SpearmanPairs::new(&x, &y);
+        let w = p.correlation(&[2, 1, 0, 1, 1], &mut Vec::new(), &mut Vec::new());
         let e = spearman(&[1.0, 1.0, 2.0, 3.0, 5.0], &[2.0, 2.0, 1.0, 4.0, 3.0]).unwrap();
         assert!((w - e).abs() < 1e-12, "{w} vs {e}");
+        // By hand: x ranks 1.5, 1.5, 3, 4, 5; y (2, 2, 1, 4, 3) ranks 2.5, 2.5, 1, 5, 4; mean 3.
+        // dx −1.5, −1.5, 0, 1, 2; dy −0.5, −0.5, −2, 2, 1: Σdxdy = 0.75 + 0.75 + 0 + 2 + 2
+        // = 5.5, Σdx² = 2.25·2 + 1 + 4 = 9.5, Σdy² = 0.25·2 + 4 + 4 + 1 = 9.5 → 5.5 / 9.5.
+        assert!((e - 5.5 / 9.5).abs() < 1e-12, "{e}");
     }
 
     fn sample() -> Vec<f64> {
