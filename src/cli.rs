@@ -212,6 +212,11 @@ pub struct GenerateArgs {
     /// Last date of the generated history (YYYY-MM-DD).
     #[arg(long, default_value = "2026-09-30")]
     pub end: String,
+    /// Strength of the planted effect of relationship depth on retention, growth and win rate
+    /// (0 = none: outcomes do not depend on relationships; 1 = mild, as in the bundled sample;
+    /// 2 = strong). Lets you see what the backtest shows with and without a real effect.
+    #[arg(long, default_value_t = 1.0, value_name = "E")]
+    pub effect: f64,
 }
 
 #[derive(Debug, Subcommand, Clone)]

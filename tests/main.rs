@@ -2,6 +2,7 @@
 
 mod cli_output;
 mod common;
+mod evidence;
 mod fuzz;
 mod golden;
 mod ingest;

@@ -100,6 +100,7 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
                 ("employees", t.employees),
                 ("tier_migration", t.tier_migration),
                 ("competitors", t.competitors),
+                ("evidence", t.evidence),
             ],
             &summary_json,
         )

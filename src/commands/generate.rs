@@ -17,6 +17,13 @@ pub fn run(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
         UsageError::new(format!("invalid --end date `{}`", args.end))
             .with_hint("give the last day of the history as YYYY-MM-DD, e.g. --end 2026-09-30")
     })?;
+    if !(0.0..=10.0).contains(&args.effect) {
+        return Err(
+            UsageError::new(format!("--effect {} is out of range", args.effect))
+                .with_hint("give a strength from 0 (no effect) to 10, e.g. --effect 1")
+                .into(),
+        );
+    }
     if args.years == 0 {
         return Err(UsageError::new("--years must be at least 1")
             .with_hint("e.g. --years 3")
@@ -31,6 +38,7 @@ pub fn run(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
         messy: args.messy,
         years: args.years,
         end,
+        effect: args.effect,
     };
 
     let bar = if ctx.settings.progress {

@@ -64,6 +64,9 @@ pub struct GenerateOptions {
     pub years: u32,
     /// Last day of the history.
     pub end: NaiveDate,
+    /// Strength of the planted effect of relationship depth on retention, growth and win
+    /// rate (0 = none, 1 = the default mild one; see `model::Profile::depth`).
+    pub effect: f64,
 }
 
 /// What was written.
@@ -261,6 +264,7 @@ pub fn generate(
         teams: employees.div_ceil(10),
         years: opts.years,
         hist_days,
+        effect: opts.effect,
         style: Style {
             messy: opts.messy,
             // Account creation goes back up to 6 years before the history; open deals and
@@ -380,6 +384,7 @@ mod tests {
             messy,
             years: 3,
             end: NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+            effect: 1.0,
         }
     }
 

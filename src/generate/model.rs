@@ -33,6 +33,7 @@ const TAG_EMPLOYEE: u64 = 0x454d_504c;
 /// generators, so that adding them left every other value of the exports unchanged.
 const TAG_MARKET_ACCOUNT: u64 = 0x4d4b_5441;
 const TAG_MARKET_DEAL: u64 = 0x4d4b_5444;
+const TAG_DEPTH: u64 = 0x4445_5054;
 /// Seed tags of the account-level tables, in the order of the `T_*` indices.
 const TAG_TABLE: [u64; N_TABLES] = [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7];
 
@@ -211,6 +212,16 @@ fn unit(h: u64) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Logistic function: log-odds → probability.
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Probability → log-odds.
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
 /// A standard-normal draw (Box–Muller).
 fn normal(r: &mut impl Rng) -> f64 {
     let u1: f64 = 1.0 - r.random::<f64>();
@@ -251,6 +262,9 @@ pub(crate) struct World {
     /// Days from the first day of the history to the end date.
     pub hist_days: i32,
     pub style: Style,
+    /// Strength of the planted effect of relationship depth on outcomes (0 = none; see
+    /// [`Profile::depth`]).
+    pub effect: f64,
 }
 
 impl World {
@@ -351,6 +365,14 @@ pub(crate) struct Profile {
     pub n: [u64; N_TABLES],
     /// Executive visits among the activities.
     pub n_exec: u64,
+    /// Latent relationship depth, standard normal. It always shapes the relationship data
+    /// (contact support, number of relationship holders, activity volume); with
+    /// `World::effect` e > 0 it also shapes the outcomes: churn log-odds − 0.5·e·depth, won-deal
+    /// log-odds + 0.35·e·depth, growth slope + 0.08·e·depth. With e = 0 the outcomes do not
+    /// depend on it and the data's own links from outcomes to activity (activity thinning
+    /// after churn, activity following the trend, lower surveys of lost accounts) are off too,
+    /// so the backtest should find nothing.
+    pub depth: f64,
 }
 
 impl Profile {
@@ -377,10 +399,11 @@ impl Profile {
         } else {
             tier - 1
         };
+        let depth = normal(&mut rng(w.seed, TAG_DEPTH, idx)).clamp(-4.0, 4.0);
         let team = r.random_range(0..w.teams.max(1));
         let owner_pos = r.random_range(0..4u64);
         let owner = w.team_member(team, owner_pos).unwrap_or(team * TEAM_SIZE);
-        let single = r.random_bool(0.30);
+        let single = r.random_bool(logistic(logit(0.30) - 0.8 * depth));
         let mut holders = vec![owner];
         if !single {
             let mut cands: Vec<u64> = (0..8)
@@ -395,8 +418,8 @@ impl Profile {
             }
         }
         let executive = w.team_member(team, POS_EXECUTIVE).unwrap_or(owner);
-        let inactive = r.random_bool(0.15);
-        let trend = r.random_range(-0.7..0.7);
+        let inactive = r.random_bool(logistic(logit(0.15) - 0.5 * w.effect * depth));
+        let trend = (r.random_range(-0.7..0.7) + 0.08 * w.effect * depth).clamp(-0.7, 0.7);
         let hist = f64::from(w.hist_days.max(1));
         let t_max = if inactive {
             ((hist - 365.0 - f64::from(r.random_range(1..240u32))) / hist).max(0.0)
@@ -447,7 +470,7 @@ impl Profile {
             _ => 0,
         };
         let n_act = {
-            let x = 100.0 * scale * noise(&mut r, 0.5);
+            let x = 100.0 * scale * noise(&mut r, 0.5) * (0.35 * depth).exp();
             stochastic_round(&mut r, x)
         }
         .min(50_000)
@@ -480,6 +503,7 @@ impl Profile {
             country,
             n: [1, n_contacts, n_opps, n_rev, n_act, n_agree, n_surveys],
             n_exec,
+            depth,
         }
     }
 
@@ -590,8 +614,14 @@ pub(crate) fn account_rows(
             let support: i32 = if role == 0 && r.random_bool(0.12) {
                 r.random_range(-2..=-1)
             } else {
-                [0, 0, 0, 1, 1, 1, 1, 2, 2, 3][r.random_range(0..10usize)]
+                // Deeper relationships: support shifted up by 0.6·depth on average.
+                let shift = 0.6 * p.depth;
+                let step =
+                    shift.floor() as i32 + i32::from(r.random::<f64>() < shift - shift.floor());
+                ([0, 0, 0, 1, 1, 1, 1, 2, 2, 3][r.random_range(0..10usize)]
                     - i32::from(r.random_bool(0.03))
+                    + step)
+                    .clamp(-2, 3)
             };
             let intimacy: i32 = (support.max(0) + r.random_range(-1..=2)).clamp(0, 4);
             row.id('C', 8, cid);
@@ -624,7 +654,7 @@ pub(crate) fn account_rows(
         for k in 0..p.n[T_OPPORTUNITIES] {
             let closed = p.inactive || r.random_bool(0.6);
             let (stage, prob, close, created) = if closed {
-                let won = r.random_bool(0.45);
+                let won = r.random_bool(logistic(logit(0.45) + 0.35 * w.effect * p.depth));
                 let t = trend_t(p.trend, r.random::<f64>()) * p.t_max.max(0.05);
                 let close = hist_day(w, t).min(-1);
                 let created = close - r.random_range(20..240);
@@ -739,12 +769,14 @@ pub(crate) fn account_rows(
         let mut r = rng(w.seed, TAG_TABLE[T_ACTIVITIES], p.idx);
         let n = p.n[T_ACTIVITIES];
         let n_plain = n - p.n_exec;
-        let power = 1.5 + p.trend;
+        // The data's own links from outcomes to activity scale with the planted effect (up to 1).
+        let link = w.effect.clamp(0.0, 1.0);
+        let power = 1.5 + p.trend * link;
         let n_contacts = p.n[T_CONTACTS];
         for k in 0..n {
             let (ty, day, contact, employee) = if k < n_plain {
                 let mut t = r.random::<f64>().powf(1.0 / power);
-                if p.inactive && r.random_bool(0.85) {
+                if p.inactive && r.random_bool(0.85 * link) {
                     t *= p.t_max;
                 }
                 let contact = if r.random_bool(0.07) {
@@ -810,8 +842,12 @@ pub(crate) fn account_rows(
         let mut r = rng(w.seed, TAG_TABLE[T_SURVEYS], p.idx);
         for _ in 0..p.n[T_SURVEYS] {
             let day = -r.random_range(0..w.hist_days.max(1));
-            let score =
-                (7.2 + 1.6 * normal(&mut r) - if p.inactive { 1.5 } else { 0.0 }).clamp(0.0, 10.0);
+            let lost = if p.inactive {
+                1.5 * w.effect.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let score = (7.2 + 1.6 * normal(&mut r) - lost).clamp(0.0, 10.0);
             row.raw(&account_id);
             row.date(st, &mut r, day);
             row.fmt(format_args!("{score:.1}"));

@@ -236,3 +236,27 @@ impl Default for MarketConfig {
         }
     }
 }
+
+/// The backtest and the bootstrap intervals (`[metrics.evidence]`, metrics.md "Evidence").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvidenceConfig {
+    /// Write the `evidence` table (relationship figures one window before as_of against what
+    /// happened since). It runs the relationship analysis a second time, at the look-back
+    /// date. Default true.
+    pub backtest: bool,
+    /// Bootstrap draws B for the 90 % intervals; 0 = no intervals. Default 1000.
+    pub bootstrap_draws: u32,
+    /// Seed of the bootstrap: the same seed and B give the same intervals. Default 1.
+    pub bootstrap_seed: u64,
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        EvidenceConfig {
+            backtest: true,
+            bootstrap_draws: 1000,
+            bootstrap_seed: 1,
+        }
+    }
+}

@@ -7,8 +7,10 @@
 //!
 //! Entry points: [`Inputs::from_lake`], [`default_as_of`], [`analyze`], [`whatif`].
 
+pub mod bootstrap;
 pub mod concentration;
 pub mod config;
+pub mod evidence;
 pub mod fx;
 pub mod keyperson;
 pub mod keys;
@@ -32,8 +34,8 @@ use crate::contract::Table;
 use crate::lake::Lake;
 
 pub use config::{
-    GriTargets, KriConfig, LevelTargets, MarketConfig, OriPoints, RdiWeights, RolePower,
-    ValueScoreWeights,
+    EvidenceConfig, GriTargets, KriConfig, LevelTargets, MarketConfig, OriPoints, RdiWeights,
+    RolePower, ValueScoreWeights,
 };
 pub use pipeline::{ScenarioFigures, WhatifResult};
 use summary::Summary;
@@ -92,6 +94,8 @@ pub struct MetricsConfig {
     pub rdi_weights: RdiWeights,
     /// Market insight: wallet ratios and the customer selection matrix.
     pub market: MarketConfig,
+    /// Backtest and bootstrap intervals.
+    pub evidence: EvidenceConfig,
 }
 
 impl Default for MetricsConfig {
@@ -122,6 +126,7 @@ impl Default for MetricsConfig {
             ori: OriPoints::default(),
             rdi_weights: RdiWeights::default(),
             market: MarketConfig::default(),
+            evidence: EvidenceConfig::default(),
         }
     }
 }
@@ -274,6 +279,8 @@ pub struct MetricTables {
     pub tier_migration: DataFrame,
     /// Win/loss per competitor (metrics.md "Market insight"); empty when unavailable.
     pub competitors: DataFrame,
+    /// The backtest (metrics.md "Evidence"); no rows when it was not run.
+    pub evidence: DataFrame,
     pub summary: Summary,
 }
 

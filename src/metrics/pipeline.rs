@@ -807,13 +807,36 @@ pub(super) fn analyze(
     cfg: &MetricsConfig,
     cur: &str,
 ) -> R<MetricTables> {
+    analyze_at(inputs, as_of, cfg, cur, true)
+}
+
+/// The accounts table of the analysis at the look-back date `t` (the same code as analyze;
+/// without orphan counts, concentration, intervals and backtest, which the backtest does not
+/// read).
+pub(super) fn look_back(
+    inputs: &Inputs,
+    t: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+) -> R<DataFrame> {
+    Ok(analyze_at(inputs, t, cfg, cur, false)?.accounts)
+}
+
+/// `full`: everything; otherwise only what the look-back analysis needs (see [`look_back`]).
+fn analyze_at(
+    inputs: &Inputs,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+    full: bool,
+) -> R<MetricTables> {
     let mut summary = Summary::default();
     let w12 = Window::months(as_of, cfg.window_months);
     summary.as_of = as_of.to_string();
     summary.window_12m = [w12.first_day().to_string(), as_of.to_string()];
     summary.reporting_currency = cur.trim().to_uppercase();
     summary.settings = serde_json::to_value(cfg).unwrap_or_default();
-    let core = core(inputs, as_of, cfg, cur, &mut summary, true)?;
+    let core = core(inputs, as_of, cfg, cur, &mut summary, full)?;
     super::timing::lap("rest of core");
     let n = core.acc.ids.len();
     summary.revenue_source = core.revenue_source.unwrap_or("none").to_string();
@@ -1238,7 +1261,8 @@ pub(super) fn analyze(
         &bus.clone().unwrap_or_else(|| vec![0; n]),
         &vec![false; n],
     );
-    if let Some(r) = &core.rev {
+    let mut intervals: BTreeMap<&str, [f64; 2]> = BTreeMap::new();
+    if let (Some(r), true) = (&core.rev, full) {
         fn unknown(v: &Option<String>) -> &str {
             v.as_deref()
                 .map(str::trim)
@@ -1322,6 +1346,17 @@ pub(super) fn analyze(
             headline.top10_share = Some(f.top10_share);
             headline.top20pct_share = Some(f.top20pct_share);
             headline.accounts_for_80pct = Some(f.accounts_for_80pct as u64);
+            let ci = super::bootstrap::concentration_intervals(
+                &acc_all,
+                cfg.evidence.bootstrap_draws,
+                cfg.evidence.bootstrap_seed,
+            );
+            for (m, c) in super::bootstrap::CONCENTRATION_METRICS.iter().zip(ci) {
+                if let Some(c) = c {
+                    intervals.insert(m, c);
+                }
+            }
+            super::timing::lap("  concentration: bootstrap intervals");
         }
         if let Some(g) = grp_slices.get("all").and_then(|d| d.get("")) {
             let v: Vec<f64> = g.iter().map(|x| x.1).collect();
@@ -1388,10 +1423,26 @@ pub(super) fn analyze(
             "value".into(),
             conc.iter().map(|r| r.value).collect::<Vec<_>>(),
         ),
+        Column::new(
+            "ci_low".into(),
+            conc.iter()
+                .map(|r| conc_interval(&intervals, r).map(|c| c[0]))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ci_high".into(),
+            conc.iter()
+                .map(|r| conc_interval(&intervals, r).map(|c| c[1]))
+                .collect::<Vec<_>>(),
+        ),
     ])?;
 
     // --- employees
-    let employees = employees_table(&core, &revenue)?;
+    let employees = if full {
+        employees_table(&core, &revenue)?
+    } else {
+        DataFrame::empty()
+    };
     super::timing::lap("employees table");
 
     // --- tier migration
@@ -1439,21 +1490,43 @@ pub(super) fn analyze(
             }
         }
     }
-    summary.headline = headline;
     super::timing::lap("headline figures");
-    summary.data_quality.orphans = orphans(&core);
-    if core.revenue_source == Some("revenue") {
-        if let Some(r) = &core.rev {
-            summary.data_quality.orphan_revenue_12m = r.orphan_revenue_12m;
+    let evidence = if full {
+        evidence(
+            inputs,
+            as_of,
+            cfg,
+            cur,
+            &core,
+            &revenue,
+            &mut headline,
+            &mut summary,
+        )?
+    } else {
+        super::evidence::frame(&[], None)?
+    };
+    headline.intervals = intervals
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .chain(std::mem::take(&mut headline.intervals))
+        .collect();
+    summary.headline = headline;
+    if full {
+        summary.data_quality.orphans = orphans(&core);
+        if core.revenue_source == Some("revenue") {
+            if let Some(r) = &core.rev {
+                summary.data_quality.orphan_revenue_12m = r.orphan_revenue_12m;
+            }
         }
+        super::timing::lap("orphans");
     }
-    super::timing::lap("orphans");
     Ok(MetricTables {
         accounts,
         concentration,
         employees,
         tier_migration,
         competitors,
+        evidence,
         summary,
     })
 }
@@ -1535,6 +1608,108 @@ fn competitors_table(
         );
     }
     Ok(market::competitors_table(&rows)?)
+}
+
+/// The interval of a concentration row (account level, dimension all) if it has one.
+fn conc_interval(intervals: &BTreeMap<&str, [f64; 2]>, r: &ConcRow) -> Option<[f64; 2]> {
+    (r.level == "account" && r.dimension == "all")
+        .then(|| intervals.get(r.metric.as_str()).copied())
+        .flatten()
+}
+
+/// The backtest (metrics.md "Evidence"): the analysis at T = as_of − window_months gives RDI
+/// and bus_factor at T; outcomes are revenue_12m now and deals closed in (T, as_of].
+#[allow(clippy::too_many_arguments)]
+fn evidence(
+    inputs: &Inputs,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+    core: &Core,
+    revenue: &[f64],
+    headline: &mut Headline,
+    summary: &mut Summary,
+) -> R<DataFrame> {
+    let t = super::windows::sub_months(as_of, cfg.window_months);
+    if !cfg.evidence.backtest {
+        return Ok(super::evidence::frame(&[], None)?);
+    }
+    if core.rev.is_none() {
+        unavailable(
+            summary,
+            "evidence",
+            "no_revenue",
+            "the backtest needs revenue (or won opportunities)",
+        );
+        return Ok(super::evidence::frame(&[], None)?);
+    }
+    let at_t = look_back(inputs, t, cfg, cur)?;
+    super::timing::lap("evidence: analysis at the look-back date");
+    let n = core.acc.ids.len();
+    // Same accounts, same order (both runs load and sort the same accounts table).
+    let same = at_t.height() == n;
+    let col_f64 =
+        |c: &str| -> R<Vec<Option<f64>>> { Ok(if same { f64s(&at_t, c)? } else { vec![None; n] }) };
+    let rev_t: Vec<f64> = col_f64("revenue_12m")?
+        .into_iter()
+        .map(|x| x.unwrap_or(0.0))
+        .collect();
+    let rdi_t = col_f64("rdi")?;
+    let bus_t = match (&core.holders, same) {
+        (Some(_), true) => Some(
+            i64s(&at_t, "bus_factor")?
+                .into_iter()
+                .map(|b| b.map(|b| b.max(0) as u32))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let (mut closed, mut won) = (vec![0u32; n], vec![0u32; n]);
+    match opt_normalize(&inputs.opportunities, Table::Opportunities)? {
+        Some(o) => {
+            let df = super::evidence::closed_deals(o, t, as_of).collect()?;
+            let r = rows(&df, &core.acc.index)?;
+            let c = i64s(&df, "closed")?;
+            let w = i64s(&df, "won")?;
+            for k in 0..df.height() {
+                if let Some(i) = r[k] {
+                    closed[i] = c[k].unwrap_or(0) as u32;
+                    won[i] = w[k].unwrap_or(0) as u32;
+                }
+            }
+        }
+        None => unavailable(
+            summary,
+            "evidence.win_rate",
+            "no_opportunities",
+            "there is no opportunities table",
+        ),
+    }
+    let data = super::evidence::BacktestData {
+        ids: core.acc.ids.clone(),
+        rev_t,
+        rev_now: revenue.to_vec(),
+        rdi_t,
+        bus_t,
+        closed,
+        won,
+    };
+    let bt = super::evidence::backtest(&data);
+    headline.look_back = Some(t.to_string());
+    headline.evidence_cohort = Some(bt.cohort as u64);
+    headline.rdi_growth_spearman = bt.spearman;
+    if bt.spearman.is_some() {
+        if let Some(ci) = super::bootstrap::spearman_interval(
+            &bt.rdi,
+            &bt.growth,
+            cfg.evidence.bootstrap_draws,
+            cfg.evidence.bootstrap_seed,
+        ) {
+            headline.intervals.insert("rdi_growth_spearman".into(), ci);
+        }
+    }
+    super::timing::lap("evidence: backtest and interval");
+    Ok(super::evidence::frame(&bt.rows, Some(t))?)
 }
 
 fn employees_table(core: &Core, revenue: &[f64]) -> R<DataFrame> {

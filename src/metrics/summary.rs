@@ -57,6 +57,16 @@ pub struct Headline {
     pub tier_counts: BTreeMap<String, u64>,
     /// revenue_12m per tier.
     pub tier_revenue: BTreeMap<String, f64>,
+    /// 90 % percentile-bootstrap intervals [low, high] by figure: hhi, gini, top1_share,
+    /// top5_share, top20pct_share (account level) and rdi_growth_spearman. Empty when the
+    /// bootstrap is off (bootstrap_draws = 0).
+    pub intervals: BTreeMap<String, [f64; 2]>,
+    /// Look-back date T of the backtest (table `evidence`), YYYY-MM-DD.
+    pub look_back: Option<String>,
+    /// Accounts active at T (the backtest cohort).
+    pub evidence_cohort: Option<u64>,
+    /// Spearman rank correlation of RDI(T) with growth over the cohort.
+    pub rdi_growth_spearman: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -30,6 +30,7 @@ use super::queries::{QueryChart, QueryResult};
 use super::ReportConfig;
 use crate::cli::{Audience, Lang};
 
+pub mod evidence;
 mod market;
 
 /// Okabe–Ito colours.
@@ -1558,6 +1559,11 @@ pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<S
             "region".into(),
             Audience::Strategy,
             Box::new(move || breakdown(m, lang, "region")),
+        ),
+        (
+            "evidence".into(),
+            Audience::Strategy,
+            Box::new(move || evidence::chart(m, lang)),
         ),
         (
             "pareto".into(),

@@ -74,6 +74,7 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
         employees: Some(employees(seed)),
         tier_migration: None,
         competitors: None,
+        evidence: None,
         summary,
         previous: Some(PreviousInputs {
             as_of: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
@@ -311,6 +312,7 @@ fn accounts(n: usize, seed: u64, prev: bool) -> (DataFrame, Headline, Vec<MajorC
         mean_rdi_sa: Some(41.5),
         tier_counts,
         tier_revenue,
+        ..Default::default()
     };
     let df = df!(
         "account_id" => ids.clone(),

@@ -71,6 +71,15 @@ fn format_value(lang: Lang, v: f64, kind: &str) -> String {
     }
 }
 
+/// A 90 % interval as shown beside its figure: en "(90 %: 1,450 – 2,600)",
+/// zh "（90% 区间：1,450 – 2,600）".
+pub fn ci_text(lang: Lang, low: &str, high: &str) -> String {
+    match lang {
+        Lang::En => format!("(90 %: {low} – {high})"),
+        Lang::Zh => format!("（90% 区间：{low} – {high}）"),
+    }
+}
+
 fn change_text(lang: Lang, d: f64, kind: &str) -> String {
     let sign = if d > 0.0 {
         "+"
@@ -159,6 +168,33 @@ fn env(lang: Lang, m: &ReportModel) -> Result<Environment<'static>, minijinja::E
             Value::from_safe_string(html)
         },
     );
+    // ci(interval, kind): "(90 %: low – high)" for a [low, high] bootstrap interval; empty
+    // when there is none.
+    env.add_function("ci", move |value: Value, kind: Option<String>| {
+        let kind = kind.unwrap_or_default();
+        let end = |i: usize| {
+            value
+                .get_item(&Value::from(i))
+                .ok()
+                .and_then(|x| f64::try_from(x).ok())
+                .filter(|x| x.is_finite())
+        };
+        match (end(0), end(1)) {
+            (Some(a), Some(b)) => escape(&ci_text(
+                lang,
+                &format_value(lang, a, &kind),
+                &format_value(lang, b, &kind),
+            )),
+            _ => String::new(),
+        }
+    });
+    env.add_function("evidence_band", move |b: Value| {
+        let b: Result<crate::report::evidence::EvidenceBand, _> = serde_json::to_value(&b)
+            .map_err(|_| ())
+            .and_then(|j| serde_json::from_value(j).map_err(|_| ()));
+        b.map(|b| super::charts::evidence::band_label(lang, &b))
+            .unwrap_or_default()
+    });
     env.add_function("change", move |value: Value, kind: Option<String>| {
         let kind = kind.unwrap_or_default();
         match f64::try_from(value).ok().filter(|x| x.is_finite()) {

@@ -7,6 +7,7 @@
 //! [`render_from_inputs`] does the same from in-memory inputs (used by tests).
 
 pub mod charts;
+pub mod evidence;
 pub mod fixture;
 pub mod html;
 pub mod i18n;
@@ -121,6 +122,7 @@ pub fn load_inputs(
     let employees = collect(lake.scan_metric(as_of, "employees")?)?;
     let tier_migration = collect(lake.scan_metric(as_of, "tier_migration")?)?;
     let competitors = collect(lake.scan_metric(as_of, "competitors")?)?;
+    let evidence = collect(lake.scan_metric(as_of, "evidence")?)?;
     let summary = read_summary(lake, as_of)?;
     let previous = match lake.metric_as_ofs() {
         Ok(dates) => match dates.into_iter().filter(|d| *d < as_of).max() {
@@ -162,6 +164,7 @@ pub fn load_inputs(
         employees,
         tier_migration,
         competitors,
+        evidence,
         summary,
         previous,
         manifest,

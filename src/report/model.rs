@@ -31,6 +31,8 @@ pub struct ReportInputs {
     pub tier_migration: Option<DataFrame>,
     /// The `competitors` metric table, if written.
     pub competitors: Option<DataFrame>,
+    /// The `evidence` metric table (backtest), if written.
+    pub evidence: Option<DataFrame>,
     /// `summary.json`.
     pub summary: Summary,
     /// The previous report's metrics (the newest earlier as_of), if any.
@@ -99,6 +101,8 @@ pub struct ReportModel {
     pub at_risk: Vec<EmployeeRow>,
     /// Leadership page data.
     pub leadership: Leadership,
+    /// Backtest of relationship depth (strategy page).
+    pub evidence: super::evidence::Evidence,
     /// Custom query results.
     pub queries: Vec<QueryResult>,
     /// Market insight: selection matrix, grow accounts, competitors.
@@ -319,6 +323,8 @@ pub struct ConcentrationRow {
     pub metric: String,
     /// Value.
     pub value: Option<f64>,
+    /// 90 % bootstrap interval [low, high] (account level hhi, gini, top-1/5, top-20 %).
+    pub ci: Option<[f64; 2]>,
 }
 
 /// Concentration of one calendar year.
@@ -1114,6 +1120,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
         let key = col_str(df, "key");
         let metric = col_str(df, "metric");
         let value = col_f64(df, "value");
+        let (ci_low, ci_high) = (col_f64(df, "ci_low"), col_f64(df, "ci_high"));
         for i in 0..df.height() {
             let (Some(l), Some(m)) = (&level[i], &metric[i]) else {
                 continue;
@@ -1123,6 +1130,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
                     level: l.clone(),
                     metric: m.clone(),
                     value: value[i],
+                    ci: ci_low[i].zip(ci_high[i]).map(|(a, b)| [a, b]),
                 }),
                 Some("year") if l == "account" => {
                     let y = key[i].clone().unwrap_or_default();
@@ -1368,6 +1376,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
         groups_total,
         at_risk,
         leadership,
+        evidence: super::evidence::build(inputs.evidence.as_ref(), &inputs.summary),
         queries: inputs.queries,
         market,
         top_n,

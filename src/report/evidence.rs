@@ -1,0 +1,90 @@
+//! The strategy page's "Does relationship depth pay?" section: the `evidence` metric table
+//! (metrics.md "Evidence") and its headline correlation, as the report shows them.
+
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use super::model::{col_f64, col_str};
+use crate::metrics::summary::Summary;
+
+/// Bands with fewer accounts than this are marked as small on the page.
+pub const SMALL_BAND: f64 = 10.0;
+
+/// One band (RDI band or bus-factor bucket) of the backtest.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct EvidenceBand {
+    /// Band 0..5 or bucket 0, 1, 2, 3+.
+    pub key: String,
+    pub accounts: f64,
+    pub rdi_min: Option<f64>,
+    pub rdi_max: Option<f64>,
+    /// 1 − churn_rate.
+    pub retention: Option<f64>,
+    pub median_growth: Option<f64>,
+    pub win_rate: Option<f64>,
+    pub opportunities_closed: Option<f64>,
+    /// Fewer than [`SMALL_BAND`] accounts: read with care.
+    pub small: bool,
+}
+
+/// The backtest as shown.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Evidence {
+    /// Look-back date T (YYYY-MM-DD); None when no backtest was run.
+    pub look_back: Option<String>,
+    /// Accounts active at T.
+    pub cohort: Option<u64>,
+    /// Spearman correlation of RDI(T) with growth, and its 90 % interval.
+    pub spearman: Option<f64>,
+    pub spearman_ci: Option<[f64; 2]>,
+    /// RDI bands 1..5 (and 0 = no RDI at T).
+    pub bands: Vec<EvidenceBand>,
+    /// Bus-factor buckets 0, 1, 2, 3+.
+    pub bus: Vec<EvidenceBand>,
+    /// Some band is small.
+    pub any_small: bool,
+}
+
+/// The evidence of the report from the `evidence` table and the summary.
+pub fn build(df: Option<&DataFrame>, s: &Summary) -> Evidence {
+    let h = &s.headline;
+    let mut e = Evidence {
+        look_back: h.look_back.clone(),
+        cohort: h.evidence_cohort,
+        spearman: h.rdi_growth_spearman,
+        spearman_ci: h.intervals.get("rdi_growth_spearman").copied(),
+        ..Default::default()
+    };
+    let Some(df) = df else {
+        return e;
+    };
+    let dim = col_str(df, "dimension");
+    let key = col_str(df, "key");
+    let accounts = col_f64(df, "accounts");
+    let (rmin, rmax) = (col_f64(df, "rdi_min"), col_f64(df, "rdi_max"));
+    let churn = col_f64(df, "churn_rate");
+    let growth = col_f64(df, "median_growth");
+    let win = col_f64(df, "win_rate");
+    let closed = col_f64(df, "opportunities_closed");
+    for i in 0..df.height() {
+        let n = accounts[i].unwrap_or(0.0);
+        let band = EvidenceBand {
+            key: key[i].clone().unwrap_or_default(),
+            accounts: n,
+            rdi_min: rmin[i],
+            rdi_max: rmax[i],
+            retention: churn[i].map(|c| 1.0 - c),
+            median_growth: growth[i],
+            win_rate: win[i],
+            opportunities_closed: closed[i],
+            small: n > 0.0 && n < SMALL_BAND,
+        };
+        e.any_small |= band.small;
+        match dim[i].as_deref() {
+            Some("rdi_band") => e.bands.push(band),
+            Some("bus_factor") => e.bus.push(band),
+            _ => {}
+        }
+    }
+    e
+}
