@@ -228,6 +228,28 @@ pub fn has_leadership_appendix(m: &ReportModel) -> bool {
     m.queries.iter().any(|q| q.audience == Audience::Leadership)
 }
 
+/// The manifest's source files summed per table (the header's "Sources" line).
+fn source_totals(m: &ReportModel) -> Vec<SourceTotal> {
+    let mut totals: BTreeMap<String, SourceTotal> = BTreeMap::new();
+    for s in &m.meta.sources {
+        let e = totals
+            .entry(s.table.clone())
+            .or_insert_with(|| SourceTotal {
+                table: s.table.clone(),
+                files: 0,
+                profile: s.profile.clone(),
+                rows_read: 0,
+                accepted: 0,
+                rejected: 0,
+            });
+        e.files += 1;
+        e.rows_read += s.rows_read;
+        e.accepted += s.accepted;
+        e.rejected += s.rejected;
+    }
+    totals.into_values().collect()
+}
+
 /// Render one audience page.
 pub fn render_page(
     audience: Audience,
@@ -278,23 +300,6 @@ fn render(
         .iter()
         .map(|(k, c)| (k.as_str(), Value::from_safe_string(c.svg.clone())))
         .collect();
-    let mut totals: BTreeMap<String, SourceTotal> = BTreeMap::new();
-    for s in &m.meta.sources {
-        let e = totals
-            .entry(s.table.clone())
-            .or_insert_with(|| SourceTotal {
-                table: s.table.clone(),
-                files: 0,
-                profile: s.profile.clone(),
-                rows_read: 0,
-                accepted: 0,
-                rejected: 0,
-            });
-        e.files += 1;
-        e.rows_read += s.rows_read;
-        e.accepted += s.accepted;
-        e.rejected += s.rejected;
-    }
     let queries: Vec<Value> = m
         .queries
         .iter()
@@ -316,7 +321,7 @@ fn render(
         appendix_file => format!("{LEADERSHIP_APPENDIX}.html"),
         m => Value::from_serialize(m),
         charts => chart_svgs,
-        sources => totals.into_values().collect::<Vec<_>>(),
+        sources => source_totals(m),
         settings_used => settings_used,
         queries => queries,
         leadership_n => cfg.leadership_top_n,
@@ -333,6 +338,7 @@ pub fn render_index(lang: Lang, m: &ReportModel, audiences: &[Audience]) -> anyh
         lang => match lang { Lang::Zh => "zh-CN", Lang::En => "en" },
         audience => "index",
         m => Value::from_serialize(m),
+        sources => source_totals(m),
         pages => audiences.iter().map(|a| a.name()).collect::<Vec<_>>(),
         appendix_file => (audiences.contains(&Audience::Leadership) && has_leadership_appendix(m))
             .then(|| format!("{LEADERSHIP_APPENDIX}.html")),

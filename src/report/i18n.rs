@@ -41,6 +41,7 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("source_rows", "{from} rows read, {to} accepted", "读取 {from} 行，接受 {to} 行"),
     ("source_rejected", ", {n} rejected", "，拒绝 {n} 行"),
     ("list_sep", "; ", "；"),
+    ("full_stop", ".", "。"),
     ("profile", "Profile", "映射配置"),
     ("no_manifest", "No ingest manifest found.", "未找到导入清单。"),
     ("notes", "Notes", "说明"),
