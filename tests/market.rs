@@ -279,3 +279,38 @@ fn profiles_read_the_market_columns() {
         );
     }
 }
+
+/// The real Salesforce export in ../shared/realdata (skipped when absent): AnnualRevenue is
+/// written in scientific notation (`1.01752E11`) and must be read, not reject the accounts.
+#[test]
+fn real_salesforce_annual_revenue_in_scientific_notation() {
+    let src = repo().join("../shared/realdata/salesforce-prodly-cpq-demo");
+    if !src.is_dir() {
+        eprintln!("skipped: realdata/salesforce-prodly-cpq-demo not present");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mcr.toml"),
+        "reporting_currency = \"USD\"\n",
+    )
+    .unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "ingest",
+            src.to_str().unwrap(),
+            "--profile",
+            "salesforce",
+            "-q",
+        ],
+    );
+    ok(&o, "ingest");
+    assert_eq!(
+        query(
+            dir.path(),
+            "SELECT count(*) AS n, count(annual_revenue) AS a, round(sum(annual_revenue)) AS s FROM accounts"
+        ),
+        ["n,a,s", "185,161,5895559819835.0"]
+    );
+}
