@@ -88,3 +88,38 @@ pub fn build(df: Option<&DataFrame>, s: &Summary) -> Evidence {
     }
     e
 }
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn bands_split_by_dimension_with_small_ones_marked() {
+        let df = df!(
+            "dimension" => ["rdi_band", "rdi_band", "bus_factor"],
+            "key" => ["1", "5", "3+"],
+            "accounts" => [9u64, 10, 0],
+            "churn_rate" => [Some(0.25), Some(0.1), None],
+            "win_rate" => [None, Some(0.5), None],
+        )
+        .unwrap();
+        let mut s = Summary::default();
+        s.headline.look_back = Some("2025-09-30".into());
+        s.headline.rdi_growth_spearman = Some(0.2);
+        s.headline
+            .intervals
+            .insert("rdi_growth_spearman".into(), [0.1, 0.3]);
+        let e = build(Some(&df), &s);
+        assert_eq!(e.bands.len(), 2);
+        assert_eq!(e.bus.len(), 1);
+        // 9 accounts is small (< 10), 10 is not, an empty bucket is not "small".
+        assert!(e.bands[0].small && !e.bands[1].small && !e.bus[0].small);
+        assert!(e.any_small);
+        assert_eq!(e.bands[0].retention, Some(0.75));
+        assert_eq!(e.bands[0].win_rate, None);
+        assert_eq!(e.spearman_ci, Some([0.1, 0.3]));
+        assert_eq!(build(None, &Summary::default()), Evidence::default());
+    }
+}
