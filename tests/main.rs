@@ -5,4 +5,5 @@ mod golden;
 mod ingest;
 mod report_e2e;
 
+mod exports;
 mod profiles;

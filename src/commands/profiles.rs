@@ -34,6 +34,9 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
                             cols.push(format!("{c}←{}({})", d.lookup, d.from.as_slice().join("|")));
                         }
                     }
+                    for (c, comp) in m.computes() {
+                        cols.push(format!("{c}←{}", comp.describe()));
+                    }
                     let cols = if cols.is_empty() {
                         "canonical column names".to_string()
                     } else {
@@ -52,8 +55,8 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
                         "  lookup {:<22} {:<20} {}→{}{then}",
                         l.name,
                         l.files.join(" "),
-                        l.key.as_slice().join("|"),
-                        l.value.as_slice().join("|")
+                        l.key.describe(),
+                        l.value.describe()
                     )?;
                 }
             }

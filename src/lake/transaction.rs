@@ -79,9 +79,20 @@ impl Transaction {
     /// Move staged tables into place and replace the manifest (last).
     pub fn commit(
         self,
+        manifest: Manifest,
+        profile: &str,
+        tables: std::collections::BTreeMap<String, TableSnapshot>,
+    ) -> anyhow::Result<Manifest> {
+        self.commit_with(manifest, profile, tables, vec![])
+    }
+
+    /// [`Self::commit`], recording the files skipped (optional tables not mappable).
+    pub fn commit_with(
+        self,
         mut manifest: Manifest,
         profile: &str,
         tables: std::collections::BTreeMap<String, TableSnapshot>,
+        skipped: Vec<super::manifest::SkippedFile>,
     ) -> anyhow::Result<Manifest> {
         maybe_fail("staged");
         for (name, t) in &tables {
@@ -107,6 +118,7 @@ impl Transaction {
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             profile: profile.to_string(),
             tables,
+            skipped,
         });
         manifest.save(&self.root)?;
         let _ = std::fs::remove_dir_all(&self.staging);

@@ -405,6 +405,7 @@ fn manifest() -> Manifest {
         accepted: read - rej,
         rejected: rej,
         orphans: 0,
+        excluded: 0,
     };
     let mut tables = BTreeMap::new();
     for (t, read, rej) in [
@@ -430,6 +431,7 @@ fn manifest() -> Manifest {
             created_at: "2026-10-01T08:00:00Z".into(),
             profile: "canonical".into(),
             tables,
+            skipped: vec![],
         }],
     }
 }
