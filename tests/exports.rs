@@ -200,3 +200,195 @@ fn invoice_lines_alone_ingest_with_row_keys_credit_notes_and_derived_accounts() 
         "top1 {got_top1} vs {top1}"
     );
 }
+
+/// Share of rows accepted, over the non-excluded rows of a file.
+fn accepted_share(v: &Value, name: &str) -> f64 {
+    let (read, acc, _, ex) = counts(v, name);
+    acc as f64 / (read - ex) as f64
+}
+
+#[test]
+fn salesforce_report_export_is_name_keyed_and_owners_resolve_by_first_and_last_name() {
+    let dir = workdir("");
+    let d = dir.path();
+    let (ok, v, err) = ingest(d, "salesforce", &[&fx("salesforce-report")], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(counts(&v, "Accounts.csv"), (12, 12, 0, 0));
+    // One opportunity names an account that was not exported: rejected, the reason names it.
+    assert_eq!(counts(&v, "Opportunities.csv"), (25, 24, 1, 0));
+    assert!(accepted_share(&v, "Opportunities.csv") >= 0.95);
+    let sample = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("Opportunities.csv"))
+        .unwrap()["reject_samples"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        sample.contains("Unknown Corp") && sample.contains("not found"),
+        "{sample}"
+    );
+    // Accounts keyed by name; opportunities by account + name.
+    assert_eq!(
+        one(
+            d,
+            "SELECT account_id FROM accounts ORDER BY account_id LIMIT 1"
+        ),
+        "Acme Corp"
+    );
+    assert_eq!(
+        one(d, "SELECT count(*) FROM opportunities WHERE opportunity_id = 'Globex / Globex - Renewal' AND account_id = 'Globex'"),
+        "1"
+    );
+    // Owner.Name "Alex Wu" → the User.csv Id through FirstName + LastName.
+    assert_eq!(
+        one(
+            d,
+            "SELECT DISTINCT owner_id FROM opportunities WHERE account_id = 'Acme Corp'"
+        ),
+        "005A0000001"
+    );
+    assert_eq!(
+        one(
+            d,
+            "SELECT owner_id FROM accounts WHERE account_id = 'Globex'"
+        ),
+        "005A0000002"
+    );
+    assert_eq!(
+        one(
+            d,
+            "SELECT name FROM employees WHERE employee_id = '005A0000003'"
+        ),
+        "Sam Patel"
+    );
+    // Two users called Chris Ng: ambiguous, not guessed (owner left empty, MCR020).
+    let amb = diag_messages(&v, "MCR020");
+    assert!(amb.len() == 1 && amb[0].contains("Chris Ng"), "{amb:?}");
+    assert_eq!(
+        one(
+            d,
+            "SELECT count(*) FROM opportunities WHERE owner_id IS NULL"
+        ),
+        "1"
+    );
+    analyze(d);
+}
+
+#[test]
+fn salesforce_data_export_excludes_deleted_rows_and_counts_them() {
+    let dir = workdir("");
+    let d = dir.path();
+    let (ok, v, err) = ingest(d, "salesforce", &[&fx("salesforce-dataexport")], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(counts(&v, "Account.csv"), (13, 12, 0, 1));
+    assert_eq!(counts(&v, "Opportunity.csv"), (26, 24, 0, 2));
+    assert_eq!(diag_messages(&v, "MCR006").len(), 2);
+    assert_eq!(
+        one(
+            d,
+            "SELECT count(*) FROM accounts WHERE name = 'Deleted Corp'"
+        ),
+        "0"
+    );
+    // The manifest records the excluded rows per file.
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("lake/_manifest.json")).unwrap())
+            .unwrap();
+    let files = &m["snapshots"][0]["tables"]["opportunities"]["files"][0];
+    assert_eq!(files["excluded"], 2);
+    assert_eq!(files["rows_read"], 26);
+    // User.csv has no Name: the name is FirstName + LastName.
+    assert_eq!(
+        one(
+            d,
+            "SELECT name FROM employees WHERE employee_id = '005A0000002'"
+        ),
+        "Maria Li"
+    );
+    analyze(d);
+}
+
+#[test]
+fn dynamics_view_export_without_do_not_modify_columns() {
+    let dir = workdir("");
+    let d = dir.path();
+    let (ok, v, err) = ingest(d, "dynamics365", &[&fx("dynamics365-view")], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(counts(&v, "My Active Accounts.csv"), (12, 12, 0, 0));
+    assert_eq!(counts(&v, "Open Opportunities.csv"), (24, 24, 0, 0));
+    assert_eq!(counts(&v, "Enabled Users.csv"), (3, 3, 0, 0));
+    // A repeated identical activity is kept (row keys differ by occurrence).
+    assert_eq!(counts(&v, "All Activities.csv"), (11, 11, 0, 0));
+    // Users keyed "First Last", which is how Owner names them.
+    assert_eq!(
+        one(
+            d,
+            "SELECT count(*) FROM opportunities o JOIN employees e ON o.owner_id = e.employee_id"
+        ),
+        "24"
+    );
+    assert_eq!(
+        one(
+            d,
+            "SELECT count(*) FROM opportunities WHERE opportunity_id = 'Globex / Renewal'"
+        ),
+        "1"
+    );
+    analyze(d);
+    // With the (Do Not Modify) columns the GUIDs stay the keys.
+    let dir = workdir("");
+    let mut args = vec![fx("dynamics365")];
+    args.push(fx("dynamics365-fx"));
+    let srcs: Vec<&Path> = args.iter().map(|p| p.as_path()).collect();
+    let (ok, _, err) = ingest(dir.path(), "dynamics365", &srcs, &[]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        one(
+            dir.path(),
+            "SELECT account_id FROM accounts ORDER BY 1 LIMIT 1"
+        ),
+        "a-1"
+    );
+}
+
+#[test]
+fn an_optional_table_that_cannot_be_mapped_is_skipped_unless_strict() {
+    let dir = workdir("");
+    let d = dir.path();
+    let src = d.join("exports");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("accounts.csv"),
+        "account_id,name\nA1,Acme\nA2,Beta\n",
+    )
+    .unwrap();
+    // Employees with no id and nothing to key them by.
+    std::fs::write(src.join("employees.csv"), "team,region\nEast,US\n").unwrap();
+    let (ok, v, err) = ingest(d, "canonical", &[&src], &[]);
+    assert!(ok, "{err}");
+    let w = diag_messages(&v, "MCR012");
+    assert_eq!(w.len(), 1, "{v:#}");
+    assert!(
+        w[0].contains("employees.csv")
+            && w[0].contains("employee_id")
+            && w[0].contains("iron triangle"),
+        "{}",
+        w[0]
+    );
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("lake/_manifest.json")).unwrap())
+            .unwrap();
+    let sk = &m["snapshots"][0]["skipped"][0];
+    assert_eq!(sk["table"], "employees");
+    assert!(sk["path"].as_str().unwrap().ends_with("employees.csv"));
+    assert!(m["snapshots"][0]["tables"].get("employees").is_none());
+    // --strict stops on it; a required table (accounts) always stops.
+    let (ok, _, err) = ingest(d, "canonical", &[&src], &["--strict"]);
+    assert!(!ok && err.contains("employee_id"), "{err}");
+    std::fs::write(src.join("accounts.csv"), "name\nAcme\n").unwrap();
+    let (ok, _, err) = ingest(d, "canonical", &[&src], &[]);
+    assert!(!ok && err.contains("account_id"), "{err}");
+}

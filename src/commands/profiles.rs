@@ -34,8 +34,9 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
                             cols.push(format!("{c}←{}({})", d.lookup, d.from.as_slice().join("|")));
                         }
                     }
-                    for (c, comp) in m.computes() {
-                        cols.push(format!("{c}←{}", comp.describe()));
+                    for (c, comps) in m.computes() {
+                        let d: Vec<String> = comps.iter().map(|x| x.describe()).collect();
+                        cols.push(format!("{c}←{}", d.join(" or ")));
                     }
                     let cols = if cols.is_empty() {
                         "canonical column names".to_string()

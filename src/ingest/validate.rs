@@ -229,7 +229,12 @@ impl TablePlan {
                 .get(col.name)
                 .map(|c| c.as_slice().iter().map(|s| norm_header(s)).collect())
                 .unwrap_or_default();
-            let computed = computes.get(col.name);
+            // Of several alternatives, the first whose headers are all in the file.
+            let computed = computes.get(col.name).and_then(|alts| {
+                alts.iter()
+                    .find(|c| c.headers().iter().all(|h| find(h).is_some()))
+                    .or(alts.first())
+            });
             if let Some(crate::profiles::Compute::Column(h)) = computed {
                 candidates.push(norm_header(h));
             }

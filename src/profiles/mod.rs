@@ -165,6 +165,25 @@ impl Compute {
     }
 }
 
+/// A table's key: one way, or several tried in order (the first whose headers are all in
+/// the file), e.g. `[{ concat = ["Account Name", "Opportunity Name"] }, { concat =
+/// ["Account.Name", "Name"] }]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum KeySpec {
+    One(Compute),
+    Many(Vec<Compute>),
+}
+
+impl KeySpec {
+    pub fn as_slice(&self) -> &[Compute] {
+        match self {
+            KeySpec::One(c) => std::slice::from_ref(c),
+            KeySpec::Many(v) => v,
+        }
+    }
+}
+
 /// A sign rule (`[table.sign]`): the column's value is made negative (−|v|) on rows where
 /// `column` starts with one of `prefix`, equals one of `values`, or (with `negative = true`)
 /// holds a negative number. For credit notes: `InvoiceNo` starting with `C`, a `Type` of
@@ -308,8 +327,9 @@ pub struct Mapping {
     /// The table's key when the export has no id column: a natural key (`key = "Name"`), a
     /// composite (`key = { concat = ["FirstName", "LastName"] }`) or a row key
     /// (`key = { row = true }`). Shorthand for `[table.compute]` on the key column.
+    /// A list is tried in order: the first whose headers are all in the file is used.
     #[serde(default)]
-    pub key: Option<Compute>,
+    pub key: Option<KeySpec>,
     /// Canonical column → computed value, used when no `columns` header has a value:
     /// `{ product = ["Quantity", "UnitPrice"] }`, `{ concat = [...], sep = " " }`.
     #[serde(default)]
@@ -419,11 +439,16 @@ pub fn concat_cells<'a>(
 }
 
 impl Mapping {
-    /// The computed columns, with `key` as a compute on the table's key column.
-    pub fn computes(&self) -> BTreeMap<String, Compute> {
-        let mut out = self.compute.clone();
+    /// The computed columns (alternatives in order), with `key` as a compute on the table's
+    /// key column.
+    pub fn computes(&self) -> BTreeMap<String, Vec<Compute>> {
+        let mut out: BTreeMap<String, Vec<Compute>> = self
+            .compute
+            .iter()
+            .map(|(c, v)| (c.clone(), vec![v.clone()]))
+            .collect();
         if let (Some(k), Some(col)) = (&self.key, self.table().and_then(|t| t.key())) {
-            out.insert(col.to_string(), k.clone());
+            out.insert(col.to_string(), k.as_slice().to_vec());
         }
         out
     }
@@ -476,7 +501,10 @@ impl Profile {
                 ));
             }
             let computes = m.computes();
-            for (c, comp) in &computes {
+            for (c, comp) in computes
+                .iter()
+                .flat_map(|(c, v)| v.iter().map(move |x| (c, x)))
+            {
                 let col = t.column(c);
                 let bad = match comp {
                     Compute::Row(r) if !r.row => Some("`row = false` means nothing; remove it"),
