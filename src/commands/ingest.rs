@@ -91,7 +91,7 @@ pub fn print_report(ctx: &Context, report: &IngestReport) -> anyhow::Result<()> 
                 f.rejected as usize - f.reject_samples.len()
             )?;
         }
-        if report.dry_run {
+        if report.dry_run && f.encoding != "derived" {
             let found: Vec<String> = f
                 .columns
                 .found
