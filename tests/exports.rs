@@ -392,3 +392,93 @@ fn an_optional_table_that_cannot_be_mapped_is_skipped_unless_strict() {
     let (ok, _, err) = ingest(d, "canonical", &[&src], &[]);
     assert!(!ok && err.contains("account_id"), "{err}");
 }
+
+/// (account_id → (tier, kri)) from analyze's account metrics.
+fn tiers_and_kri(dir: &Path) -> BTreeMap<String, (String, String)> {
+    query(
+        dir,
+        "SELECT account_id, tier, round(kri, 6) FROM metrics_accounts ORDER BY 1",
+    )
+    .into_iter()
+    .map(|l| {
+        let mut p = l.rsplitn(3, ',');
+        let kri = p.next().unwrap().to_string();
+        let tier = p.next().unwrap().to_string();
+        (p.next().unwrap().to_string(), (tier, kri))
+    })
+    .collect()
+}
+
+#[test]
+fn profiles_init_drafts_a_profile_that_ingests_a_chinese_crm_export_unedited() {
+    let src = fx("chinese-crm");
+    let dir = workdir("reporting_currency = \"CNY\"\nas_of = \"2024-12-31\"\n");
+    let d = dir.path();
+    std::fs::write(
+        d.join("mcr.toml"),
+        "reporting_currency = \"CNY\"\nas_of = \"2024-12-31\"\n",
+    )
+    .unwrap();
+    let o = run_in(
+        d,
+        &[
+            "profiles",
+            "init",
+            src.to_str().unwrap(),
+            "-o",
+            "draft.toml",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cov = stderr(&o);
+    for t in [
+        "accounts",
+        "opportunities",
+        "contacts",
+        "activities",
+        "employees",
+    ] {
+        assert!(cov.contains(t), "{cov}");
+    }
+    assert!(!cov.contains("no confident match"), "{cov}");
+    let draft = std::fs::read_to_string(d.join("draft.toml")).unwrap();
+    assert!(
+        draft.contains("encoding = \"gb18030\"") || draft.contains("encoding = \"gbk\""),
+        "{draft}"
+    );
+    let (ok, v, err) = ingest(d, "draft.toml", &[&src], &[]);
+    assert!(ok, "{err}\n{draft}");
+    for f in v["files"].as_array().unwrap() {
+        let (read, acc) = (
+            f["rows_read"].as_u64().unwrap(),
+            f["accepted"].as_u64().unwrap(),
+        );
+        assert_eq!(read, acc, "{} {draft}\n{f:#}", f["path"]);
+    }
+    analyze(d);
+    // The same data in canonical form gives the same figures.
+    let dir2 = workdir("");
+    let c = dir2.path();
+    std::fs::write(
+        c.join("mcr.toml"),
+        "reporting_currency = \"CNY\"\nas_of = \"2024-12-31\"\n",
+    )
+    .unwrap();
+    let (ok, _, err) = ingest(c, "canonical", &[&fx("chinese-crm-canonical")], &[]);
+    assert!(ok, "{err}");
+    analyze(c);
+    for m in [
+        "hhi",
+        "gini",
+        "top1_share",
+        "top5_share",
+        "top10_share",
+        "n_active",
+    ] {
+        assert_eq!(concentration(d, m), concentration(c, m), "{m}");
+    }
+    let (a, b) = (tiers_and_kri(d), tiers_and_kri(c));
+    assert_eq!(a.len(), 12);
+    let same = a.iter().filter(|(k, v)| b.get(*k) == Some(v)).count();
+    assert!(same * 100 >= a.len() * 95, "{a:?}\n{b:?}");
+}

@@ -7,6 +7,8 @@
 //! TOML under `src/profiles/`); any other file is loaded from disk, so a user can copy one,
 //! edit it and ingest without recompiling.
 
+pub mod init;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
