@@ -482,3 +482,37 @@ fn profiles_init_drafts_a_profile_that_ingests_a_chinese_crm_export_unedited() {
     let same = a.iter().filter(|(k, v)| b.get(*k) == Some(v)).count();
     assert!(same * 100 >= a.len() * 95, "{a:?}\n{b:?}");
 }
+
+#[test]
+fn a_large_invoice_export_keeps_every_line_across_parse_chunks() {
+    // More than 4096 lines, so that chunks are parsed in two halves (regression: the row-key
+    // column must be aligned with the others before writing).
+    let dir = workdir("as_of = \"2011-12-31\"\n");
+    let d = dir.path();
+    let src = d.join("exports");
+    std::fs::create_dir(&src).unwrap();
+    let mut text = String::from(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n",
+    );
+    for i in 0..6000 {
+        // Every line twice: 12,000 lines, 6,000 distinct contents.
+        let line = format!(
+            "{},85123A,HEART,{},3/{}/2011 10:00,2.55,{},France\n",
+            536365 + i / 3,
+            1 + i % 5,
+            1 + i % 28,
+            12000 + i % 50
+        );
+        text.push_str(&line);
+        text.push_str(&line);
+    }
+    std::fs::write(src.join("lines.csv"), text).unwrap();
+    let (ok, v, err) = ingest(d, "invoice_lines", &[&src], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(counts(&v, "lines.csv"), (12000, 12000, 0, 0));
+    assert_eq!(
+        one(d, "SELECT count(DISTINCT document_id) FROM revenue"),
+        "12000"
+    );
+    assert_eq!(one(d, "SELECT count(*) FROM accounts"), "50");
+}

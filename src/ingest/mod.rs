@@ -939,6 +939,9 @@ fn ingest_file(
                             .into_series()
                             .into_column(),
                     )?;
+                    // A parsed chunk is two halves (two chunks per column); the new column
+                    // is one: align them, or the Parquet writer sees ragged batches.
+                    df.align_chunks_par();
                 }
                 if std::mem::take(&mut first) && key_col.is_some() {
                     // Size the key map once for the whole file, from the first chunk's density.
