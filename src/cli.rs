@@ -248,6 +248,16 @@ pub enum ProfilesAction {
         /// Profile name or file.
         name: String,
     },
+    /// Draft a profile for an export folder: tables recognised by file name and headers,
+    /// columns mapped by English and Chinese synonyms, keys made from what the files have.
+    /// Prints a coverage table; check the draft with `mcr ingest DIR --profile FILE --dry-run`.
+    Init {
+        /// The export folder.
+        dir: std::path::PathBuf,
+        /// Write the draft here (default: print it).
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -11,4 +11,5 @@ mod market;
 mod report_e2e;
 mod sources;
 
+mod exports;
 mod profiles;

@@ -150,6 +150,13 @@ pub fn print_report(ctx: &Context, report: &IngestReport) -> anyhow::Result<()> 
             };
             writeln!(err, "    line {}{col}: {}", r.line, r.reason)?;
         }
+        if f.excluded > 0 {
+            writeln!(
+                err,
+                "    {} rows excluded by the profile (not counted as accepted or rejected)",
+                f.excluded
+            )?;
+        }
         if f.rejected as usize > f.reject_samples.len() {
             writeln!(
                 err,
@@ -157,7 +164,7 @@ pub fn print_report(ctx: &Context, report: &IngestReport) -> anyhow::Result<()> 
                 f.rejected as usize - f.reject_samples.len()
             )?;
         }
-        if report.dry_run {
+        if report.dry_run && f.encoding != "derived" {
             let found: Vec<String> = f
                 .columns
                 .found
@@ -194,6 +201,13 @@ pub fn print_report(ctx: &Context, report: &IngestReport) -> anyhow::Result<()> 
         "{:<14} {:>10} {:>10} {:>9}",
         "total", read, accepted, rejected
     )?;
+    for sk in &report.skipped {
+        writeln!(
+            err,
+            "skipped        {} ({}): {}",
+            sk.path, sk.table, sk.reason
+        )?;
+    }
     for d in &report.diagnostics {
         writeln!(err, "{}", d.render())?;
     }

@@ -10,6 +10,29 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
         Some(ProfilesAction::Show { name }) => {
             out.write_all(crate::profiles::source_text(name)?.as_bytes())?;
         }
+        Some(ProfilesAction::Init { dir, output }) => {
+            let (toml, drafts, unknown) = crate::profiles::init::draft(dir)?;
+            // The draft must load: a profile that does not parse is a bug here, not the user's.
+            crate::profiles::Profile::from_toml(&toml, "the draft")?;
+            let mut err = std::io::stderr().lock();
+            err.write_all(crate::profiles::init::coverage(&drafts, &unknown).as_bytes())?;
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &toml)?;
+                    writeln!(
+                        err,
+                        "wrote {}; check it with `mcr ingest {} --profile {} --dry-run`",
+                        path.display(),
+                        dir.display(),
+                        path.display()
+                    )?;
+                }
+                None => out.write_all(toml.as_bytes())?,
+            }
+            if drafts.iter().any(|d| !d.unmapped_required.is_empty()) {
+                writeln!(err, "some required columns have no confident match: map them by hand (see NOT MAPPED in the draft)")?;
+            }
+        }
         None => {
             let mut list = Vec::new();
             for (name, _) in crate::profiles::BUILTIN {
@@ -34,6 +57,10 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
                             cols.push(format!("{c}←{}({})", d.lookup, d.from.as_slice().join("|")));
                         }
                     }
+                    for (c, comps) in m.computes() {
+                        let d: Vec<String> = comps.iter().map(|x| x.describe()).collect();
+                        cols.push(format!("{c}←{}", d.join(" or ")));
+                    }
                     let cols = if cols.is_empty() {
                         "canonical column names".to_string()
                     } else {
@@ -52,8 +79,8 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
                         "  lookup {:<22} {:<20} {}→{}{then}",
                         l.name,
                         l.files.join(" "),
-                        l.key.as_slice().join("|"),
-                        l.value.as_slice().join("|")
+                        l.key.describe(),
+                        l.value.describe()
                     )?;
                 }
             }

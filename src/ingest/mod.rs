@@ -4,6 +4,7 @@
 //! Nothing is lost silently: per file, rows read = accepted + rejected; rejected rows are kept
 //! with file, line, column, reason and the raw record under `_rejects/`.
 
+pub mod derived;
 pub mod fingerprint;
 pub mod parse;
 pub mod read;
@@ -62,6 +63,9 @@ pub struct FileReport {
     pub accepted: u64,
     pub rejected: u64,
     pub orphans: u64,
+    /// Rows left out by the profile's `exclude` (rows_read = accepted + rejected + excluded).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub excluded: u64,
     pub columns: validate::ColumnReport,
     /// The first rejects, for the summary.
     pub reject_samples: Vec<RejectSample>,
@@ -72,6 +76,10 @@ pub struct RejectSample {
     pub line: u64,
     pub column: String,
     pub reason: String,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The outcome of an ingest.
@@ -87,12 +95,16 @@ pub struct IngestReport {
     pub dry_run: bool,
     pub profile: String,
     pub files: Vec<FileReport>,
+    /// Files of optional tables that could not be mapped (skipped with warning MCR012).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<crate::lake::manifest::SkippedFile>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl IngestReport {
     pub fn totals(&self) -> (u64, u64, u64) {
-        self.files.iter().fold((0, 0, 0), |(r, a, j), f| {
+        let sources = self.files.iter().filter(|f| f.encoding != "derived");
+        sources.fold((0, 0, 0), |(r, a, j), f| {
             (r + f.rows_read, a + f.accepted, j + f.rejected)
         })
     }
@@ -454,6 +466,7 @@ pub fn ingest(
             dry_run: false,
             profile: opts.profile_label.clone(),
             files: vec![],
+            skipped: vec![],
             diagnostics: diags,
         });
     }
@@ -476,7 +489,7 @@ pub fn ingest(
         tx.as_ref(),
         &mut diags,
     );
-    let (files, tables) = match result {
+    let (files, tables, skipped) = match result {
         Ok(v) => v,
         Err(e) => {
             if let Some(tx) = tx {
@@ -493,6 +506,7 @@ pub fn ingest(
                 source: opts.source.clone(),
                 inputs: opts.inputs.clone(),
                 precedence: opts.precedence.clone(),
+                skipped: skipped.clone(),
             };
             tx.commit(manifest, meta, tables)?;
             Some(id)
@@ -506,6 +520,7 @@ pub fn ingest(
         dry_run: opts.dry_run,
         profile: opts.profile_label.clone(),
         files,
+        skipped,
         diagnostics: diags,
     })
 }
@@ -550,7 +565,48 @@ fn same_files<'m>(
     Some(snaps)
 }
 
-type Outcome = (Vec<FileReport>, BTreeMap<String, TableSnapshot>);
+type Outcome = (
+    Vec<FileReport>,
+    BTreeMap<String, TableSnapshot>,
+    Vec<crate::lake::manifest::SkippedFile>,
+);
+
+/// The metrics a table feeds, named in the warning when its export is skipped.
+pub fn metrics_needing(table: Table) -> &'static [&'static str] {
+    match table {
+        Table::Accounts => &["every metric"],
+        Table::Contacts => &[
+            "KRI and decision-chain status",
+            "GRI",
+            "key-person risk (relationship holders, bus factor)",
+        ],
+        Table::Opportunities => &[
+            "pipeline_weighted",
+            "win rates",
+            "value_score's pipeline input",
+        ],
+        Table::Revenue => &[
+            "revenue_12m, growth and Pareto/ABC",
+            "tiers",
+            "concentration (HHI, Gini, top-N)",
+            "RFM",
+        ],
+        Table::Activities => &[
+            "GRI (active contacts)",
+            "ORI visits and meetings",
+            "multi-headed contacts",
+            "iron triangle",
+        ],
+        Table::Employees => &[
+            "iron triangle (roles)",
+            "multi-headed contacts by team",
+            "employee names in key-person risk",
+        ],
+        Table::Agreements => &["ORI agreements"],
+        Table::Surveys => &["ORI survey points"],
+        Table::FxRates => &["amounts in other currencies (their rows are refused)"],
+    }
+}
 
 fn run_items(
     view: &LakeView,
@@ -561,13 +617,23 @@ fn run_items(
     tx: Option<&Transaction>,
     diags: &mut Vec<Diagnostic>,
 ) -> anyhow::Result<Outcome> {
-    // Account keys for orphan checks: from this ingest's accounts, else the lake's.
+    // Account keys for orphan checks: from this ingest's accounts, else the lake's. With no
+    // accounts file and a mapping that derives them, the accounts are the facts' customers.
     let ingesting_accounts = items.iter().any(|i| i.table == Table::Accounts);
+    let derive_accounts = !ingesting_accounts
+        && items
+            .iter()
+            .any(|i| opts.profile.tables[i.mapping].derive_accounts.is_some());
+    let mut derived: Option<derived::DerivedAccounts> =
+        derive_accounts.then(derived::DerivedAccounts::default);
     let mut account_keys: Option<KeySet> = if ingesting_accounts {
         Some(KeySet::default())
+    } else if derive_accounts {
+        None
     } else {
         lake_account_keys(view)?
     };
+    let mut skipped = Vec::new();
     let has_fx = items.iter().any(|i| i.table == Table::FxRates)
         || !view.manifest().current_all("fx_rates").is_empty();
     let mut reports = Vec::new();
@@ -591,9 +657,108 @@ fn run_items(
             tx,
             state,
             &mut account_keys,
+            &mut derived,
             diags,
         )?;
-        reports.push(report);
+        match report {
+            Ok(r) => reports.push(r),
+            Err(why) => {
+                // An optional table that cannot be mapped: skipped, said, recorded.
+                let label = match &item.sheet {
+                    Some(s) => format!("{}[{s}]", item.path.display()),
+                    None => item.path.display().to_string(),
+                };
+                let unavailable: Vec<String> = metrics_needing(item.table)
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect();
+                diags.push(
+                    Diagnostic::warning(
+                        "MCR012",
+                        format!(
+                            "{label}: skipped, the optional table {} cannot be mapped: {why}; unavailable without it: {}",
+                            item.table,
+                            unavailable.join(", ")
+                        ),
+                    )
+                    .with_hint(format!(
+                        "map the column in the profile ([[table]] name = \"{}\" / columns, key or compute), or use --strict to stop on it",
+                        item.table
+                    )),
+                );
+                skipped.push(crate::lake::manifest::SkippedFile {
+                    path: label,
+                    table: item.table.name().to_string(),
+                    reason: why.to_string(),
+                    unavailable,
+                });
+                if states.get(&item.table).is_some_and(|s| s.files.is_empty()) {
+                    states.remove(&item.table);
+                }
+            }
+        }
+    }
+    if let Some(d) = derived.filter(|d| !d.is_empty()) {
+        let df = d.frame()?;
+        let schema: Schema = Table::Accounts
+            .columns()
+            .iter()
+            .map(|c| Field::new(c.name.into(), c.ty.polars_dtype()))
+            .collect();
+        let mut writer = None;
+        write_frame(&mut writer, tx, Table::Accounts, &schema, &df)?;
+        let n = d.len() as u64;
+        let label = format!("accounts derived from {}", d.sources.join(", "));
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for st in states.values() {
+            for f in &st.files {
+                h.update(f.hash.as_bytes());
+            }
+        }
+        diags.push(Diagnostic::info(
+            "MCR025",
+            format!(
+                "{n} accounts derived from the customers of {} (no accounts file)",
+                d.sources.join(", ")
+            ),
+        ));
+        reports.insert(
+            0,
+            FileReport {
+                path: label.clone(),
+                sheet: None,
+                table: "accounts".into(),
+                encoding: "derived".into(),
+                rows_read: n,
+                accepted: n,
+                rejected: 0,
+                orphans: 0,
+                excluded: 0,
+                columns: validate::ColumnReport::default(),
+                reject_samples: vec![],
+            },
+        );
+        states.insert(
+            Table::Accounts,
+            TableState {
+                seen: KeySet::default(),
+                writer,
+                rejects: Vec::new(),
+                rows: n,
+                files: vec![SourceFile {
+                    path: label,
+                    size: 0,
+                    hash: format!("{:032x}", h.digest128()),
+                    encoding: "derived".into(),
+                    rows_read: n,
+                    accepted: n,
+                    rejected: 0,
+                    orphans: 0,
+                    excluded: 0,
+                }],
+                currencies: HashSet::new(),
+            },
+        );
     }
     // Mixed currencies without rates: an error, never a silent sum.
     for (t, st) in &states {
@@ -628,6 +793,7 @@ fn run_items(
                     accepted: 0,
                     rejected: 0,
                     orphans: 0,
+                    excluded: 0,
                 });
             }
         }
@@ -676,7 +842,7 @@ fn run_items(
             },
         );
     }
-    Ok((reports, tables))
+    Ok((reports, tables, skipped))
 }
 
 /// The account_id set of the lake's current accounts (hashed), if any.
@@ -699,8 +865,9 @@ fn ingest_file(
     tx: Option<&Transaction>,
     state: &mut TableState,
     account_keys: &mut Option<KeySet>,
+    derived: &mut Option<derived::DerivedAccounts>,
     diags: &mut Vec<Diagnostic>,
-) -> anyhow::Result<FileReport> {
+) -> anyhow::Result<Result<FileReport, validate::PlanError>> {
     let label = match &item.sheet {
         Some(s) => format!("{}[{s}]", item.path.display()),
         None => item.path.display().to_string(),
@@ -714,8 +881,12 @@ fn ingest_file(
         salt,
         raw.delimiter,
         lookups,
-    )
-    .map_err(|e| {
+    );
+    let plan = match plan {
+        Err(e) if item.table != Table::Accounts && !opts.strict => return Ok(Err(e)),
+        p => p,
+    };
+    let plan = plan.map_err(|e| {
         hinted(
             format!("{label} (line 1, the header): {e}"),
             format!(
@@ -745,6 +916,16 @@ fn ingest_file(
     };
     let cur_col = plan.index_of("currency");
     let is_accounts = item.table == Table::Accounts;
+    let row_key = plan.row_key_index();
+    let mut occurrences: HashMap<u64, u32, foldhash::fast::RandomState> = HashMap::default();
+    let attr_cols = match (&mapping.derive_accounts, derived.is_some()) {
+        (Some(spec), true) => Some(derived::attr_columns(spec, &raw.headers)),
+        _ => None,
+    };
+    if let (Some(d), Some(_)) = (derived.as_mut(), &attr_cols) {
+        d.sources.push(label.clone());
+    }
+    let mut excluded = 0u64;
     let buffer_whole_file = item.table == Table::Opportunities;
 
     let (mut rows_read, mut accepted, mut orphans) = (0u64, 0u64, 0u64);
@@ -821,6 +1002,31 @@ fn ingest_file(
         let keys_thread = scope.spawn(move || -> anyhow::Result<()> {
             let mut first = true;
             for (chunk, mut df, acc, mut rej) in rx_parsed {
+                if let Some(rk) = row_key {
+                    // Row keys: the content hash + the occurrence number among identical
+                    // rows of the file, in file order (stable across re-ingests of the file).
+                    let ca = df.columns()[rk].str()?.clone();
+                    let keyed: StringChunked = ca
+                        .iter()
+                        .map(|k| {
+                            k.map(|k| {
+                                let h = u64::from_str_radix(k, 16).unwrap_or_else(|_| key_hash(k));
+                                let n = occurrences.entry(h).or_insert(0);
+                                *n += 1;
+                                format!("{k}-{n}")
+                            })
+                        })
+                        .collect();
+                    df.with_column(
+                        keyed
+                            .with_name(ca.name().clone())
+                            .into_series()
+                            .into_column(),
+                    )?;
+                    // A parsed chunk is two halves (two chunks per column); the new column
+                    // is one: align them, or the Parquet writer sees ragged batches.
+                    df.align_chunks_par();
+                }
                 if std::mem::take(&mut first) && key_col.is_some() {
                     // Size the key map once for the whole file, from the first chunk's density.
                     let consumed = position_keys
@@ -860,6 +1066,11 @@ fn ingest_file(
                             });
                             keep[row] = false;
                             continue;
+                        }
+                        if let (Some(fk), Some(d), Some(cols)) =
+                            (fk, derived.as_mut(), attr_cols.as_ref())
+                        {
+                            d.add(fk, cols, |i| plan_ref.field(rec, i).ok().flatten());
                         }
                         if let (Some(fk), Some(set)) = (fk, account_keys.as_ref()) {
                             if !set.contains(&key_hash(fk)) {
@@ -916,7 +1127,8 @@ fn ingest_file(
                 }
             };
             rows_read += chunk.len() as u64;
-            let (df, acc, rej) = parse_parallel(&plan, &chunk);
+            let (df, acc, rej, ex) = parse_parallel(&plan, &chunk);
+            excluded += ex;
             if tx_parsed.send((chunk, df, acc, rej)).is_err() {
                 break; // the keys thread stopped: its error is reported below
             }
@@ -1033,7 +1245,21 @@ fn ingest_file(
         );
     }
     let rejected = rejects.len() as u64;
-    debug_assert_eq!(rows_read, accepted + rejected);
+    debug_assert_eq!(rows_read, accepted + rejected + excluded);
+    if excluded > 0 {
+        diags.push(Diagnostic::info(
+            "MCR006",
+            format!(
+                "{label}: {excluded} rows excluded by the profile ({})",
+                mapping
+                    .exclude
+                    .iter()
+                    .map(|(h, v)| format!("{h} = {}", v.join("/")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
     state.rows += accepted;
     state.files.push(SourceFile {
         path: label.clone(),
@@ -1044,6 +1270,7 @@ fn ingest_file(
         accepted,
         rejected,
         orphans,
+        excluded,
     });
     let samples = rejects
         .iter()
@@ -1057,7 +1284,7 @@ fn ingest_file(
     state
         .rejects
         .extend(rejects.into_iter().map(|r| (label.clone(), r)));
-    Ok(FileReport {
+    Ok(Ok(FileReport {
         path: label,
         sheet: item.sheet.clone(),
         table: item.table.name().to_string(),
@@ -1066,9 +1293,10 @@ fn ingest_file(
         accepted,
         rejected,
         orphans,
+        excluded,
         columns: plan.columns.clone(),
         reject_samples: samples,
-    })
+    }))
 }
 
 /// Insert a chunk's keys into `seen`; returns, per row, whether its key was there already
@@ -1146,21 +1374,24 @@ fn first_lines(
 }
 
 /// Parse a chunk on two threads (halves) and stitch the results.
-fn parse_parallel(plan: &TablePlan, chunk: &[RawRecord]) -> (DataFrame, Vec<usize>, Vec<Reject>) {
+fn parse_parallel(
+    plan: &TablePlan,
+    chunk: &[RawRecord],
+) -> (DataFrame, Vec<usize>, Vec<Reject>, u64) {
     if chunk.len() < 4096 {
-        return plan.parse_chunk(chunk);
+        return plan.parse_chunk_counted(chunk);
     }
     let mid = chunk.len() / 2;
-    let ((mut a, mut acc_a, mut rej_a), (b, acc_b, rej_b)) = rayon::join(
-        || plan.parse_chunk(&chunk[..mid]),
-        || plan.parse_chunk(&chunk[mid..]),
+    let ((mut a, mut acc_a, mut rej_a, ex_a), (b, acc_b, rej_b, ex_b)) = rayon::join(
+        || plan.parse_chunk_counted(&chunk[..mid]),
+        || plan.parse_chunk_counted(&chunk[mid..]),
     );
     if a.vstack_mut_owned(b).is_err() {
-        return plan.parse_chunk(chunk);
+        return plan.parse_chunk_counted(chunk);
     }
     acc_a.extend(acc_b.into_iter().map(|i| i + mid));
     rej_a.extend(rej_b);
-    (a, acc_a, rej_a)
+    (a, acc_a, rej_a, ex_a + ex_b)
 }
 
 /// Write a frame to the table's part file (opened on first use; nothing on a dry run).

@@ -182,15 +182,46 @@ pub fn sources_of(lookup: &Lookup, files: &[PathBuf]) -> Vec<LookupSource> {
     out
 }
 
-fn find_header(headers: &[String], candidates: &[String]) -> Option<usize> {
-    let norm: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
-        .collect();
-    candidates.iter().find_map(|c| {
-        let c = c.trim().to_lowercase();
-        norm.iter().position(|h| *h == c)
-    })
+/// Rows left out of a table or lookup (`exclude = { IsDeleted = ["1", "true"] }`): per
+/// present header, the values (normalised: trimmed, lower case) that exclude a row.
+#[derive(Debug, Clone, Default)]
+pub struct Exclude {
+    rules: Vec<(usize, String, HashSet<String>)>,
+}
+
+impl Exclude {
+    pub fn new(
+        spec: &std::collections::BTreeMap<String, Vec<String>>,
+        headers: &[String],
+    ) -> Exclude {
+        let rules = spec
+            .iter()
+            .filter_map(|(h, vals)| {
+                let want = h.trim().to_lowercase();
+                let i = headers
+                    .iter()
+                    .position(|x| x.trim().trim_start_matches('\u{feff}').to_lowercase() == want)?;
+                Some((i, h.clone(), vals.iter().map(|v| norm_key(v)).collect()))
+            })
+            .collect();
+        Exclude { rules }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Whether a row (read through `cell`) is excluded.
+    pub fn matches<'a>(&self, cell: impl Fn(usize) -> Option<&'a str>) -> bool {
+        self.rules.iter().any(|(i, _, vals)| {
+            cell(*i).is_some_and(|v| vals.contains(v) || vals.contains(&norm_key(v)))
+        })
+    }
+
+    /// The headers used, for messages.
+    pub fn headers(&self) -> Vec<&str> {
+        self.rules.iter().map(|(_, h, _)| h.as_str()).collect()
+    }
 }
 
 /// Read the lookups `names` from the files they match. Files are read whole: lookups are
@@ -220,19 +251,18 @@ pub fn build(
                 &profile.delimiter,
             )
             .map_err(read::ReadError::into_hinted)?;
-            let (Some(ki), Some(vi)) = (
-                find_header(&raw.headers, l.key.as_slice()),
-                find_header(&raw.headers, l.value.as_slice()),
-            ) else {
+            let (Some(ki), Some(vi)) = (l.key.resolve(&raw.headers), l.value.resolve(&raw.headers))
+            else {
                 // A file of the right kind but another layout: the lookup may have other
                 // files; when it reads none, the caller reports it with this reason.
                 map.skipped.push(format!(
                     "{label} has no key column ({}) or no value column ({})",
-                    l.key.as_slice().join(" or "),
-                    l.value.as_slice().join(" or ")
+                    l.key.headers().join(" or "),
+                    l.value.headers().join(" or ")
                 ));
                 continue;
             };
+            let exclude = Exclude::new(&l.exclude, &raw.headers);
             for rec in raw.records {
                 let rec = rec.map_err(read::ReadError::into_hinted)?;
                 let cell = |i: usize| {
@@ -242,12 +272,15 @@ pub fn build(
                         .map(str::trim)
                         .filter(|s| !nulls.contains(s))
                 };
-                let (Some(k), Some(v)) = (cell(ki), cell(vi)) else {
+                if exclude.matches(cell) {
+                    continue;
+                }
+                let (Some(k), Some(v)) = (ki.get(cell), vi.get(cell)) else {
                     continue;
                 };
-                let vals = map.entries.entry(norm_key(k)).or_default();
-                if !vals.iter().any(|x| x == v) {
-                    vals.push(v.to_string());
+                let vals = map.entries.entry(norm_key(&k)).or_default();
+                if !vals.iter().any(|x| x == v.as_ref()) {
+                    vals.push(v.into_owned());
                 }
             }
             map.files.push(label);

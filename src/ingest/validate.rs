@@ -41,6 +41,32 @@ struct ColumnPlan {
     labels: FastMap<String, String>,
     /// Whether the profile gave labels for a non-enum column (values rewritten before parsing).
     rewrite: bool,
+    /// Computed from other source columns when no source cell has a value.
+    compute: Option<ComputePlan>,
+    /// Made negative on some rows (credit notes).
+    sign: Option<SignPlan>,
+    /// The source headers, for messages (`CustomerID`, `A|B`).
+    source_names: String,
+}
+
+/// A resolved `[table.compute]` entry (source column indexes).
+#[derive(Debug, Clone)]
+enum ComputePlan {
+    Concat(Vec<usize>, String),
+    Product(Vec<usize>),
+    /// The row's content hash; the keys stage appends the occurrence number.
+    Row,
+}
+
+/// A resolved sign rule.
+#[derive(Debug, Clone)]
+struct SignPlan {
+    col: usize,
+    /// Lower-case prefixes.
+    prefixes: Vec<String>,
+    /// Normalised values.
+    values: FastSet<String>,
+    negative: bool,
 }
 
 impl ColumnPlan {
@@ -108,6 +134,13 @@ pub enum PlanError {
         column: String,
         headers: String,
     },
+    #[error("no column {header:?} for the {what} of `{column}` (headers: {headers})")]
+    MissingSource {
+        what: &'static str,
+        column: String,
+        header: String,
+        headers: String,
+    },
     #[error("columns {first:?} and {second:?} both map to `{column}`")]
     Duplicate {
         column: String,
@@ -139,6 +172,10 @@ pub struct TablePlan {
     delimiter: u8,
     lookups: Option<Arc<Lookups>>,
     stats: Arc<Mutex<Vec<DeriveStats>>>,
+    /// Rows left out (`exclude`), counted apart from rejects.
+    exclude: super::resolve::Exclude,
+    /// Position of the row-key column, if the table is keyed by row content.
+    row_key: Option<usize>,
 }
 
 /// The result of trying a column's lookups on one row.
@@ -181,12 +218,26 @@ impl TablePlan {
         let mut used: HashMap<usize, &'static str> = HashMap::new();
         let mut cols = Vec::new();
         let mut report = ColumnReport::default();
+        let computes = mapping.computes();
+        let find = |h: &str| {
+            let h = norm_header(h);
+            normalized.iter().position(|x| *x == h)
+        };
         for col in table.columns() {
             let mut candidates: Vec<String> = mapping
                 .columns
                 .get(col.name)
                 .map(|c| c.as_slice().iter().map(|s| norm_header(s)).collect())
                 .unwrap_or_default();
+            // Of several alternatives, the first whose headers are all in the file.
+            let computed = computes.get(col.name).and_then(|alts| {
+                alts.iter()
+                    .find(|c| c.headers().iter().all(|h| find(h).is_some()))
+                    .or(alts.first())
+            });
+            if let Some(crate::profiles::Compute::Column(h)) = computed {
+                candidates.push(norm_header(h));
+            }
             candidates.push(col.name.to_string());
             let mut sources: Vec<usize> = Vec::new();
             for c in &candidates {
@@ -217,6 +268,65 @@ impl TablePlan {
                 let names: Vec<&str> = sources.iter().map(|&i| headers[i].as_str()).collect();
                 report.found.push((col.name.to_string(), names.join("|")));
             }
+            let compute = match computed {
+                Some(crate::profiles::Compute::Concat(c)) => c
+                    .concat
+                    .iter()
+                    .map(|h| find(h))
+                    .collect::<Option<Vec<usize>>>()
+                    .map(|ix| ComputePlan::Concat(ix, c.sep.clone())),
+                Some(crate::profiles::Compute::Product(p)) => p
+                    .product
+                    .iter()
+                    .map(|h| find(h))
+                    .collect::<Option<Vec<usize>>>()
+                    .map(ComputePlan::Product),
+                Some(crate::profiles::Compute::Row(_)) => Some(ComputePlan::Row),
+                _ => None,
+            };
+            if let (Some(c), Some(comp)) = (&compute, computed) {
+                if let ComputePlan::Concat(ix, _) | ComputePlan::Product(ix) = c {
+                    for &i in ix {
+                        used.insert(i, col.name);
+                    }
+                }
+                let shown = match c {
+                    ComputePlan::Row => "(row key)".to_string(),
+                    _ => comp.describe(),
+                };
+                match report.found.iter_mut().find(|(c, _)| c == col.name) {
+                    Some((_, h)) => h.push_str(&format!("|{shown}")),
+                    None => report.found.push((col.name.to_string(), shown)),
+                }
+            }
+            let sign = match mapping.sign.get(col.name) {
+                None => None,
+                Some(rule) => {
+                    let Some(i) = find(&rule.column) else {
+                        return Err(PlanError::MissingSource {
+                            what: "sign rule",
+                            column: col.name.into(),
+                            header: rule.column.clone(),
+                            headers: headers.join(", "),
+                        });
+                    };
+                    used.insert(i, col.name);
+                    Some(SignPlan {
+                        col: i,
+                        prefixes: rule
+                            .prefix
+                            .iter()
+                            .map(|p| p.trim().to_lowercase())
+                            .collect(),
+                        values: rule
+                            .values
+                            .iter()
+                            .map(|v| parse::normalize_label(v))
+                            .collect(),
+                        negative: rule.negative,
+                    })
+                }
+            };
             let mut derive = Vec::new();
             if let (Some(spec), Some(l)) = (mapping.derive.get(col.name), lookups.as_ref()) {
                 for d in spec.as_slice() {
@@ -250,7 +360,18 @@ impl TablePlan {
                 ));
             }
             let constant = mapping.constants.get(col.name).cloned();
-            if sources.is_empty() && derive.is_empty() {
+            if sources.is_empty() && derive.is_empty() && compute.is_none() {
+                if let (true, None, Some(comp)) = (col.required, &constant, computed) {
+                    // A compute whose headers are not all in the file: name the first absent.
+                    if let Some(h) = comp.headers().iter().find(|h| find(h).is_none()) {
+                        return Err(PlanError::MissingSource {
+                            what: "computed value",
+                            column: col.name.into(),
+                            header: h.clone(),
+                            headers: headers.join(", "),
+                        });
+                    }
+                }
                 if col.required && constant.is_none() {
                     return Err(PlanError::MissingRequired {
                         table,
@@ -285,7 +406,33 @@ impl TablePlan {
                 constant,
                 labels,
                 rewrite,
+                compute,
+                sign,
+                source_names: report
+                    .found
+                    .iter()
+                    .find(|(c, _)| c == col.name)
+                    .map(|(_, h)| h.clone())
+                    .unwrap_or_default(),
             });
+        }
+        // Columns read for accounts derived from this table count as used.
+        for srcs in mapping.derive_accounts.iter().flat_map(|d| d.values()) {
+            for h in srcs.as_slice() {
+                if let Some(i) = find(h) {
+                    used.insert(i, "derive_accounts");
+                }
+            }
+        }
+        let exclude = super::resolve::Exclude::new(&mapping.exclude, headers);
+        for (i, h) in headers.iter().enumerate() {
+            if exclude
+                .headers()
+                .iter()
+                .any(|x| norm_header(x) == norm_header(h))
+            {
+                used.insert(i, "exclude");
+            }
         }
         report.ignored = headers
             .iter()
@@ -293,6 +440,9 @@ impl TablePlan {
             .filter(|(i, h)| !used.contains_key(i) && !h.is_empty())
             .map(|(_, h)| h.clone())
             .collect();
+        let row_key = cols
+            .iter()
+            .position(|c| matches!(c.compute, Some(ComputePlan::Row)) && c.sources.is_empty());
         let lower = |v: &[String]| v.iter().map(|s| parse::normalize_label(s)).collect();
         Ok(TablePlan {
             table,
@@ -328,6 +478,8 @@ impl TablePlan {
             delimiter,
             lookups,
             stats: Arc::new(Mutex::new(Vec::new())),
+            exclude,
+            row_key,
         })
     }
 
@@ -468,6 +620,21 @@ impl TablePlan {
     /// Parse a chunk of records. Returns the typed frame of accepted rows, the indexes (into
     /// `records`) of those rows, and the rejects.
     pub fn parse_chunk(&self, records: &[RawRecord]) -> (DataFrame, Vec<usize>, Vec<Reject>) {
+        let (df, acc, rej, _) = self.parse_chunk_counted(records);
+        (df, acc, rej)
+    }
+
+    /// The column holding a row key (content hash, without the occurrence number yet).
+    pub fn row_key_index(&self) -> Option<usize> {
+        self.row_key
+    }
+
+    /// [`Self::parse_chunk`], also counting the rows left out by `exclude`.
+    pub fn parse_chunk_counted(
+        &self,
+        records: &[RawRecord],
+    ) -> (DataFrame, Vec<usize>, Vec<Reject>, u64) {
+        let mut excluded = 0u64;
         let n = records.len();
         let mut builders: Vec<Builder> = self.cols.iter().map(|c| Builder::new(c.col, n)).collect();
         let mut accepted = Vec::with_capacity(n);
@@ -476,7 +643,8 @@ impl TablePlan {
         for (idx, rec) in records.iter().enumerate() {
             cells.clear();
             match self.parse_row(rec, &mut cells) {
-                Ok(()) => {
+                Ok(false) => excluded += 1,
+                Ok(true) => {
                     for (b, c) in builders.iter_mut().zip(cells.drain(..)) {
                         b.push(c);
                     }
@@ -492,7 +660,7 @@ impl TablePlan {
         }
         let columns: Vec<Column> = builders.into_iter().map(Builder::finish).collect();
         let df = DataFrame::new(accepted.len(), columns).unwrap_or_default();
-        (df, accepted, rejects)
+        (df, accepted, rejects, excluded)
     }
 
     /// The record as one line of text, for the rejects file.
@@ -508,7 +676,11 @@ impl TablePlan {
             .to_string()
     }
 
-    fn field<'r>(&self, rec: &'r RawRecord, i: usize) -> Result<Option<&'r str>, String> {
+    pub(crate) fn field<'r>(
+        &self,
+        rec: &'r RawRecord,
+        i: usize,
+    ) -> Result<Option<&'r str>, String> {
         let Some(bytes) = rec.fields.get(i) else {
             return Ok(None);
         };
@@ -536,7 +708,7 @@ impl TablePlan {
         &'r self,
         rec: &'r RawRecord,
         cells: &mut Vec<Cell<'r>>,
-    ) -> Result<(), (String, String)> {
+    ) -> Result<bool, (String, String)> {
         let nf = rec.fields.len();
         if nf != self.n_fields {
             let extra_empty = nf > self.n_fields
@@ -552,8 +724,12 @@ impl TablePlan {
                 ));
             }
         }
+        if !self.exclude.is_empty() && self.exclude.matches(|i| self.field(rec, i).ok().flatten()) {
+            return Ok(false);
+        }
         for plan in &self.cols {
             let mut raw: Option<Cow<'r, str>> = None;
+            let mut direct: Option<Cell<'r>> = None;
             for &i in &plan.sources {
                 if let Some(v) = self
                     .field(rec, i)
@@ -562,6 +738,59 @@ impl TablePlan {
                     raw = Some(Cow::Borrowed(v));
                     break;
                 }
+            }
+            if let (None, Some(comp)) = (&raw, &plan.compute) {
+                match comp {
+                    ComputePlan::Concat(ix, sep) => {
+                        let mut parts = Vec::with_capacity(ix.len());
+                        for &i in ix {
+                            parts.push(
+                                self.field(rec, i)
+                                    .map_err(|e| (plan.col.name.to_string(), e))?,
+                            );
+                        }
+                        raw = crate::profiles::concat_cells(parts.into_iter(), sep);
+                    }
+                    ComputePlan::Product(ix) => {
+                        let mut v = 1.0;
+                        let mut all = true;
+                        for &i in ix {
+                            match self
+                                .field(rec, i)
+                                .map_err(|e| (plan.col.name.to_string(), e))?
+                            {
+                                Some(s) => {
+                                    v *=
+                                        parse::parse_amount(s, self.decimal_comma).map_err(|e| {
+                                            (
+                                                plan.col.name.to_string(),
+                                                format!("{e} (a factor of {})", plan.col.name),
+                                            )
+                                        })?
+                                }
+                                None => all = false,
+                            }
+                        }
+                        if all {
+                            direct = Some(Cell::F(v));
+                        }
+                    }
+                    ComputePlan::Row => {
+                        let mut h = xxhash_rust::xxh3::Xxh3::new();
+                        for f in rec.fields.iter().take(self.n_fields) {
+                            h.update(f.trim_ascii());
+                            h.update(&[0x1f]);
+                        }
+                        raw = Some(Cow::Owned(format!("{:016x}", h.digest())));
+                    }
+                }
+            }
+            if let (Some(cell), Some(sign)) = (direct.take(), &plan.sign) {
+                cells.push(self.signed(sign, rec, cell));
+                continue;
+            } else if let Some(cell) = direct {
+                cells.push(cell);
+                continue;
             }
             if raw.is_none() && !plan.derive.is_empty() {
                 match self.derive(plan, rec) {
@@ -589,7 +818,11 @@ impl TablePlan {
                 None => {
                     if plan.col.required {
                         let also = if plan.derive.is_empty() {
-                            String::new()
+                            if plan.source_names.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", plan.source_names)
+                            }
                         } else {
                             let from: Vec<&str> =
                                 plan.derive.iter().map(|d| d.from_header.as_str()).collect();
@@ -606,10 +839,36 @@ impl TablePlan {
                     .parse_cell(plan, s)
                     .map_err(|e| (plan.col.name.to_string(), e))?,
             };
+            let cell = match &plan.sign {
+                Some(sign) => self.signed(sign, rec, cell),
+                None => cell,
+            };
             cells.push(cell);
         }
         self.fix_up(cells);
-        Ok(())
+        Ok(true)
+    }
+
+    /// Apply a sign rule: −|v| when the row matches it.
+    fn signed<'r>(&self, sign: &SignPlan, rec: &RawRecord, cell: Cell<'r>) -> Cell<'r> {
+        let Cell::F(v) = cell else {
+            return cell;
+        };
+        let Ok(Some(s)) = self.field(rec, sign.col) else {
+            return cell;
+        };
+        let neg = (sign.negative
+            && parse::parse_amount(s, self.decimal_comma).is_ok_and(|x| x < 0.0))
+            || (!sign.prefixes.is_empty() && {
+                let l = s.to_lowercase();
+                sign.prefixes.iter().any(|p| l.starts_with(p.as_str()))
+            })
+            || (!sign.values.is_empty() && sign.values.contains(&parse::normalize_label(s)));
+        if neg {
+            Cell::F(-v.abs())
+        } else {
+            cell
+        }
     }
 
     fn parse_cell<'r>(&'r self, plan: &'r ColumnPlan, s: Cow<'r, str>) -> Result<Cell<'r>, String> {
@@ -1121,6 +1380,119 @@ mod tests {
             TablePlan::new(Table::Accounts, &h, &m, &p, None, b','),
             Err(PlanError::Duplicate { .. })
         ));
+    }
+
+    #[test]
+    fn computed_columns_sign_rules_row_keys_and_excluded_rows() {
+        let p = Profile::from_toml(
+            r#"name = "t"
+[[table]]
+name = "revenue"
+files = ["*.csv"]
+key = { row = true }
+columns = { account_id = "Cust", date = "Date" }
+compute = { amount = { product = ["Qty", "Price"] }, product_line = { concat = ["Cat", "Sub"], sep = "/" } }
+exclude = { Deleted = ["1", "TRUE"] }
+[table.sign.amount]
+column = "Invoice"
+prefix = ["c"]
+"#,
+            "t",
+        )
+        .unwrap();
+        let h: Vec<String> = [
+            "Invoice", "Cust", "Date", "Qty", "Price", "Cat", "Sub", "Deleted",
+        ]
+        .map(String::from)
+        .to_vec();
+        let plan = TablePlan::new(Table::Revenue, &h, &p.tables[0], &p, None, b',').unwrap();
+        assert_eq!(plan.row_key_index(), Some(0));
+        assert!(
+            plan.columns.ignored.is_empty(),
+            "{:?}",
+            plan.columns.ignored
+        );
+        let recs = vec![
+            rec(
+                2,
+                &[
+                    "536365",
+                    "A",
+                    "2011-01-05",
+                    "6",
+                    "2.55",
+                    "Home",
+                    "Light",
+                    "0",
+                ],
+            ),
+            rec(
+                3,
+                &[
+                    "536365",
+                    "A",
+                    "2011-01-05",
+                    "6",
+                    "2.55",
+                    "Home",
+                    "Light",
+                    "0",
+                ],
+            ),
+            // A credit note with a negative quantity stays negative; one with a positive
+            // quantity is made negative by the prefix.
+            rec(4, &["C536379", "A", "2011-01-06", "-2", "7.65", "", "", ""]),
+            rec(
+                5,
+                &["C536380", "A", "2011-01-06", "2", "7.65", "Home", "", ""],
+            ),
+            rec(6, &["536366", "A", "2011-01-07", "x", "1", "", "", ""]),
+            rec(7, &["536367", "A", "2011-01-07", "1", "1", "", "", "true"]),
+            rec(8, &["536368", "A", "2011-01-07", "", "1", "", "", ""]),
+        ];
+        let (df, acc, rej, excluded) = plan.parse_chunk_counted(&recs);
+        assert_eq!(acc, vec![0, 1, 2, 3]);
+        assert_eq!(excluded, 1);
+        assert_eq!(rej.len(), 2);
+        assert_eq!(rej[0].line, 6);
+        assert!(
+            rej[0].reason.contains("a factor of amount"),
+            "{}",
+            rej[0].reason
+        );
+        // An empty factor leaves the (required) amount empty: rejected.
+        assert_eq!((rej[1].line, rej[1].column.as_str()), (8, "amount"));
+        let amount: Vec<Option<f64>> = df.column("amount").unwrap().f64().unwrap().iter().collect();
+        // 6 × 2.55 = 15.3; −2 × 7.65 = −15.3; 2 × 7.65 → −15.3 (prefix C).
+        assert_eq!(
+            amount[..4]
+                .iter()
+                .map(|a| a.map(|v| (v * 100.0).round() / 100.0))
+                .collect::<Vec<_>>(),
+            vec![Some(15.3), Some(15.3), Some(-15.3), Some(-15.3)]
+        );
+        let pl: Vec<Option<&str>> = df
+            .column("product_line")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            pl[..4],
+            [Some("Home/Light"), Some("Home/Light"), None, Some("Home")]
+        );
+        // Identical rows get the same content hash (the occurrence number comes later).
+        let keys: Vec<Option<&str>> = df
+            .column("document_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(keys[0], keys[1]);
+        assert_ne!(keys[0], keys[2]);
+        assert_eq!(keys[0].unwrap().len(), 16);
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub struct Snapshot {
     /// is a no-op only when these are equal too.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub inputs: BTreeMap<String, String>,
+    /// Files skipped: optional tables whose export could not be mapped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedFile>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -78,6 +81,25 @@ pub struct SourceFile {
     pub rejected: u64,
     /// Accepted rows whose foreign key points nowhere.
     pub orphans: u64,
+    /// Rows left out by the profile's `exclude` (e.g. `IsDeleted = 1`): rows_read =
+    /// accepted + rejected + excluded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub excluded: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A source file the ingest skipped because its (optional) table could not be mapped.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedFile {
+    pub path: String,
+    pub table: String,
+    /// Why (the missing column).
+    pub reason: String,
+    /// Metrics unavailable without the table.
+    pub unavailable: Vec<String>,
 }
 
 impl Manifest {

@@ -24,6 +24,8 @@ pub struct SnapshotMeta {
     pub inputs: std::collections::BTreeMap<String, String>,
     /// The configured source precedence to record (empty: keep the manifest's).
     pub precedence: Vec<String>,
+    /// Files skipped: optional tables whose export could not be mapped.
+    pub skipped: Vec<super::manifest::SkippedFile>,
 }
 
 pub struct Transaction {
@@ -119,6 +121,7 @@ impl Transaction {
             source: meta.source,
             tables,
             inputs: meta.inputs,
+            skipped: meta.skipped,
         });
         manifest.save(&self.root)?;
         let _ = std::fs::remove_dir_all(&self.staging);
@@ -246,6 +249,7 @@ mod tests {
                     source: "default".into(),
                     tables: Default::default(),
                     inputs: Default::default(),
+                    skipped: vec![],
                 })
                 .collect(),
         }

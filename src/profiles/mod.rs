@@ -3,9 +3,11 @@
 //! A profile is data, not code: which files feed which table (glob patterns on the file
 //! name, or XLSX sheet names), column renames, value maps (stages, roles, levels, support
 //! labels, activity types…), constants, date layouts, decimal comma and null markers.
-//! `canonical`, `salesforce`, `hubspot`, `dynamics365` and `maven` are built in (embedded
+//! `canonical`, `salesforce`, `hubspot`, `dynamics365`, `maven` and `invoice_lines` are built in (embedded
 //! TOML under `src/profiles/`); any other file is loaded from disk, so a user can copy one,
 //! edit it and ingest without recompiling.
+
+pub mod init;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,6 +24,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("hubspot", include_str!("hubspot.toml")),
     ("dynamics365", include_str!("dynamics365.toml")),
     ("maven", include_str!("maven.toml")),
+    ("invoice_lines", include_str!("invoice_lines.toml")),
 ];
 
 /// A parsed profile.
@@ -73,14 +76,130 @@ pub struct Lookup {
     pub name: String,
     /// Glob patterns of the files (or XLSX sheets) read; a file may also feed a table.
     pub files: Vec<String>,
-    /// Source header(s) holding the key; the first header present in a file is used.
-    pub key: OneOrMany,
-    /// Source header(s) holding the value returned; the first header present is used.
-    pub value: OneOrMany,
+    /// Source header(s) holding the key; the first header present in a file is used. A
+    /// composite key is `{ concat = ["FirstName", "LastName"] }` (joined by a space, or
+    /// `sep`), so that `Owner` = "Ada Lovelace" finds a user file without a full-name column.
+    pub key: Cols,
+    /// Source header(s) holding the value returned; the first header present is used (or a
+    /// `concat`, when the table it points at is keyed by a composite).
+    pub value: Cols,
+    /// Rows of the lookup's files left out (e.g. `IsDeleted = ["1", "true"]`), as in a table.
+    #[serde(default)]
+    pub exclude: BTreeMap<String, Vec<String>>,
     /// Look the value up again in another lookup (e.g. contact email → company domain →
     /// company id).
     #[serde(default)]
     pub then: Option<String>,
+}
+
+/// Where a lookup's key or value comes from: one header, candidate headers (the first present
+/// is used), or a concatenation of headers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Cols {
+    One(String),
+    Many(Vec<String>),
+    Concat(Concat),
+}
+
+/// A concatenation of source columns: the non-empty cells joined by `sep` (a space by
+/// default). Empty when every cell is empty.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Concat {
+    pub concat: Vec<String>,
+    #[serde(default = "space")]
+    pub sep: String,
+}
+
+fn space() -> String {
+    " ".into()
+}
+
+/// The product of numeric source columns (e.g. `Quantity × UnitPrice`); empty when a factor
+/// is empty, a reject when one is not a number.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub product: Vec<String>,
+}
+
+/// A row key, for exports with no key at all (invoice lines, activity logs): a hash of the
+/// row's cells plus its occurrence number among identical rows of the file (see
+/// docs/byo-crm.md, "Row keys").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RowKey {
+    pub row: bool,
+}
+
+/// A computed canonical column (`[table.compute]`, or a table's `key`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Compute {
+    /// One source header (a natural key such as the account name or the user's email).
+    Column(String),
+    Concat(Concat),
+    Product(Product),
+    Row(RowKey),
+}
+
+impl Compute {
+    /// A short description for listings: `Name`, `FirstName+LastName`, `Quantity×UnitPrice`,
+    /// `row`.
+    pub fn describe(&self) -> String {
+        match self {
+            Compute::Column(c) => c.clone(),
+            Compute::Concat(c) => c.concat.join("+"),
+            Compute::Product(p) => p.product.join("×"),
+            Compute::Row(_) => "row key".into(),
+        }
+    }
+
+    /// The source headers it reads.
+    pub fn headers(&self) -> &[String] {
+        match self {
+            Compute::Column(c) => std::slice::from_ref(c),
+            Compute::Concat(c) => &c.concat,
+            Compute::Product(p) => &p.product,
+            Compute::Row(_) => &[],
+        }
+    }
+}
+
+/// A table's key: one way, or several tried in order (the first whose headers are all in
+/// the file), e.g. `[{ concat = ["Account Name", "Opportunity Name"] }, { concat =
+/// ["Account.Name", "Name"] }]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum KeySpec {
+    One(Compute),
+    Many(Vec<Compute>),
+}
+
+impl KeySpec {
+    pub fn as_slice(&self) -> &[Compute] {
+        match self {
+            KeySpec::One(c) => std::slice::from_ref(c),
+            KeySpec::Many(v) => v,
+        }
+    }
+}
+
+/// A sign rule (`[table.sign]`): the column's value is made negative (−|v|) on rows where
+/// `column` starts with one of `prefix`, equals one of `values`, or (with `negative = true`)
+/// holds a negative number. For credit notes: `InvoiceNo` starting with `C`, a `Type` of
+/// `Credit Note`, or a negative `Quantity` beside a positive line total.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SignRule {
+    pub column: String,
+    #[serde(default)]
+    pub prefix: Vec<String>,
+    #[serde(default)]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub negative: bool,
 }
 
 /// How a canonical column is derived through a lookup, when the file has no direct column
@@ -207,6 +326,28 @@ pub struct Mapping {
     /// Canonical column → constant value for every row (when the export has no such column).
     #[serde(default)]
     pub constants: BTreeMap<String, String>,
+    /// The table's key when the export has no id column: a natural key (`key = "Name"`), a
+    /// composite (`key = { concat = ["FirstName", "LastName"] }`) or a row key
+    /// (`key = { row = true }`). Shorthand for `[table.compute]` on the key column.
+    /// A list is tried in order: the first whose headers are all in the file is used.
+    #[serde(default)]
+    pub key: Option<KeySpec>,
+    /// Canonical column → computed value, used when no `columns` header has a value:
+    /// `{ product = ["Quantity", "UnitPrice"] }`, `{ concat = [...], sep = " " }`.
+    #[serde(default)]
+    pub compute: BTreeMap<String, Compute>,
+    /// Canonical (numeric) column → sign rule, e.g. credit notes made negative.
+    #[serde(default)]
+    pub sign: BTreeMap<String, SignRule>,
+    /// Source header → values: rows whose cell is one of them (case-insensitive) are left
+    /// out and counted as excluded, e.g. `IsDeleted = ["1", "true"]`.
+    #[serde(default)]
+    pub exclude: BTreeMap<String, Vec<String>>,
+    /// When the sources have no accounts file: accounts are the distinct `account_id`s of
+    /// this table's accepted rows, with these account columns (→ source headers) taken from
+    /// the first row that has them, e.g. `{ name = "Customer Name", country = "Country" }`.
+    #[serde(default)]
+    pub derive_accounts: Option<BTreeMap<String, OneOrMany>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -225,7 +366,95 @@ impl OneOrMany {
     }
 }
 
+impl Cols {
+    /// A short description for listings: `A|B` (candidates) or `A+B` (concatenation).
+    pub fn describe(&self) -> String {
+        match self {
+            Cols::Concat(c) => c.concat.join("+"),
+            other => other.headers().join("|"),
+        }
+    }
+
+    /// Every header named (for messages).
+    pub fn headers(&self) -> &[String] {
+        match self {
+            Cols::One(s) => std::slice::from_ref(s),
+            Cols::Many(v) => v,
+            Cols::Concat(c) => &c.concat,
+        }
+    }
+
+    /// How to read it from a file with these headers: `None` when a header is missing.
+    pub fn resolve(&self, headers: &[String]) -> Option<Extract> {
+        let find = |c: &str| {
+            let c = c.trim().to_lowercase();
+            headers
+                .iter()
+                .position(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase() == c)
+        };
+        match self {
+            Cols::One(s) => find(s).map(Extract::Col),
+            Cols::Many(v) => v.iter().find_map(|c| find(c)).map(Extract::Col),
+            Cols::Concat(c) => c
+                .concat
+                .iter()
+                .map(|h| find(h))
+                .collect::<Option<Vec<usize>>>()
+                .map(|ix| Extract::Concat(ix, c.sep.clone())),
+        }
+    }
+}
+
+/// A resolved [`Cols`]: a column index, or indexes concatenated with a separator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Extract {
+    Col(usize),
+    Concat(Vec<usize>, String),
+}
+
+impl Extract {
+    /// The value of a row, given a cell reader (trimmed, nulls as `None`).
+    pub fn get<'a>(
+        &self,
+        cell: impl Fn(usize) -> Option<&'a str>,
+    ) -> Option<std::borrow::Cow<'a, str>> {
+        match self {
+            Extract::Col(i) => cell(*i).map(std::borrow::Cow::Borrowed),
+            Extract::Concat(ix, sep) => concat_cells(ix.iter().map(|&i| cell(i)), sep),
+        }
+    }
+}
+
+/// The non-empty parts joined by `sep`; `None` when every part is empty.
+pub fn concat_cells<'a>(
+    parts: impl Iterator<Item = Option<&'a str>>,
+    sep: &str,
+) -> Option<std::borrow::Cow<'a, str>> {
+    let mut out: Option<std::borrow::Cow<'a, str>> = None;
+    for p in parts.flatten().filter(|p| !p.is_empty()) {
+        out = Some(match out {
+            None => std::borrow::Cow::Borrowed(p),
+            Some(o) => std::borrow::Cow::Owned(format!("{o}{sep}{p}")),
+        });
+    }
+    out
+}
+
 impl Mapping {
+    /// The computed columns (alternatives in order), with `key` as a compute on the table's
+    /// key column.
+    pub fn computes(&self) -> BTreeMap<String, Vec<Compute>> {
+        let mut out: BTreeMap<String, Vec<Compute>> = self
+            .compute
+            .iter()
+            .map(|(c, v)| (c.clone(), vec![v.clone()]))
+            .collect();
+        if let (Some(k), Some(col)) = (&self.key, self.table().and_then(|t| t.key())) {
+            out.insert(col.to_string(), k.as_slice().to_vec());
+        }
+        out
+    }
+
     pub fn table(&self) -> Option<Table> {
         Table::from_name(&self.name)
     }
@@ -267,12 +496,80 @@ impl Profile {
                     )
                 })?;
             }
+            if m.key.is_some() && t.key().is_none() {
+                return Err(hinted(
+                    format!("profile {origin}: table `{t}` has no key, so `key` cannot be set"),
+                    "remove `key` from this [[table]]",
+                ));
+            }
+            let computes = m.computes();
+            for (c, comp) in computes
+                .iter()
+                .flat_map(|(c, v)| v.iter().map(move |x| (c, x)))
+            {
+                let col = t.column(c);
+                let bad = match comp {
+                    Compute::Row(r) if !r.row => Some("`row = false` means nothing; remove it"),
+                    Compute::Row(_) if t.key() != Some(c.as_str()) => {
+                        Some("a row key fills only the table's key column")
+                    }
+                    Compute::Product(_) if col.is_some_and(|c| c.ty != ColType::Float) => {
+                        Some("a product fills only a numeric column (amount, gross_margin…)")
+                    }
+                    Compute::Product(p) if p.product.len() < 2 => {
+                        Some("a product needs at least two columns")
+                    }
+                    Compute::Concat(k) if k.concat.is_empty() => {
+                        Some("a concat needs at least one column")
+                    }
+                    _ => None,
+                };
+                if let (Some(why), true) = (bad, col.is_some()) {
+                    return Err(hinted(
+                        format!("profile {origin}: {t}.{c}: invalid compute"),
+                        why,
+                    ));
+                }
+            }
+            for (c, _) in &m.sign {
+                if t.column(c).is_some_and(|c| c.ty != ColType::Float) {
+                    return Err(hinted(
+                        format!(
+                            "profile {origin}: {t}.{c} is not numeric, a sign rule cannot apply"
+                        ),
+                        "use a sign rule on amount or gross_margin",
+                    ));
+                }
+            }
+            if let Some(attrs) = &m.derive_accounts {
+                if !t.has_account_fk() {
+                    return Err(hinted(
+                        format!(
+                            "profile {origin}: `derive_accounts` on `{t}`, which has no account_id"
+                        ),
+                        "use it on revenue or opportunities",
+                    ));
+                }
+                for a in attrs.keys() {
+                    let ok = Table::Accounts
+                        .column(a)
+                        .is_some_and(|c| c.ty == ColType::Str && c.name != "account_id");
+                    if !ok {
+                        return Err(hinted(
+                            format!("profile {origin}: derive_accounts: `{a}` is not a text column of accounts"),
+                            "use name, industry, region, country, owner_id or parent_account_id",
+                        ));
+                    }
+                }
+            }
             let cols = m
                 .columns
                 .keys()
                 .chain(m.values.keys())
                 .chain(m.constants.keys())
-                .chain(m.derive.keys());
+                .chain(m.derive.keys())
+                .chain(m.compute.keys())
+                .chain(m.sign.keys());
             for c in cols {
                 if t.column(c).is_none() {
                     return Err(hinted(
@@ -463,7 +760,9 @@ mod tests {
             let p = Profile::from_toml(text, name).unwrap();
             assert_eq!(&p.name, name);
             assert!(
-                p.tables.iter().any(|m| m.table() == Some(Table::Accounts)),
+                p.tables
+                    .iter()
+                    .any(|m| m.table() == Some(Table::Accounts) || m.derive_accounts.is_some()),
                 "{name}"
             );
         }

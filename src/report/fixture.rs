@@ -408,6 +408,7 @@ fn manifest() -> Manifest {
         accepted: read - rej,
         rejected: rej,
         orphans: 0,
+        excluded: 0,
     };
     let mut tables = BTreeMap::new();
     for (t, read, rej) in [
@@ -436,6 +437,7 @@ fn manifest() -> Manifest {
             source: "default".into(),
             tables,
             inputs: Default::default(),
+            skipped: vec![],
         }],
     }
 }
