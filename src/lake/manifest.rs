@@ -102,6 +102,14 @@ pub struct SkippedFile {
     pub unavailable: Vec<String>,
 }
 
+impl TableSnapshot {
+    /// Rows derived from other tables' facts (accounts from invoice lines), not read from an
+    /// export of this table.
+    pub fn is_derived(&self) -> bool {
+        !self.files.is_empty() && self.files.iter().all(|f| f.encoding == "derived")
+    }
+}
+
 impl Manifest {
     pub const FILE: &'static str = "_manifest.json";
     /// The format version this mcr writes.
@@ -210,12 +218,17 @@ impl Manifest {
     }
 
     /// The current view of a table: each source's newest snapshot of it, strongest source
-    /// first. Empty when no source has the table.
+    /// first — except that accounts derived from facts (an export without an accounts file)
+    /// come after every source that delivers real accounts, so they only fill in accounts no
+    /// other source has. Empty when no source has the table.
     pub fn current_all(&self, table: &str) -> Vec<(&Snapshot, &TableSnapshot)> {
-        self.source_order()
+        let mut out: Vec<(&Snapshot, &TableSnapshot)> = self
+            .source_order()
             .iter()
             .filter_map(|src| self.current_in(src, table))
-            .collect()
+            .collect();
+        out.sort_by_key(|(_, t)| t.is_derived());
+        out
     }
 
     /// Record the configured precedence (`[[sources]]` order), keeping sources not named there.
@@ -230,5 +243,62 @@ impl Manifest {
             }
         }
         self.sources = order;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(id: &str, source: &str, encoding: &str) -> Snapshot {
+        let file = SourceFile {
+            path: "x".into(),
+            size: 0,
+            hash: id.into(),
+            encoding: encoding.into(),
+            rows_read: 1,
+            accepted: 1,
+            rejected: 0,
+            orphans: 0,
+            excluded: 0,
+        };
+        let table = TableSnapshot {
+            parts: vec![],
+            rows: 1,
+            files: vec![file],
+            rejects: None,
+        };
+        Snapshot {
+            id: id.into(),
+            created_at: String::new(),
+            profile: "p".into(),
+            source: source.into(),
+            tables: BTreeMap::from([("accounts".to_string(), table)]),
+            inputs: BTreeMap::new(),
+            skipped: vec![],
+        }
+    }
+
+    #[test]
+    fn current_view_is_newest_per_source_in_precedence_order_derived_last() {
+        let m = Manifest {
+            version: 2,
+            sources: vec!["erp".into(), "crm".into()],
+            snapshots: vec![
+                snap("1", "crm", "utf-8"),
+                snap("2", "erp", "derived"),
+                snap("3", "crm", "utf-8"),
+                snap("4", "other", "utf-8"),
+            ],
+        };
+        let ids: Vec<(&str, &str)> = m
+            .current_all("accounts")
+            .iter()
+            .map(|(s, _)| (s.source.as_str(), s.id.as_str()))
+            .collect();
+        // erp is listed first but its accounts are derived: real accounts first.
+        assert_eq!(ids, [("crm", "3"), ("other", "4"), ("erp", "2")]);
+        assert_eq!(m.source_order(), ["erp", "crm", "other"]);
+        assert_eq!(m.current_in("crm", "accounts").map(|(s, _)| s.id.as_str()), Some("3"));
     }
 }

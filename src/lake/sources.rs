@@ -77,7 +77,12 @@ pub fn conflicts(
     let Some(key) = table.key() else {
         return Ok(None);
     };
-    let current = manifest.current_all(table.name());
+    // Derived accounts only fill in what no source delivers: not a conflict.
+    let current: Vec<_> = manifest
+        .current_all(table.name())
+        .into_iter()
+        .filter(|(_, t)| !t.is_derived())
+        .collect();
     if current.len() < 2 {
         return Ok(None);
     }
