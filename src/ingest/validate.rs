@@ -859,9 +859,14 @@ impl TablePlan {
         };
         let neg = (sign.negative
             && parse::parse_amount(s, self.decimal_comma).is_ok_and(|x| x < 0.0))
-            || (!sign.prefixes.is_empty() && {
-                let l = s.to_lowercase();
-                sign.prefixes.iter().any(|p| l.starts_with(p.as_str()))
+            || sign.prefixes.iter().any(|p| {
+                // Case-insensitive prefix without allocating (ASCII prefixes, the usual case).
+                let (b, pb) = (s.as_bytes(), p.as_bytes());
+                if p.is_ascii() {
+                    b.len() >= pb.len() && b[..pb.len()].eq_ignore_ascii_case(pb)
+                } else {
+                    s.to_lowercase().starts_with(p.as_str())
+                }
             })
             || (!sign.values.is_empty() && sign.values.contains(&parse::normalize_label(s)));
         if neg {

@@ -40,6 +40,7 @@ fn synonyms(table: Table, column: &str) -> &'static [&'static str] {
         (Accounts, "name") => &[
             "name",
             "account name",
+            "account",
             "company name",
             "客户名称",
             "客户",
@@ -162,6 +163,7 @@ fn synonyms(table: Table, column: &str) -> &'static [&'static str] {
         (Opportunities, "amount") => &[
             "amount",
             "deal amount",
+            "close value",
             "est. revenue",
             "商机金额",
             "金额",
@@ -173,6 +175,7 @@ fn synonyms(table: Table, column: &str) -> &'static [&'static str] {
             "stage",
             "stagename",
             "deal stage",
+            "deal_stage",
             "status reason",
             "销售阶段",
             "商机阶段",
@@ -207,6 +210,7 @@ fn synonyms(table: Table, column: &str) -> &'static [&'static str] {
             "owner",
             "owner_id",
             "opportunity owner",
+            "sales agent",
             "deal owner",
             "负责人",
             "销售负责人",
@@ -299,7 +303,14 @@ fn synonyms(table: Table, column: &str) -> &'static [&'static str] {
             "员工编号",
             "工号",
         ],
-        (Employees, "name") => &["name", "full name", "员工姓名", "姓名", "用户名称"],
+        (Employees, "name") => &[
+            "name",
+            "full name",
+            "sales agent",
+            "员工姓名",
+            "姓名",
+            "用户名称",
+        ],
         (Employees, "role") => &["role", "sales role", "角色", "岗位", "销售角色"],
         (Employees, "team") => &["team", "business unit", "department", "部门", "团队"],
         (Employees, "region") => &["region", "territory", "区域", "所属区域"],
@@ -322,6 +333,7 @@ fn synonyms(table: Table, column: &str) -> &'static [&'static str] {
 /// Headers that name the account (a reference by name) in a non-account table.
 const ACCOUNT_NAME: &[&str] = &[
     "account name",
+    "account",
     "account.name",
     "company name",
     "potential customer",
