@@ -299,6 +299,9 @@ mod tests {
         // erp is listed first but its accounts are derived: real accounts first.
         assert_eq!(ids, [("crm", "3"), ("other", "4"), ("erp", "2")]);
         assert_eq!(m.source_order(), ["erp", "crm", "other"]);
-        assert_eq!(m.current_in("crm", "accounts").map(|(s, _)| s.id.as_str()), Some("3"));
+        assert_eq!(
+            m.current_in("crm", "accounts").map(|(s, _)| s.id.as_str()),
+            Some("3")
+        );
     }
 }
