@@ -40,6 +40,27 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("source_files", "{n} files", "{n} 个文件"),
     ("source_rows", "{from} rows read, {to} accepted", "读取 {from} 行，接受 {to} 行"),
     ("source_rejected", ", {n} rejected", "，拒绝 {n} 行"),
+    ("data_quality", "Data quality", "数据质量"),
+    (
+        "dq_orphans",
+        "{n} rows point to no account and are left out of every figure",
+        "{n} 行指向不存在的客户，未计入任何指标",
+    ),
+    (
+        "dq_orphan_revenue",
+        " ({n} of revenue in the window)",
+        "（占统计窗口收入的 {n}）",
+    ),
+    (
+        "dq_conflicts",
+        "{from} keys are delivered differently by several sources ({to}); the first source's row is used",
+        "{from} 个键在多个来源中的记录不一致（{to}），采用排在前面的来源",
+    ),
+    (
+        "dq_hint",
+        "Check the sources' ids (`mcr lake status` shows rows per source).",
+        "请检查各数据来源的编号（`mcr lake status` 按来源列出行数）。",
+    ),
     ("list_sep", "; ", "；"),
     ("full_stop", ".", "。"),
     ("profile", "Profile", "映射配置"),

@@ -134,6 +134,63 @@ pub struct Meta {
     pub reasons: BTreeMap<String, String>,
     /// Path of the metric CSVs, relative to the lake root.
     pub metrics_path: String,
+    /// What analyze left out or had to choose (MCR030, MCR031), shown on every page.
+    pub data_quality: Vec<DataQualityRow>,
+}
+
+/// One data-quality finding of analyze, as the pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataQualityRow {
+    /// `orphans` (rows pointing to no account) or `conflicts` (keys several sources deliver
+    /// differently).
+    pub kind: &'static str,
+    pub table: String,
+    /// Rows (orphans) or keys (conflicts).
+    pub count: u64,
+    /// For revenue orphans: their share of all revenue in the 12-month window.
+    pub share: Option<f64>,
+    /// For conflicts: the sources in precedence order, `a > b`.
+    pub sources: String,
+}
+
+/// The data-quality rows of a summary (see [`DataQualityRow`]).
+fn data_quality_rows(s: &crate::metrics::summary::Summary) -> Vec<DataQualityRow> {
+    let dq = &s.data_quality;
+    let mut out: Vec<DataQualityRow> = dq
+        .orphans
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(table, n)| {
+            let share = (table == "revenue" && dq.orphan_revenue_12m != 0.0).then(|| {
+                let all = dq.orphan_revenue_12m + s.headline.revenue_12m_total;
+                if all != 0.0 {
+                    dq.orphan_revenue_12m / all
+                } else {
+                    1.0
+                }
+            });
+            DataQualityRow {
+                kind: "orphans",
+                table: table.clone(),
+                count: *n,
+                share,
+                sources: String::new(),
+            }
+        })
+        .collect();
+    out.extend(
+        dq.source_conflicts
+            .iter()
+            .filter(|c| c.conflicting_keys > 0)
+            .map(|c| DataQualityRow {
+                kind: "conflicts",
+                table: c.table.clone(),
+                count: c.conflicting_keys,
+                share: None,
+                sources: c.sources.join(" > "),
+            }),
+    );
+    out
 }
 
 /// One source file of the current view of a table.
@@ -839,6 +896,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> ReportModel {
             .collect(),
         reasons,
         metrics_path: format!("metrics/as_of={as_of}/"),
+        data_quality: data_quality_rows(s),
     };
 
     // --- headline (concentration figures fall back to the concentration table)

@@ -429,6 +429,47 @@ fn leadership_risk_reads_as_a_sentence() {
 }
 
 #[test]
+fn rows_pointing_to_no_account_and_source_conflicts_are_on_every_page() {
+    for (lang, orphan_text, share_text, conflict_text) in [
+        (
+            Lang::En,
+            "7,383 rows point to no account",
+            "(25.0% of revenue in the window)",
+            "3 keys are delivered differently by several sources (north &gt; south)",
+        ),
+        (
+            Lang::Zh,
+            "7,383 行指向不存在的客户",
+            "占统计窗口收入的 25.0%",
+            "3 个键在多个来源中的记录不一致",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inputs = fixture::inputs(30, 1);
+        let total = inputs.summary.headline.revenue_12m_total;
+        let dq = &mut inputs.summary.data_quality;
+        dq.orphans.insert("revenue".into(), 7383);
+        // orphan / (orphan + total) = 25 %: orphan = total / 3.
+        dq.orphan_revenue_12m = total / 3.0;
+        dq.source_conflicts
+            .push(crate::metrics::summary::SourceConflict {
+                table: "employees".into(),
+                shared_keys: 30,
+                conflicting_keys: 3,
+                examples: vec!["E1".into()],
+                sources: vec!["north".into(), "south".into()],
+            });
+        let out = render_from_inputs(inputs, &cfg(), dir.path(), &[], lang).unwrap();
+        for page in out.pages.iter().filter(|p| !p.ends_with("index.html")) {
+            let html = std::fs::read_to_string(page).unwrap();
+            assert!(html.contains(orphan_text), "{page:?}");
+            assert!(html.contains(share_text), "{page:?}");
+            assert!(html.contains(conflict_text), "{page:?}");
+        }
+    }
+}
+
+#[test]
 fn audience_subset() {
     let dir = tempfile::tempdir().unwrap();
     let out = render_from_inputs(
