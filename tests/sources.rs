@@ -324,3 +324,88 @@ fn a_plain_ingest_replaces_the_default_source_and_a_named_one_adds() {
     let (_, all_rows) = read_csv(&all.join("accounts.csv"));
     assert_eq!(n, all_rows.len() + 3, "the union of both sources' accounts");
 }
+
+#[test]
+fn an_erp_keyed_by_customer_name_links_to_the_crm_accounts_through_the_lake() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = export(dir.path());
+    let one = dir.path().join("one");
+    std::fs::create_dir_all(&one).unwrap();
+    config(&one, &[("all", &all)]);
+    let o = run_in(&one, &["run", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = metrics(&one);
+
+    // The CRM without invoices; the ERP's invoices name the customer instead of its id.
+    let crm = dir.path().join("crm");
+    let erp = dir.path().join("erp");
+    std::fs::create_dir_all(&crm).unwrap();
+    for e in std::fs::read_dir(&all).unwrap().flatten() {
+        if e.file_name() != "revenue.csv" {
+            std::fs::copy(e.path(), crm.join(e.file_name())).unwrap();
+        }
+    }
+    let (ah, accounts) = read_csv(&all.join("accounts.csv"));
+    let (id, name) = (
+        ah.iter().position(|c| c == "account_id").unwrap(),
+        ah.iter().position(|c| c == "name").unwrap(),
+    );
+    let names: std::collections::HashMap<String, String> = accounts
+        .iter()
+        .map(|r| (r[id].to_string(), r[name].to_string()))
+        .collect();
+    let (h, rows) = read_csv(&all.join("revenue.csv"));
+    let acc = h.iter().position(|c| c == "account_id").unwrap();
+    let mut header: Vec<String> = h.iter().map(str::to_string).collect();
+    header[acc] = "Customer Name".into();
+    let renamed: Vec<csv::StringRecord> = rows
+        .iter()
+        .map(|r| {
+            let mut v: Vec<String> = r.iter().map(str::to_string).collect();
+            // Exports differ in case and spacing: the lookup compares trimmed, case-insensitively.
+            v[acc] = format!(" {} ", names[&v[acc]].to_uppercase());
+            csv::StringRecord::from(v)
+        })
+        .collect();
+    write_csv(
+        &erp.join("revenue.csv"),
+        &csv::StringRecord::from(header),
+        &renamed.iter().collect::<Vec<_>>(),
+    );
+    let profile = dir.path().join("erp.toml");
+    std::fs::write(
+        &profile,
+        r#"name = "erp"
+[[lookup]]
+name = "account_by_name"
+lake = "accounts"
+key = "name"
+value = "account_id"
+
+[[table]]
+name = "revenue"
+files = ["revenue.*"]
+
+[table.derive]
+account_id = { lookup = "account_by_name", from = "Customer Name" }
+"#,
+    )
+    .unwrap();
+    let three = dir.path().join("linked");
+    std::fs::create_dir_all(&three).unwrap();
+    std::fs::write(
+        three.join("mcr.toml"),
+        format!(
+            "lake = \"lake\"\nreports = \"reports\"\nas_of = \"2026-09-30\"\n[[sources]]\nname = \"crm\"\npath = \"{}\"\n[[sources]]\nname = \"erp\"\npath = \"{}\"\nprofile = \"{}\"\n",
+            crm.display(),
+            erp.display(),
+            profile.display()
+        ),
+    )
+    .unwrap();
+    let o = run_in(&three, &["run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("MCR030"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("MCR021"), "{}", stderr(&o));
+    assert_same_tables(&expected, &metrics(&three));
+}

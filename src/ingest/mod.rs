@@ -262,6 +262,7 @@ fn prepare_lookups(
     profile: &Profile,
     items: &[Item],
     files: &[PathBuf],
+    view: &LakeView,
     diags: &mut Vec<Diagnostic>,
 ) -> anyhow::Result<(Option<std::sync::Arc<resolve::Lookups>>, Vec<LookupOnly>)> {
     let mut mappings: Vec<usize> = items.iter().map(|i| i.mapping).collect();
@@ -271,7 +272,8 @@ fn prepare_lookups(
     if names.is_empty() {
         return Ok((None, vec![]));
     }
-    let (lookups, used) = resolve::build(profile, &names, files)?;
+    let (mut lookups, used) = resolve::build(profile, &names, files)?;
+    resolve::add_lake_lookups(&mut lookups, profile, &names, view)?;
     for n in &names {
         for why in lookups.skipped(n) {
             diags.push(Diagnostic::info(
@@ -431,8 +433,8 @@ pub fn ingest(
 ) -> anyhow::Result<IngestReport> {
     let mut diags = Vec::new();
     let (items, files) = discover(sources, opts.profile, &mut diags)?;
-    let (lookups, lookup_only) = prepare_lookups(opts.profile, &items, &files, &mut diags)?;
     let view = lake.view()?;
+    let (lookups, lookup_only) = prepare_lookups(opts.profile, &items, &files, &view, &mut diags)?;
     let manifest = view.manifest().clone();
 
     // Same files, same profile, same options: nothing to do.

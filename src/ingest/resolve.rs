@@ -291,6 +291,85 @@ pub fn build(
     Ok((lookups, used))
 }
 
+/// Add the rows of the lake tables that lookups read (`lake = "accounts"`), from one view of
+/// the lake, with the same rules as files (keys trimmed, case-insensitive; several values
+/// are ambiguous). A lake without the table leaves the lookup as it is (the caller reports
+/// a lookup that found nothing).
+pub fn add_lake_lookups(
+    lookups: &mut Lookups,
+    profile: &Profile,
+    names: &[String],
+    view: &crate::lake::LakeView,
+) -> anyhow::Result<()> {
+    use polars::prelude::*;
+    for name in names {
+        let Some(l) = profile.lookups.iter().find(|l| &l.name == name) else {
+            continue;
+        };
+        let Some(table_name) = &l.lake else {
+            continue;
+        };
+        let Some(table) = crate::contract::Table::from_name(table_name.trim()) else {
+            return Err(crate::error::hinted(
+                format!("lookup `{name}`: `lake = \"{table_name}\"` is not a table of the lake"),
+                "use a canonical table name such as lake = \"accounts\" or lake = \"employees\"",
+            ));
+        };
+        let map = lookups.maps.entry(l.name.clone()).or_insert_with(|| Map {
+            then: l.then.clone(),
+            ..Map::default()
+        });
+        let Some(lf) = view.scan(table)? else {
+            map.skipped.push(format!(
+                "the lake has no {table_name} table yet (ingest the source that delivers it first)"
+            ));
+            continue;
+        };
+        let schema = lf.clone().collect_schema()?;
+        let headers: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+        let label = format!("lake:{table_name}");
+        let (Some(ki), Some(vi)) = (l.key.resolve(&headers), l.value.resolve(&headers)) else {
+            map.skipped.push(format!(
+                "{label} has no key column ({}) or no value column ({})",
+                l.key.headers().join(" or "),
+                l.value.headers().join(" or ")
+            ));
+            continue;
+        };
+        let df = lf
+            .select(
+                headers
+                    .iter()
+                    .map(|h| col(h.as_str()).cast(DataType::String))
+                    .collect::<Vec<_>>(),
+            )
+            .collect()?;
+        let columns: Vec<&StringChunked> = df
+            .columns()
+            .iter()
+            .map(|c| c.str())
+            .collect::<PolarsResult<_>>()?;
+        for r in 0..df.height() {
+            let cell = |i: usize| {
+                columns
+                    .get(i)
+                    .and_then(|c| c.get(r))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            };
+            let (Some(k), Some(v)) = (ki.get(cell), vi.get(cell)) else {
+                continue;
+            };
+            let vals = map.entries.entry(norm_key(&k)).or_default();
+            if !vals.iter().any(|x| x == v.as_ref()) {
+                vals.push(v.into_owned());
+            }
+        }
+        map.files.push(label);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,7 +75,14 @@ pub struct Lookup {
     /// Name used by `derive` entries.
     pub name: String,
     /// Glob patterns of the files (or XLSX sheets) read; a file may also feed a table.
+    #[serde(default)]
     pub files: Vec<String>,
+    /// A lake table (`accounts`, `employees`, …) whose current view is read as well, with
+    /// `key` and `value` naming its canonical columns: links a source to what another source
+    /// already delivered (an ERP's customer names to the CRM's account ids) without a
+    /// crosswalk file. The lake is read as it is when the ingest starts.
+    #[serde(default)]
+    pub lake: Option<String>,
     /// Source header(s) holding the key; the first header present in a file is used. A
     /// composite key is `{ concat = ["FirstName", "LastName"] }` (joined by a space, or
     /// `sep`), so that `Owner` = "Ada Lovelace" finds a user file without a full-name column.
