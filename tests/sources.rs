@@ -108,6 +108,16 @@ fn metrics(dir: &Path) -> Vec<String> {
     .collect()
 }
 
+/// The metric tables of the unsplit export `all`, run as one source under `dir/one`.
+fn metrics_as_one_source(dir: &Path, all: &Path) -> Vec<String> {
+    let one = dir.join("one");
+    std::fs::create_dir_all(&one).unwrap();
+    config(&one, &[("all", all)]);
+    let o = run_in(&one, &["run", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    metrics(&one)
+}
+
 fn assert_same_tables(a: &[String], b: &[String]) {
     for (ta, tb) in a.iter().zip(b) {
         let (la, lb): (Vec<&str>, Vec<&str>) = (ta.lines().collect(), tb.lines().collect());
@@ -150,13 +160,7 @@ fn snapshot_of(status: &Value, table: &str, source: &str) -> Option<String> {
 fn two_crms_and_an_erp_give_the_metrics_of_one_export() {
     let dir = tempfile::tempdir().unwrap();
     let all = export(dir.path());
-    // The unsplit export, one source.
-    let one = dir.path().join("one");
-    std::fs::create_dir_all(&one).unwrap();
-    config(&one, &[("all", &all)]);
-    let o = run_in(&one, &["run", "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let expected = metrics(&one);
+    let expected = metrics_as_one_source(dir.path(), &all);
 
     let three = dir.path().join("three");
     std::fs::create_dir_all(&three).unwrap();
@@ -329,12 +333,7 @@ fn a_plain_ingest_replaces_the_default_source_and_a_named_one_adds() {
 fn an_erp_keyed_by_customer_name_links_to_the_crm_accounts_through_the_lake() {
     let dir = tempfile::tempdir().unwrap();
     let all = export(dir.path());
-    let one = dir.path().join("one");
-    std::fs::create_dir_all(&one).unwrap();
-    config(&one, &[("all", &all)]);
-    let o = run_in(&one, &["run", "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let expected = metrics(&one);
+    let expected = metrics_as_one_source(dir.path(), &all);
 
     // The CRM without invoices; the ERP's invoices name the customer instead of its id.
     let crm = dir.path().join("crm");

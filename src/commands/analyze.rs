@@ -6,7 +6,7 @@ use crate::commands::Context;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::error::{hinted, ExitStatus, UsageError};
 use crate::lake::Lake;
-use crate::metrics::summary::{SourceConflict, Summary};
+use crate::metrics::summary::Summary;
 use crate::metrics::{self, Inputs, MetricsError};
 use crate::settings::AsOf;
 
@@ -60,25 +60,14 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
         "analyzing {} as of {as_of}…",
         lake.root().display()
     ));
-    let t = metrics::analyze(
+    let mut t = metrics::analyze(
         &inputs,
         as_of,
         &ctx.settings.metrics,
         &ctx.settings.reporting_currency,
     )
     .map_err(metrics_error)?;
-    let mut t = t;
-    t.summary.data_quality.source_conflicts = view
-        .conflicts()?
-        .into_iter()
-        .map(|c| SourceConflict {
-            table: c.table,
-            shared_keys: c.shared_keys,
-            conflicting_keys: c.conflicting_keys,
-            examples: c.examples,
-            sources: c.sources,
-        })
-        .collect();
+    t.summary.data_quality.source_conflicts = view.conflicts()?;
     let diags = data_quality_diagnostics(&t.summary);
     if ctx.settings.strict {
         if let Some(d) = diags.iter().find(|d| d.severity == Severity::Warning) {
@@ -130,13 +119,8 @@ pub fn data_quality_diagnostics(s: &Summary) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (table, rows) in dq.orphans.iter().filter(|(_, n)| **n > 0) {
         let mut msg = format!("{rows} {table} rows point to no account");
-        if table == "revenue" && dq.orphan_revenue_12m != 0.0 {
-            let all = dq.orphan_revenue_12m + s.headline.revenue_12m_total;
-            let share = if all != 0.0 {
-                dq.orphan_revenue_12m / all
-            } else {
-                1.0
-            };
+        let share = dq.orphan_revenue_share(s.headline.revenue_12m_total);
+        if let (true, Some(share)) = (table == "revenue", share) {
             msg = format!(
                 "{rows} revenue rows, {:.1} % of revenue in the window ({} {}), point to no account and are left out of every figure",
                 share * 100.0,

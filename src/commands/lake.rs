@@ -141,9 +141,9 @@ fn drop_source(ctx: &Context, name: &str, wait: u64) -> anyhow::Result<ExitStatu
     let lake = Lake::open(&ctx.settings.lake);
     let _lock = lake.lock(std::time::Duration::from_secs(wait))?;
     let manifest = lake.manifest()?;
+    let known = manifest.source_order();
     let dropped = crate::lake::transaction::drop_source(lake.root(), manifest, name)?;
     if dropped == 0 {
-        let known = lake.manifest()?.source_order();
         return Err(crate::error::UsageError::new(format!(
             "the lake {} has no source `{name}`",
             lake.root().display()

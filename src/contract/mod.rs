@@ -56,6 +56,14 @@ impl Table {
         Table::ALL.into_iter().find(|t| t.name() == n)
     }
 
+    /// The lake schema of this table: its columns, in lake order, with their dtypes.
+    pub fn schema(self) -> polars::prelude::Schema {
+        self.columns()
+            .iter()
+            .map(|c| polars::prelude::Field::new(c.name.into(), c.ty.polars_dtype()))
+            .collect()
+    }
+
     /// The columns of this table, in lake order.
     pub fn columns(self) -> &'static [Column] {
         use ColType::*;

@@ -702,11 +702,7 @@ fn run_items(
     }
     if let Some(d) = derived.filter(|d| !d.is_empty()) {
         let df = d.frame()?;
-        let schema: Schema = Table::Accounts
-            .columns()
-            .iter()
-            .map(|c| Field::new(c.name.into(), c.ty.polars_dtype()))
-            .collect();
+        let schema = Table::Accounts.schema();
         let mut writer = None;
         write_frame(&mut writer, tx, Table::Accounts, &schema, &df)?;
         let n = d.len() as u64;
@@ -812,12 +808,7 @@ fn run_items(
             // Every row rejected (or a header-only file): the snapshot is an empty table, so
             // that the manifest never lists a part file that does not exist.
             (None, Some(tx)) => {
-                let schema: Schema = t
-                    .columns()
-                    .iter()
-                    .map(|c| Field::new(c.name.into(), c.ty.polars_dtype()))
-                    .collect();
-                let mut empty = DataFrame::empty_with_schema(&schema);
+                let mut empty = DataFrame::empty_with_schema(&t.schema());
                 crate::lake::write_parquet(&mut empty, &tx.part_path(&name)?)?;
             }
             (None, None) => {}

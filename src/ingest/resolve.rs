@@ -40,6 +40,17 @@ struct Map {
     then: Option<String>,
 }
 
+impl Map {
+    /// Record `key → value` (the key normalised; a value already recorded for it is kept
+    /// once, a second different one makes the key ambiguous).
+    fn insert(&mut self, key: &str, value: std::borrow::Cow<'_, str>) {
+        let vals = self.entries.entry(norm_key(key)).or_default();
+        if !vals.iter().any(|x| x == value.as_ref()) {
+            vals.push(value.into_owned());
+        }
+    }
+}
+
 /// All lookups of an ingest.
 #[derive(Debug, Default)]
 pub struct Lookups {
@@ -275,12 +286,8 @@ pub fn build(
                 if exclude.matches(cell) {
                     continue;
                 }
-                let (Some(k), Some(v)) = (ki.get(cell), vi.get(cell)) else {
-                    continue;
-                };
-                let vals = map.entries.entry(norm_key(&k)).or_default();
-                if !vals.iter().any(|x| x == v.as_ref()) {
-                    vals.push(v.into_owned());
+                if let (Some(k), Some(v)) = (ki.get(cell), vi.get(cell)) {
+                    map.insert(&k, v);
                 }
             }
             map.files.push(label);
@@ -357,12 +364,8 @@ pub fn add_lake_lookups(
                     .map(str::trim)
                     .filter(|s| !s.is_empty())
             };
-            let (Some(k), Some(v)) = (ki.get(cell), vi.get(cell)) else {
-                continue;
-            };
-            let vals = map.entries.entry(norm_key(&k)).or_default();
-            if !vals.iter().any(|x| x == v.as_ref()) {
-                vals.push(v.into_owned());
+            if let (Some(k), Some(v)) = (ki.get(cell), vi.get(cell)) {
+                map.insert(&k, v);
             }
         }
         map.files.push(label);

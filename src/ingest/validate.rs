@@ -605,11 +605,7 @@ impl TablePlan {
 
     /// The lake schema of this table.
     pub fn schema(&self) -> Schema {
-        self.table
-            .columns()
-            .iter()
-            .map(|c| Field::new(c.name.into(), c.ty.polars_dtype()))
-            .collect()
+        self.table.schema()
     }
 
     /// Index of a canonical column in the output frame.

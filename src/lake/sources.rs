@@ -53,8 +53,10 @@ fn source_frames(
         .collect()
 }
 
-/// Keys that several sources deliver with different rows.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// Keys that several sources deliver with different rows (stored in the analysis summary as
+/// `data_quality.source_conflicts`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Conflicts {
     pub table: String,
     /// Keys delivered by more than one source (identical rows or not).

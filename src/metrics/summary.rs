@@ -110,18 +110,25 @@ pub struct DataQuality {
 }
 
 /// Keys of one table delivered by several sources (see `lake::sources`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct SourceConflict {
-    pub table: String,
-    /// Keys delivered by more than one source.
-    pub shared_keys: u64,
-    /// Of those, keys whose rows differ.
-    pub conflicting_keys: u64,
-    /// Up to five conflicting keys.
-    pub examples: Vec<String>,
-    /// Sources in precedence order (the first wins).
-    pub sources: Vec<String>,
+pub use crate::lake::sources::Conflicts as SourceConflict;
+
+impl DataQuality {
+    /// The share of all revenue in the 12-month window that points to no account:
+    /// `orphan_revenue_12m / (orphan_revenue_12m + revenue_12m_total)`, 1 when both are 0;
+    /// `None` when no orphan revenue was found.
+    ///
+    /// Example: 25 orphan and 75 counted → 0.25.
+    pub fn orphan_revenue_share(&self, revenue_12m_total: f64) -> Option<f64> {
+        if self.orphan_revenue_12m == 0.0 {
+            return None;
+        }
+        let all = self.orphan_revenue_12m + revenue_12m_total;
+        Some(if all != 0.0 {
+            self.orphan_revenue_12m / all
+        } else {
+            1.0
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -161,14 +161,9 @@ fn data_quality_rows(s: &crate::metrics::summary::Summary) -> Vec<DataQualityRow
         .iter()
         .filter(|(_, n)| **n > 0)
         .map(|(table, n)| {
-            let share = (table == "revenue" && dq.orphan_revenue_12m != 0.0).then(|| {
-                let all = dq.orphan_revenue_12m + s.headline.revenue_12m_total;
-                if all != 0.0 {
-                    dq.orphan_revenue_12m / all
-                } else {
-                    1.0
-                }
-            });
+            let share = (table == "revenue")
+                .then(|| dq.orphan_revenue_share(s.headline.revenue_12m_total))
+                .flatten();
             DataQualityRow {
                 kind: "orphans",
                 table: table.clone(),
