@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::contract::{Audience, Lang};
+
 /// mcr — Manage Client Relationship.
 ///
 /// Turns CRM exports into value segmentation (Pareto, ABC, S/A/B/C tiers), three-dimensional
@@ -93,7 +95,7 @@ pub struct RunArgs {
     pub as_of: Option<String>,
     /// Report language.
     #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
+    pub lang: Option<LangArg>,
     /// Reports directory (overrides `reports` in the config).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -154,10 +156,10 @@ pub struct ReportArgs {
     pub as_of: Option<String>,
     /// Audiences, comma-separated.
     #[arg(long, value_delimiter = ',', value_enum)]
-    pub audience: Vec<Audience>,
+    pub audience: Vec<AudienceArg>,
     /// Report language.
     #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
+    pub lang: Option<LangArg>,
     /// Output directory (reports/<as_of>/ is written under it).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -267,30 +269,36 @@ pub struct ConfigArgs {
     pub defaults: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
+/// `--lang`: mapped onto [`crate::contract::Lang`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
     Zh,
     En,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Audience {
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// `--audience`: mapped onto [`crate::contract::Audience`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AudienceArg {
     Strategy,
     Finance,
     Leadership,
 }
 
-impl Audience {
-    pub const ALL: [Audience; 3] = [Audience::Strategy, Audience::Finance, Audience::Leadership];
-    pub fn name(self) -> &'static str {
-        match self {
-            Audience::Strategy => "strategy",
-            Audience::Finance => "finance",
-            Audience::Leadership => "leadership",
+impl From<AudienceArg> for Audience {
+    fn from(a: AudienceArg) -> Audience {
+        match a {
+            AudienceArg::Strategy => Audience::Strategy,
+            AudienceArg::Finance => Audience::Finance,
+            AudienceArg::Leadership => Audience::Leadership,
         }
     }
 }

@@ -11,7 +11,8 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{Command, GlobalArgs, Lang};
+use crate::cli::{Command, GlobalArgs};
+use crate::contract::Lang;
 use crate::error::{hinted, UsageError};
 use crate::metrics::MetricsConfig;
 use crate::report::ReportConfig;
@@ -180,7 +181,7 @@ impl Settings {
             })?;
         }
         if let Some(l) = flag_lang {
-            lang = l;
+            lang = l.into();
         }
         if let Some(o) = flag_out {
             reports = o.clone();
@@ -354,7 +355,7 @@ mod tests {
             ..Default::default()
         };
         let cmd = Command::Report(crate::cli::ReportArgs {
-            lang: Some(Lang::En),
+            lang: Some(crate::cli::LangArg::En),
             as_of: Some("2026-09-30".into()),
             ..Default::default()
         });

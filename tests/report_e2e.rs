@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mcr::cli::Lang;
+use mcr::contract::Lang;
 use mcr::report::{fixture, layout, render_from_inputs, ReportConfig};
 
 const CHROMIUM: &str = "/usr/bin/chromium";

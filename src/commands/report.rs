@@ -2,6 +2,7 @@
 
 use crate::cli::ReportArgs;
 use crate::commands::Context;
+use crate::contract::Audience;
 use crate::error::{hinted, ExitStatus};
 use crate::lake::Lake;
 use crate::report::render_reports;
@@ -31,7 +32,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
         }
     };
     ctx.info(format!("rendering reports for as_of {as_of}…"));
-    let outcome = render_reports(&lake, s, as_of, &args.audience, s.lang)?;
+    let audiences: Vec<Audience> = args.audience.iter().map(|&a| a.into()).collect();
+    let outcome = render_reports(&lake, s, as_of, &audiences, s.lang)?;
     if s.json {
         crate::commands::out(format_args!(
             "{}\n",

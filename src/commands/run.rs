@@ -4,8 +4,9 @@
 
 use std::io::Write;
 
-use crate::cli::{Audience, RunArgs};
+use crate::cli::RunArgs;
 use crate::commands::Context;
+use crate::contract::Audience;
 use crate::error::ExitStatus;
 use crate::lake::Lake;
 

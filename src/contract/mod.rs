@@ -4,6 +4,10 @@
 //! Everything downstream of ingest (lake, metrics, reports) relies on these names and types:
 //! a lake table holds exactly the columns listed here, typed as [`ColType::polars_dtype`].
 
+pub mod domain;
+
+pub use domain::{is_key_tier, Audience, Lang, RevenueSource, Tier};
+
 use std::fmt;
 
 /// A canonical table.

@@ -28,7 +28,7 @@ use super::layout::{label_box, text_width, truncate, HAnchor, Rect, VAnchor, FON
 use super::model::ReportModel;
 use super::queries::{QueryChart, QueryResult};
 use super::ReportConfig;
-use crate::cli::{Audience, Lang};
+use crate::contract::{Audience, Lang};
 
 pub mod evidence;
 mod market;

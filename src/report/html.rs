@@ -16,7 +16,7 @@ use super::i18n::{self, t};
 use super::model::ReportModel;
 use super::queries::QueryResult;
 use super::ReportConfig;
-use crate::cli::{Audience, Lang};
+use crate::contract::{Audience, Lang};
 
 /// Escape text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {

@@ -13,7 +13,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::cli::Lang;
+use crate::contract::Lang;
 
 /// (key, English, Chinese).
 pub const LABELS: &[(&str, &str, &str)] = &[

@@ -292,12 +292,9 @@ fn selection(
 
 fn competitor_bars(m: &mut Market, df: Option<&DataFrame>, reasons: &BTreeMap<String, String>) {
     let Some(df) = df else {
-        m.competitors_reason = Some(
-            reasons
-                .get("competitors")
-                .cloned()
-                .unwrap_or_else(|| super::i18n::t(crate::cli::Lang::En, "market_no_table").into()),
-        );
+        m.competitors_reason = Some(reasons.get("competitors").cloned().unwrap_or_else(|| {
+            super::i18n::t(crate::contract::Lang::En, "market_no_table").into()
+        }));
         return;
     };
     let comp = col_str(df, "competitor");

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use polars::prelude::{DataFrame, LazyFrame};
 use serde::Serialize;
 
-use crate::cli::{Audience, Lang};
+use crate::contract::{Audience, Lang};
 use crate::error::hinted;
 use crate::lake::Lake;
 use crate::metrics::summary::Summary;

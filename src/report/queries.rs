@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use polars::prelude::{AnyValue, DataFrame};
 use serde::Serialize;
 
-use crate::cli::{Audience, Lang};
+use crate::contract::{Audience, Lang};
 use crate::lake::LakeView;
 
 /// How a query result is shown.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::cli::{Audience, Lang};
+use crate::contract::{Audience, Lang};
 
 fn cfg() -> ReportConfig {
     ReportConfig::default()

@@ -2,7 +2,7 @@
 //! rate per RDI band of the backtest, with the band's account count (small bands marked †).
 
 use super::{hbars, no_data, pct_label, BarItem, DResult, BLUE, ORANGE};
-use crate::cli::Lang;
+use crate::contract::Lang;
 use crate::report::i18n::{self, t};
 use crate::report::model::ReportModel;
 
