@@ -1,0 +1,98 @@
+//! The evidence backtest glue: the analysis at the look-back date and the outcomes since.
+
+use super::*;
+
+/// The backtest (metrics.md "Evidence"): the analysis at T = as_of − window_months gives RDI
+/// and bus_factor at T; outcomes are revenue_12m now and deals closed in (T, as_of].
+#[allow(clippy::too_many_arguments)]
+pub(super) fn evidence(
+    inputs: &Inputs,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+    core: &Core,
+    revenue: &[f64],
+    headline: &mut Headline,
+    summary: &mut Summary,
+) -> R<DataFrame> {
+    let t = crate::metrics::windows::sub_months(as_of, cfg.window_months);
+    if !cfg.evidence.backtest {
+        return Ok(crate::metrics::evidence::frame(&[], None)?);
+    }
+    if core.rev.is_none() {
+        unavailable(
+            summary,
+            "evidence",
+            "no_revenue",
+            "the backtest needs revenue (or won opportunities)",
+        );
+        return Ok(crate::metrics::evidence::frame(&[], None)?);
+    }
+    let at_t = look_back(inputs, t, cfg, cur)?;
+    crate::metrics::timing::lap("evidence: analysis at the look-back date");
+    let n = core.acc.ids.len();
+    // Same accounts, same order (both runs load and sort the same accounts table).
+    let same = at_t.height() == n;
+    let col_f64 =
+        |c: &str| -> R<Vec<Option<f64>>> { Ok(if same { f64s(&at_t, c)? } else { vec![None; n] }) };
+    let rev_t: Vec<f64> = col_f64("revenue_12m")?
+        .into_iter()
+        .map(|x| x.unwrap_or(0.0))
+        .collect();
+    let rdi_t = col_f64("rdi")?;
+    let bus_t = match (&core.holders, same) {
+        (Some(_), true) => Some(
+            i64s(&at_t, "bus_factor")?
+                .into_iter()
+                .map(|b| b.map(|b| b.max(0) as u32))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let (mut closed, mut won) = (vec![0u32; n], vec![0u32; n]);
+    match opt_contract_frame(&inputs.opportunities, Table::Opportunities)? {
+        Some(o) => {
+            let df = crate::metrics::evidence::closed_deals(o, t, as_of).collect()?;
+            let r = rows(&df, &core.acc.index)?;
+            let c = i64s(&df, "closed")?;
+            let w = i64s(&df, "won")?;
+            for k in 0..df.height() {
+                if let Some(i) = r[k] {
+                    closed[i] = c[k].unwrap_or(0) as u32;
+                    won[i] = w[k].unwrap_or(0) as u32;
+                }
+            }
+        }
+        None => unavailable(
+            summary,
+            "evidence.win_rate",
+            "no_opportunities",
+            "there is no opportunities table",
+        ),
+    }
+    let data = crate::metrics::evidence::BacktestData {
+        ids: core.acc.ids.clone(),
+        rev_t,
+        rev_now: revenue.to_vec(),
+        rdi_t,
+        bus_t,
+        closed,
+        won,
+    };
+    let bt = crate::metrics::evidence::backtest(&data);
+    headline.look_back = Some(t.to_string());
+    headline.evidence_cohort = Some(bt.cohort as u64);
+    headline.rdi_growth_spearman = bt.spearman;
+    if bt.spearman.is_some() {
+        if let Some(ci) = crate::metrics::bootstrap::spearman_interval(
+            &bt.rdi,
+            &bt.growth,
+            cfg.evidence.bootstrap_draws,
+            cfg.evidence.bootstrap_seed,
+        ) {
+            headline.intervals.insert("rdi_growth_spearman".into(), ci);
+        }
+    }
+    crate::metrics::timing::lap("evidence: backtest and interval");
+    Ok(crate::metrics::evidence::frame(&bt.rows, Some(t))?)
+}

@@ -1,0 +1,322 @@
+//! What analyze and whatif share: the accounts, revenue and pipeline aggregates, the
+//! segmentation of both years and the relationship holders (`Core`).
+
+use super::*;
+
+pub(super) struct Accounts {
+    pub(super) ids: Vec<String>,
+    pub(super) name: Vec<Option<String>>,
+    pub(super) industry: Vec<Option<String>>,
+    pub(super) region: Vec<Option<String>>,
+    pub(super) owner: Vec<Option<String>>,
+    pub(super) parent: Vec<Option<String>>,
+    pub(super) declared_tier: Vec<Option<String>>,
+    pub(super) annual_revenue: Vec<Option<f64>>,
+    pub(super) potential: Vec<Option<f64>>,
+    /// Account id → index (shared with the holders worker thread).
+    pub(super) index: std::sync::Arc<AccountIndex>,
+}
+
+pub(super) fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
+    let df = contract_frame(lf, Table::Accounts)?
+        .filter(col("account_id").is_not_null())
+        .select([
+            col("account_id"),
+            col("name"),
+            col("industry"),
+            col("region"),
+            col("owner_id"),
+            col("parent_account_id"),
+            col("declared_tier"),
+            col("annual_revenue").cast(DataType::Float64),
+            col("potential").cast(DataType::Float64),
+        ])
+        .unique_stable(Some(cols(["account_id"])), UniqueKeepStrategy::First)
+        .sort(["account_id"], Default::default())
+        .collect()?;
+    let ids: Vec<String> = strs(&df, "account_id")?
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect();
+    let index = std::sync::Arc::new(
+        ids.iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i))
+            .collect(),
+    );
+    Ok(Accounts {
+        name: strs(&df, "name")?,
+        industry: strs(&df, "industry")?,
+        region: strs(&df, "region")?,
+        owner: strs(&df, "owner_id")?,
+        parent: strs(&df, "parent_account_id")?,
+        declared_tier: strs(&df, "declared_tier")?,
+        annual_revenue: f64s(&df, "annual_revenue")?,
+        potential: f64s(&df, "potential")?,
+        ids,
+        index,
+    })
+}
+
+pub(super) fn owners_lf(acc: &Accounts) -> R<LazyFrame> {
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("account_id".into(), acc.ids.clone()),
+        Column::new("owner_id".into(), acc.owner.clone()),
+    ])?
+    .lazy())
+}
+
+pub(super) struct Core {
+    pub(super) acc: Accounts,
+    pub(super) revenue_source: Option<&'static str>,
+    pub(super) rev: Option<RevenueAgg>,
+    pub(super) pipe: Option<[Vec<f64>; 2]>,
+    pub(super) seg: Segmentation,
+    pub(super) seg_prev: Segmentation,
+    pub(super) holders: Option<Vec<Vec<String>>>,
+    pub(super) group_id: Vec<Option<String>>,
+    pub(super) cycles: Vec<String>,
+    /// Recent activities (the longest recent window), collected once.
+    pub(super) recent_df: Option<DataFrame>,
+    pub(super) contacts: Option<LazyFrame>,
+    pub(super) activities: Option<LazyFrame>,
+    pub(super) employees: Option<LazyFrame>,
+    /// Rows per table whose account_id is not in accounts (when asked for).
+    pub(super) orphan_counts: BTreeMap<String, u64>,
+}
+
+/// Recent activities (the longest recent window) and the relationship holders per account,
+/// collected on their own thread while revenue is aggregated.
+pub(super) fn recent_and_holders(
+    contacts: Option<LazyFrame>,
+    activities: Option<LazyFrame>,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    index: &AccountIndex,
+) -> R<(Option<DataFrame>, Option<Vec<Vec<String>>>)> {
+    crate::metrics::timing::start();
+    let recent_days = cfg
+        .holder_days
+        .max(cfg.active_contact_days)
+        .max(cfg.multi_headed_days)
+        .max(cfg.multi_headed_team_days);
+    let recent_acts = match activities {
+        Some(a) => Some(
+            a.filter(Window::days(as_of, recent_days).expr(col("date")))
+                .select([
+                    col("account_id"),
+                    col("contact_id"),
+                    col("employee_id"),
+                    col("date"),
+                ])
+                .collect()?,
+        ),
+        None => None,
+    };
+    crate::metrics::timing::lap("(worker) recent activities");
+    let holders = match contacts {
+        Some(c) => Some(keyperson::holders(
+            c,
+            recent_acts.as_ref(),
+            Window::days(as_of, cfg.holder_days),
+            index.len(),
+            |a| index.get(a).copied(),
+        )?),
+        None => None,
+    };
+    crate::metrics::timing::lap("(worker) holders");
+    Ok((recent_acts, holders))
+}
+
+pub(super) fn core(
+    inputs: &Inputs,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+    summary: &mut Summary,
+    with_orphans: bool,
+) -> R<Core> {
+    let acc = load_accounts(&inputs.accounts)?;
+    crate::metrics::timing::lap("load accounts");
+    let contacts = opt_contract_frame(&inputs.contacts, Table::Contacts)?;
+    let activities = opt_contract_frame(&inputs.activities, Table::Activities)?;
+    let employees = opt_contract_frame(&inputs.employees, Table::Employees)?;
+    // Two independent jobs run beside the revenue aggregation (2 cores: polars alone leaves
+    // one idle much of the time): recent activities with holders, and orphan counts.
+    std::thread::scope(|scope| -> R<Core> {
+        let (c, a) = (contacts.clone(), activities.clone());
+        let index = acc.index.clone();
+        let recent_job = scope.spawn(move || recent_and_holders(c, a, as_of, cfg, &index));
+        let orphan_job = scope.spawn(move || -> R<BTreeMap<String, u64>> {
+            if with_orphans {
+                orphan_counts(inputs)
+            } else {
+                Ok(BTreeMap::new())
+            }
+        });
+        let n = acc.ids.len();
+        let fx_rates = opt_contract_frame(&inputs.fx_rates, Table::FxRates)?;
+        let revsrc = revenue_rows(inputs, fx_rates.as_ref(), cur)?;
+        let prev_as_of = crate::metrics::windows::sub_months(as_of, cfg.window_months);
+        let (rev, revenue_source) = match &revsrc {
+            Some((lf, src)) => (Some(revenue_agg(lf, as_of, cfg, &acc)?), Some(*src)),
+            None => (None, None),
+        };
+        crate::metrics::timing::lap("revenue aggregates");
+        if revenue_source == Some("won_opportunities") {
+            summary.notes.push(
+                "no revenue table: won opportunities (amount at close_date) stand in for revenue"
+                    .into(),
+            );
+            unavailable(
+                summary,
+                "margin_12m",
+                "no_revenue_table",
+                "margin needs the revenue table (won opportunities carry no margin)",
+            );
+        }
+        if rev.is_none() {
+            for m in [
+                "revenue_12m",
+                "value_score",
+                "tier",
+                "abc_class",
+                "concentration",
+                "rfm",
+            ] {
+                unavailable(
+                    summary,
+                    m,
+                    "no_revenue",
+                    "there is neither a revenue table nor won opportunities",
+                );
+            }
+        }
+        let opps = opt_contract_frame(&inputs.opportunities, Table::Opportunities)?;
+        let pipe = match &opps {
+            Some(o) => Some([
+                pipeline(o, fx_rates.as_ref(), cur, as_of, cfg, &acc)?,
+                pipeline(o, fx_rates.as_ref(), cur, prev_as_of, cfg, &acc)?,
+            ]),
+            None => {
+                unavailable(
+                    summary,
+                    "pipeline_weighted",
+                    "no_opportunities",
+                    "there is no opportunities table",
+                );
+                None
+            }
+        };
+        crate::metrics::timing::lap("pipeline");
+        let (seg, seg_prev) = match &rev {
+            Some(r) => {
+                let p0: Vec<Option<f64>> = match &pipe {
+                    Some(p) => p[0].iter().map(|x| Some(*x)).collect(),
+                    None => vec![None; n],
+                };
+                let p1: Vec<Option<f64>> = match &pipe {
+                    Some(p) => p[1].iter().map(|x| Some(*x)).collect(),
+                    None => vec![None; n],
+                };
+                let s0 =
+                    segmentation::segment(&acc.ids, &r.rev[0], &r.rev[1], &r.margin[0], &p0, cfg);
+                let s1 =
+                    segmentation::segment(&acc.ids, &r.rev[1], &r.rev[2], &r.margin[1], &p1, cfg);
+                if !s0.dropped_inputs.is_empty() {
+                    summary.notes.push(format!(
+                    "value_score: {} missing for every account, dropped; the other weights are renormalised",
+                    s0.dropped_inputs.join(", ")
+                ));
+                }
+                if !r.any_margin[0] && revenue_source == Some("revenue") {
+                    unavailable(
+                        summary,
+                        "margin_12m",
+                        "no_margin_data",
+                        "no gross_margin recorded in window_12m",
+                    );
+                }
+                (s0, s1)
+            }
+            None => {
+                let s = Segmentation {
+                    growth: vec![0.0; n],
+                    active: vec![false; n],
+                    value_score: vec![None; n],
+                    tier: vec![None; n],
+                    pareto: None,
+                    dropped_inputs: Vec::new(),
+                };
+                (s.clone(), s)
+            }
+        };
+
+        crate::metrics::timing::lap("segmentation");
+        let (recent_df, holders) = joined(recent_job)?;
+        crate::metrics::timing::lap("recent activities, holders");
+        let holders = match holders {
+            Some(h) => {
+                if activities.is_none() {
+                    summary.notes.push(
+                        "no activities table: relationship holders are contact owners only".into(),
+                    );
+                }
+                Some(h)
+            }
+            None => {
+                for m in [
+                    "bus_factor",
+                    "single_threaded",
+                    "sole_holder_revenue",
+                    "accounts_held",
+                ] {
+                    unavailable(summary, m, "no_contacts", "there is no contacts table");
+                }
+                None
+            }
+        };
+        let (group_id, cycles) = concentration::resolve_groups(&acc.ids, &acc.parent);
+        let orphan_counts = joined(orphan_job)?;
+        Ok(Core {
+            orphan_counts,
+            acc,
+            revenue_source,
+            rev,
+            pipe,
+            seg,
+            seg_prev,
+            holders,
+            group_id,
+            cycles,
+            recent_df,
+            contacts,
+            activities,
+            employees,
+        })
+    })
+}
+
+impl Core {
+    pub(super) fn revenue(&self) -> Vec<f64> {
+        match &self.rev {
+            Some(r) => r.rev[0].clone(),
+            None => vec![0.0; self.acc.ids.len()],
+        }
+    }
+
+    /// Group of account `i` for concentration (index of the top-most account; the account
+    /// itself when its chain loops).
+    pub(super) fn group_idx(&self, i: usize) -> usize {
+        self.group_id[i]
+            .as_ref()
+            .and_then(|g| self.acc.index.get(g).copied())
+            .unwrap_or(i)
+    }
+
+    pub(super) fn bus(&self, removed: &HashSet<String>) -> Option<Vec<usize>> {
+        self.holders
+            .as_ref()
+            .map(|h| keyperson::bus_factors(h, removed))
+    }
+}
