@@ -68,7 +68,7 @@ pub(super) fn owners_lf(acc: &Accounts) -> R<LazyFrame> {
 
 pub(super) struct Core {
     pub(super) acc: Accounts,
-    pub(super) revenue_source: Option<&'static str>,
+    pub(super) revenue_source: Option<RevenueSource>,
     pub(super) rev: Option<RevenueAgg>,
     pub(super) pipe: Option<[Vec<f64>; 2]>,
     pub(super) seg: Segmentation,
@@ -154,7 +154,6 @@ pub(super) fn core(
                 Ok(BTreeMap::new())
             }
         });
-        let n = acc.ids.len();
         let fx_rates = opt_contract_frame(&inputs.fx_rates, Table::FxRates)?;
         let revsrc = revenue_rows(inputs, fx_rates.as_ref(), cur)?;
         let prev_as_of = crate::metrics::windows::sub_months(as_of, cfg.window_months);
@@ -163,7 +162,7 @@ pub(super) fn core(
             None => (None, None),
         };
         crate::metrics::timing::lap("revenue aggregates");
-        if revenue_source == Some("won_opportunities") {
+        if revenue_source == Some(RevenueSource::WonOpportunities) {
             summary.notes.push(
                 "no revenue table: won opportunities (amount at close_date) stand in for revenue"
                     .into(),
@@ -209,48 +208,7 @@ pub(super) fn core(
             }
         };
         crate::metrics::timing::lap("pipeline");
-        let (seg, seg_prev) = match &rev {
-            Some(r) => {
-                let p0: Vec<Option<f64>> = match &pipe {
-                    Some(p) => p[0].iter().map(|x| Some(*x)).collect(),
-                    None => vec![None; n],
-                };
-                let p1: Vec<Option<f64>> = match &pipe {
-                    Some(p) => p[1].iter().map(|x| Some(*x)).collect(),
-                    None => vec![None; n],
-                };
-                let s0 =
-                    segmentation::segment(&acc.ids, &r.rev[0], &r.rev[1], &r.margin[0], &p0, cfg);
-                let s1 =
-                    segmentation::segment(&acc.ids, &r.rev[1], &r.rev[2], &r.margin[1], &p1, cfg);
-                if !s0.dropped_inputs.is_empty() {
-                    summary.notes.push(format!(
-                    "value_score: {} missing for every account, dropped; the other weights are renormalised",
-                    s0.dropped_inputs.join(", ")
-                ));
-                }
-                if !r.any_margin[0] && revenue_source == Some("revenue") {
-                    unavailable(
-                        summary,
-                        "margin_12m",
-                        "no_margin_data",
-                        "no gross_margin recorded in window_12m",
-                    );
-                }
-                (s0, s1)
-            }
-            None => {
-                let s = Segmentation {
-                    growth: vec![0.0; n],
-                    active: vec![false; n],
-                    value_score: vec![None; n],
-                    tier: vec![None; n],
-                    pareto: None,
-                    dropped_inputs: Vec::new(),
-                };
-                (s.clone(), s)
-            }
-        };
+        let (seg, seg_prev) = segment_years(&acc, &rev, &pipe, revenue_source, cfg, summary);
 
         crate::metrics::timing::lap("segmentation");
         let (recent_df, holders) = joined(recent_job)?;
@@ -318,5 +276,58 @@ impl Core {
         self.holders
             .as_ref()
             .map(|h| keyperson::bus_factors(h, removed))
+    }
+}
+
+/// Segmentation of this year (window ending at as_of) and of the year before; with no
+/// revenue, every account is inactive and untiered.
+fn segment_years(
+    acc: &Accounts,
+    rev: &Option<RevenueAgg>,
+    pipe: &Option<[Vec<f64>; 2]>,
+    revenue_source: Option<RevenueSource>,
+    cfg: &MetricsConfig,
+    summary: &mut Summary,
+) -> (Segmentation, Segmentation) {
+    let n = acc.ids.len();
+    match rev {
+        Some(r) => {
+            let p0: Vec<Option<f64>> = match pipe {
+                Some(p) => p[0].iter().map(|x| Some(*x)).collect(),
+                None => vec![None; n],
+            };
+            let p1: Vec<Option<f64>> = match pipe {
+                Some(p) => p[1].iter().map(|x| Some(*x)).collect(),
+                None => vec![None; n],
+            };
+            let s0 = segmentation::segment(&acc.ids, &r.rev[0], &r.rev[1], &r.margin[0], &p0, cfg);
+            let s1 = segmentation::segment(&acc.ids, &r.rev[1], &r.rev[2], &r.margin[1], &p1, cfg);
+            if !s0.dropped_inputs.is_empty() {
+                summary.notes.push(format!(
+                "value_score: {} missing for every account, dropped; the other weights are renormalised",
+                s0.dropped_inputs.join(", ")
+            ));
+            }
+            if !r.any_margin[0] && revenue_source == Some(RevenueSource::Revenue) {
+                unavailable(
+                    summary,
+                    "margin_12m",
+                    "no_margin_data",
+                    "no gross_margin recorded in window_12m",
+                );
+            }
+            (s0, s1)
+        }
+        None => {
+            let s = Segmentation {
+                growth: vec![0.0; n],
+                active: vec![false; n],
+                value_score: vec![None; n],
+                tier: vec![None; n],
+                pareto: None,
+                dropped_inputs: Vec::new(),
+            };
+            (s.clone(), s)
+        }
     }
 }

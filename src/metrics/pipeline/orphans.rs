@@ -69,7 +69,7 @@ pub(super) fn orphan_counts(inputs: &Inputs) -> R<BTreeMap<String, u64>> {
 /// Orphan rows of every table: the counts of [`orphan_counts`] plus revenue's.
 pub(super) fn orphans(core: &Core) -> BTreeMap<String, u64> {
     let mut out = core.orphan_counts.clone();
-    if core.revenue_source == Some("revenue") {
+    if core.revenue_source == Some(RevenueSource::Revenue) {
         if let Some(r) = &core.rev {
             if r.orphan_rows > 0 {
                 out.insert("revenue".into(), r.orphan_rows);

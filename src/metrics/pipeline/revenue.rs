@@ -9,7 +9,7 @@ pub(super) fn revenue_rows(
     inputs: &Inputs,
     fx_rates: Option<&LazyFrame>,
     cur: &str,
-) -> R<Option<(LazyFrame, &'static str)>> {
+) -> R<Option<(LazyFrame, RevenueSource)>> {
     if let Some(rev) = opt_contract_frame(&inputs.revenue, Table::Revenue)? {
         let lf = rev.filter(
             col("account_id")
@@ -32,7 +32,7 @@ pub(super) fn revenue_rows(
             col("gross_margin").cast(DataType::Float64),
             col("product_line"),
         ]);
-        return Ok(Some((lf, "revenue")));
+        return Ok(Some((lf, RevenueSource::Revenue)));
     }
     if let Some(opp) = opt_contract_frame(&inputs.opportunities, Table::Opportunities)? {
         let lf = opp.filter(
@@ -58,7 +58,7 @@ pub(super) fn revenue_rows(
             lit(Null {}).cast(DataType::Float64).alias("gross_margin"),
             col("product_line"),
         ]);
-        return Ok(Some((lf, "won_opportunities")));
+        return Ok(Some((lf, RevenueSource::WonOpportunities)));
     }
     Ok(None)
 }
@@ -343,4 +343,39 @@ pub(super) fn pipeline(
             .collect(),
         0.0,
     ))
+}
+
+/// RFM quintile scores of the active accounts and recency in days (metrics.md "RFM").
+pub(super) struct Rfm {
+    /// R, F, M scores 1–5 (None for inactive accounts or without revenue).
+    pub(super) scores: [Vec<Option<u8>>; 3],
+    pub(super) recency_days: Vec<Option<i64>>,
+}
+
+pub(super) fn rfm(core: &Core, as_of: NaiveDate, revenue: &[f64]) -> Rfm {
+    let n = core.acc.ids.len();
+    let mut rfm: [Vec<Option<u8>>; 3] = [vec![None; n], vec![None; n], vec![None; n]];
+    let mut recency: Vec<Option<i64>> = vec![None; n];
+    if let Some(r) = &core.rev {
+        for i in 0..n {
+            recency[i] = r.last_order[i].map(|d| (as_of - d).num_days());
+        }
+        let act: Vec<usize> = (0..n).filter(|&i| core.seg.active[i]).collect();
+        let rv: Vec<Option<f64>> = act
+            .iter()
+            .map(|&i| recency[i].map(|x| -(x as f64)))
+            .collect();
+        let fv: Vec<Option<f64>> = act.iter().map(|&i| Some(r.orders[i] as f64)).collect();
+        let mv: Vec<Option<f64>> = act.iter().map(|&i| Some(revenue[i])).collect();
+        for (k, v) in [rv, fv, mv].iter().enumerate() {
+            let s = segmentation::quintile_scores(v);
+            for (j, &i) in act.iter().enumerate() {
+                rfm[k][i] = Some(s[j]);
+            }
+        }
+    }
+    Rfm {
+        scores: rfm,
+        recency_days: recency,
+    }
 }

@@ -116,13 +116,8 @@ pub fn migration_table(
     tier_prev: &[Option<&str>],
     revenue: &[f64],
 ) -> R<DataFrame> {
-    let rank = |t: &Option<&str>| match t {
-        Some("S") => 0,
-        Some("A") => 1,
-        Some("B") => 2,
-        Some("C") => 3,
-        _ => 4,
-    };
+    // S, A, B, C, then no tier.
+    let rank = |t: &Option<&str>| t.and_then(Tier::parse).map_or(4, |t| t as u8);
     let mut m: BTreeMap<(u8, u8), (Option<&str>, Option<&str>, u64, f64)> = BTreeMap::new();
     for i in 0..tier.len() {
         if tier[i].is_none() && tier_prev[i].is_none() {
@@ -149,5 +144,129 @@ pub fn migration_table(
             "revenue_12m".into(),
             v.iter().map(|x| x.3).collect::<Vec<_>>(),
         ),
+    ])?)
+}
+
+/// The `accounts` metric table (interface.md): one row per account, in account_id order.
+pub(super) fn accounts_table(
+    core: &Core,
+    revenue: &[f64],
+    d: &Depth,
+    kp: &KeyPerson,
+    rfm: &Rfm,
+    mkt: &market::AccountColumns,
+) -> R<DataFrame> {
+    let n = core.acc.ids.len();
+    let has_rev = core.rev.is_some();
+    let opt_rev =
+        |v: &[f64]| -> Vec<Option<f64>> { v.iter().map(|x| has_rev.then_some(*x)).collect() };
+    let (rev_prev, margin, orders, last_order) = match &core.rev {
+        Some(r) => (
+            opt_rev(&r.rev[1]),
+            r.margin[0].clone(),
+            r.orders.iter().map(|x| Some(*x)).collect::<Vec<_>>(),
+            r.last_order.clone(),
+        ),
+        None => (vec![None; n], vec![None; n], vec![None; n], vec![None; n]),
+    };
+    let pipe: Vec<Option<f64>> = match &core.pipe {
+        Some(p) => p[0].iter().map(|x| Some(*x)).collect(),
+        None => vec![None; n],
+    };
+    let (prank, cum, abc) = match &core.seg.pareto {
+        Some(p) => (p.rank.clone(), p.cum_share.clone(), p.class.clone()),
+        None => (vec![None; n], vec![None; n], vec![None; n]),
+    };
+    let growth: Vec<Option<f64>> = core
+        .seg
+        .growth
+        .iter()
+        .map(|g| has_rev.then_some(*g))
+        .collect();
+    let bus_col: Vec<Option<u32>> = match &kp.bus {
+        Some(b) => b.iter().map(|x| Some(*x as u32)).collect(),
+        None => vec![None; n],
+    };
+    let single: Vec<Option<bool>> = bus_col.iter().map(|b| b.map(|b| b <= 1)).collect();
+    let s = |v: &[Option<&str>]| -> Vec<Option<String>> {
+        v.iter().map(|x| x.map(str::to_string)).collect()
+    };
+    let date_col = |name: &str, v: &[Option<NaiveDate>]| -> R<Column> {
+        Ok(Column::new(
+            name.into(),
+            v.iter()
+                .map(|d| d.map(crate::metrics::windows::epoch_days))
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)?)
+    };
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("account_id".into(), core.acc.ids.clone()),
+        Column::new("name".into(), core.acc.name.clone()),
+        Column::new("industry".into(), core.acc.industry.clone()),
+        Column::new("region".into(), core.acc.region.clone()),
+        Column::new("group_id".into(), core.group_id.clone()),
+        Column::new("revenue_12m".into(), opt_rev(revenue)),
+        Column::new("revenue_prev_12m".into(), rev_prev),
+        Column::new("margin_12m".into(), margin),
+        Column::new("orders_12m".into(), orders),
+        Column::new("pipeline_weighted".into(), pipe),
+        Column::new("growth".into(), growth),
+        Column::new("value_score".into(), core.seg.value_score.clone()),
+        Column::new("tier".into(), s(&core.seg.tier)),
+        Column::new("tier_prev".into(), s(&core.seg_prev.tier)),
+        Column::new("declared_tier".into(), core.acc.declared_tier.clone()),
+        Column::new("abc_class".into(), s(&abc)),
+        Column::new("pareto_rank".into(), prank),
+        Column::new("cum_share".into(), cum),
+        Column::new(
+            "rfm_r".into(),
+            rfm.scores[0]
+                .iter()
+                .map(|x| x.map(u32::from))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rfm_f".into(),
+            rfm.scores[1]
+                .iter()
+                .map(|x| x.map(u32::from))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rfm_m".into(),
+            rfm.scores[2]
+                .iter()
+                .map(|x| x.map(u32::from))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("kri".into(), d.kri.clone()),
+        Column::new("gri".into(), d.gri.clone()),
+        Column::new("ori".into(), d.ori.clone()),
+        Column::new("rdi".into(), d.rdi.clone()),
+        Column::new("decision_chain_status".into(), s(&d.status)),
+        Column::new("opposition".into(), d.opposition.clone()),
+        Column::new("dm_support".into(), d.dm_support.clone()),
+        Column::new("bus_factor".into(), bus_col),
+        Column::new("single_threaded".into(), single),
+        Column::new("iron_triangle".into(), kp.iron_triangle.clone()),
+        Column::new("multi_headed".into(), kp.multi_headed.clone()),
+        Column::new("quadrant".into(), s(&d.quadrant)),
+        Column::new("wallet".into(), mkt.wallet.clone()),
+        Column::new("wallet_share".into(), mkt.wallet_share.clone()),
+        Column::new("headroom".into(), mkt.headroom.clone()),
+        Column::new("selection".into(), s(&mkt.selection)),
+        // extras
+        Column::new("owner_id".into(), core.acc.owner.clone()),
+        date_col("last_order_date", &last_order)?,
+        Column::new("recency_days".into(), rfm.recency_days.clone()),
+        Column::new("departments_active".into(), d.departments_active.clone()),
+        Column::new("departments_known".into(), d.departments_known.clone()),
+        Column::new("ori_level".into(), s(&d.ori_level)),
+        Column::new(
+            "iron_triangle_missing".into(),
+            kp.iron_triangle_missing.clone(),
+        ),
+        Column::new("holders".into(), kp.holders.clone()),
     ])?)
 }

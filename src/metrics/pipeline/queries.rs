@@ -1,0 +1,112 @@
+//! The per-account relationship and key-person inputs, gathered in one go: five polars
+//! queries collected together, the GRI counts and the employee coverage (Rust passes) on one
+//! thread and the competitor deals on another, so both cores stay busy.
+
+use super::*;
+
+/// What the depth, key-person and market stages read.
+pub(super) struct AccountFrames {
+    /// Per account: Σ p·k, Σ p, dm_supportive, key_supportive, opposition, dm_support.
+    pub(super) kri: Option<DataFrame>,
+    pub(super) agreements: Option<DataFrame>,
+    pub(super) org_activities: Option<DataFrame>,
+    pub(super) surveys: Option<DataFrame>,
+    /// Per account: max_contact_employees.
+    pub(super) multi_headed: Option<DataFrame>,
+    pub(super) gri_counts: Option<relationship::GriCounts>,
+    pub(super) coverage: Option<keyperson::Coverage>,
+    pub(super) competitor_rows: Option<Vec<market::CompetitorRow>>,
+    /// Whether the agreements / surveys tables exist (ORI is unavailable without any input).
+    pub(super) has_agreements: bool,
+    pub(super) has_surveys: bool,
+}
+
+pub(super) fn collect_account_frames(
+    inputs: &Inputs,
+    core: &Core,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    cur: &str,
+) -> R<AccountFrames> {
+    let n = core.acc.ids.len();
+    let w12 = Window::months(as_of, cfg.window_months);
+    let agreements = opt_contract_frame(&inputs.agreements, Table::Agreements)?;
+    let surveys = opt_contract_frame(&inputs.surveys, Table::Surveys)?;
+    let acts_window = |days| Window::days(as_of, days);
+    let plans = vec![
+        core.contacts
+            .as_ref()
+            .map(|c| relationship::kri_frame(c.clone(), &cfg.kri)),
+        agreements
+            .as_ref()
+            .map(|ag| relationship::agreements_frame(ag.clone(), as_of)),
+        core.activities
+            .as_ref()
+            .map(|a| relationship::org_activities_frame(a.clone(), w12)),
+        surveys
+            .as_ref()
+            .map(|s| relationship::survey_frame(s.clone(), w12))
+            .transpose()?,
+        match &core.recent_df {
+            Some(a) => Some(keyperson::multi_headed_contacts_frame(
+                a.clone().lazy(),
+                owners_lf(&core.acc)?,
+                acts_window(cfg.multi_headed_days),
+            )),
+            None => None,
+        },
+    ];
+    let (frames, gri_counts, coverage, competitor_rows) = std::thread::scope(|scope| -> R<_> {
+        let index = |a: &str| core.acc.index.get(a).copied();
+        let deals_job = scope.spawn(move || competitor_rows(inputs, w12, cur, &core.acc));
+        let job = scope.spawn(move || -> R<_> {
+            crate::metrics::timing::start();
+            let gri = match (&core.contacts, &core.recent_df) {
+                (Some(c), Some(a)) => Some(relationship::gri_counts(
+                    c.clone(),
+                    a,
+                    acts_window(cfg.active_contact_days),
+                    n,
+                    index,
+                )?),
+                _ => None,
+            };
+            crate::metrics::timing::lap("(worker) GRI counts");
+            let coverage = match &core.employees {
+                Some(e) => Some(keyperson::coverage(
+                    core.recent_df.as_ref(),
+                    &core.acc.owner,
+                    e.clone(),
+                    acts_window(cfg.holder_days),
+                    acts_window(cfg.multi_headed_team_days),
+                    index,
+                )?),
+                None => None,
+            };
+            crate::metrics::timing::lap("(worker) roles and teams");
+            Ok((gri, coverage))
+        });
+        let frames = collect_some(plans)?;
+        crate::metrics::timing::lap("polars queries");
+        let (gri, coverage) = joined(job)?;
+        let competitor_rows = joined(deals_job)?;
+        Ok((frames, gri, coverage, competitor_rows))
+    })?;
+    let [kri, agreements_df, org_activities, surveys_df, multi_headed]: [Option<DataFrame>; 5] =
+        frames
+            .try_into()
+            .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
+    crate::metrics::timing::lap("(waited for) GRI, roles and teams");
+    Ok(AccountFrames {
+        kri,
+        agreements: agreements_df,
+        org_activities,
+        surveys: surveys_df,
+        multi_headed,
+        gri_counts,
+        coverage,
+        competitor_rows,
+        has_agreements: agreements.is_some(),
+        has_surveys: surveys.is_some(),
+    })
+}
