@@ -1,5 +1,6 @@
 //! The integration test binary: one binary, one module per area.
 
+mod architecture;
 mod cli_output;
 mod common;
 mod evidence;

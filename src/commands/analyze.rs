@@ -3,10 +3,10 @@ use chrono::NaiveDate;
 
 use crate::cli::AnalyzeArgs;
 use crate::commands::Context;
+use crate::contract::summary::Summary;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::error::{hinted, ExitStatus, UsageError};
 use crate::lake::Lake;
-use crate::metrics::summary::Summary;
 use crate::metrics::{self, Inputs, MetricsError};
 use crate::settings::AsOf;
 

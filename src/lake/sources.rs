@@ -53,21 +53,8 @@ fn source_frames(
         .collect()
 }
 
-/// Keys that several sources deliver with different rows (stored in the analysis summary as
-/// `data_quality.source_conflicts`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Conflicts {
-    pub table: String,
-    /// Keys delivered by more than one source (identical rows or not).
-    pub shared_keys: u64,
-    /// Of those, keys whose rows differ: the strongest source's row was kept.
-    pub conflicting_keys: u64,
-    /// Up to five conflicting keys.
-    pub examples: Vec<String>,
-    /// The sources in precedence order.
-    pub sources: Vec<String>,
-}
+/// Cross-source key statistics (defined with the summary that stores them).
+pub use crate::contract::summary::SourceConflict as Conflicts;
 
 /// Cross-source key statistics of a keyed table held by more than one source; `None` for a
 /// table with one source or no key.

@@ -317,8 +317,8 @@ impl Tally {
             deals: self.deals,
             won: self.won,
             lost: self.deals - self.won,
-            won_amount: super::pipeline::round_sum(self.won_amount),
-            lost_amount: super::pipeline::round_sum(self.lost_amount),
+            won_amount: super::concentration::round_sum(self.won_amount),
+            lost_amount: super::concentration::round_sum(self.lost_amount),
         }
     }
 }

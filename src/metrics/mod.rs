@@ -18,7 +18,8 @@ pub mod market;
 mod pipeline;
 pub mod relationship;
 pub mod segmentation;
-pub mod summary;
+/// The summary types live in the bottom layer (`contract::summary`): report reads them too.
+pub use crate::contract::summary;
 #[cfg(test)]
 mod test_util;
 #[cfg(test)]

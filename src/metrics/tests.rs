@@ -676,7 +676,7 @@ fn perf_synthetic() {
 
 #[test]
 fn money_sums_are_rounded_so_that_summation_order_cannot_split_a_tie() {
-    use super::pipeline::round_sum;
+    use super::concentration::round_sum;
     assert_eq!(round_sum(126192.90300000001), 126192.903);
     assert_eq!(round_sum(126192.90299999999), 126192.903);
     assert_eq!(round_sum(-0.1 - 0.2), -0.3);
@@ -689,7 +689,7 @@ proptest! {
     fn rounded_money_sums_do_not_depend_on_row_order(
         cents in proptest::collection::vec(-10_000_000i64..100_000_000i64, 1..60)
     ) {
-        use super::pipeline::round_sum;
+        use super::concentration::round_sum;
         let v: Vec<f64> = cents.iter().map(|c| *c as f64 / 100.0).collect();
         let fwd: f64 = v.iter().sum();
         let rev: f64 = v.iter().rev().sum();

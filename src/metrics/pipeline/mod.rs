@@ -6,16 +6,16 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::concentration::{self, ConcRow, Slices};
+use super::concentration::{self, round_sum, ConcRow, Slices};
 use super::fx;
 use super::keyperson::{self, KeyFigures};
 use super::keys::RunLookup;
 use super::market;
 use super::relationship::{self, OrgFacts};
 use super::segmentation::{self, Segmentation};
-use super::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
 use super::windows::{date_lit, epoch_days, from_epoch_days, Window};
 use super::{Inputs, MetricTables, MetricsConfig, MetricsError};
+use crate::contract::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
 use crate::contract::{is_key_tier, RevenueSource, Table, Tier};
 
 type R<T> = Result<T, MetricsError>;
@@ -46,7 +46,6 @@ use risk::*;
 use tables::*;
 
 pub(super) use revenue::default_as_of;
-pub use revenue::round_sum;
 pub use tables::migration_table;
 pub(super) use whatif::whatif;
 pub use whatif::{ScenarioFigures, WhatifResult};

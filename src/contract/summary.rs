@@ -109,8 +109,21 @@ pub struct DataQuality {
     pub source_conflicts: Vec<SourceConflict>,
 }
 
-/// Keys of one table delivered by several sources (see `lake::sources`).
-pub use crate::lake::sources::Conflicts as SourceConflict;
+/// Keys of one table delivered by several sources (computed by `lake::sources`): keys that several sources deliver with different rows (stored in the analysis summary as
+/// `data_quality.source_conflicts`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SourceConflict {
+    pub table: String,
+    /// Keys delivered by more than one source (identical rows or not).
+    pub shared_keys: u64,
+    /// Of those, keys whose rows differ: the strongest source's row was kept.
+    pub conflicting_keys: u64,
+    /// Up to five conflicting keys.
+    pub examples: Vec<String>,
+    /// The sources in precedence order.
+    pub sources: Vec<String>,
+}
 
 impl DataQuality {
     /// The share of all revenue in the 12-month window that points to no account:
