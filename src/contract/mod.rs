@@ -333,6 +333,8 @@ impl EnumKind {
     }
 
     /// Built-in labels (lower-cased, trimmed) → canonical value. Profiles add their own on top.
+    ///
+    /// Long by nature: a data table with one arm per vocabulary, no logic.
     pub fn labels(self) -> &'static [(&'static str, &'static str)] {
         match self {
             EnumKind::Tier => &[

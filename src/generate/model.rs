@@ -545,317 +545,384 @@ pub(crate) fn account_rows(
     row: &mut Row,
     s: &mut Sinks,
 ) -> csv::Result<()> {
+    let account_id = format!("A{:07}", p.idx + 1);
+    accounts_rows(w, p, &account_id, row, s)?;
+    contacts_rows(w, p, ids, &account_id, row, s)?;
+    opportunities_rows(w, p, ids, &account_id, row, s)?;
+    revenue_rows(w, p, ids, &account_id, row, s)?;
+    activities_rows(w, p, ids, &account_id, row, s)?;
+    agreements_rows(w, p, ids, &account_id, row, s)?;
+    surveys_rows(w, p, &account_id, row, s)?;
+    Ok(())
+}
+
+/// The accounts rows of account `p` (accounts).
+fn accounts_rows(
+    w: &World,
+    p: &Profile,
+    account_id: &str,
+    row: &mut Row,
+    s: &mut Sinks,
+) -> csv::Result<()> {
     let st = &w.style;
     let aid = p.idx + 1;
-    let account_id = format!("A{aid:07}");
+    let mut r = rng(w.seed, TAG_TABLE[T_ACCOUNTS], p.idx);
+    row.raw(account_id);
+    match r.random_range(0..100u32) {
+        0..=4 => row.fmt(format_args!("{} {aid}", pick(&mut r, &HTML_NAMES))),
+        5..=39 => row.textf(st, &mut r, format_args!("客户{aid}有限公司")),
+        _ => row.textf(st, &mut r, format_args!("Customer {aid} Ltd")),
+    }
+    row.text(st, &mut r, p.industry);
+    row.text(st, &mut r, p.region);
+    row.text(st, &mut r, p.country);
+    row.id('E', 5, p.owner + 1);
+    match p.parent {
+        Some(j) => row.id('A', 7, j + 1),
+        None => row.empty(),
+    }
+    row.label(st, &mut r, EnumKind::Tier, p.declared);
+    row.date(st, &mut r, p.created);
+    // Market columns: the account's wallet is its yearly spend with us over our share
+    // (share 2 %–95 %, heavier at the low end); sales estimate it as potential on ~75 % of
+    // accounts (±25 %), the CRM holds the customer's own revenue on ~85 %.
+    let mut m = rng(w.seed, TAG_MARKET_ACCOUNT, p.idx);
+    let share = 0.02 + 0.93 * m.random::<f64>().powf(1.6);
+    let wallet = p.annual / share;
+    if m.random_bool(0.85) {
+        let noise = (0.3 * normal(&mut m)).exp();
+        row.money(st, &mut m, (wallet / WALLET_PER_REVENUE * noise).round());
+    } else {
+        row.empty();
+    }
+    if m.random_bool(0.75) {
+        let estimate = wallet * m.random_range(0.75..1.25);
+        // Sales round their estimates to 10 000.
+        row.money(
+            st,
+            &mut m,
+            ((estimate / 10_000.0).round() * 10_000.0).max(10_000.0),
+        );
+    } else {
+        row.empty();
+    }
+    row.flush(&mut s.w[T_ACCOUNTS])?;
+    s.rows[T_ACCOUNTS] += 1;
+    Ok(())
+}
 
-    // accounts
-    {
-        let mut r = rng(w.seed, TAG_TABLE[T_ACCOUNTS], p.idx);
-        row.raw(&account_id);
-        match r.random_range(0..100u32) {
-            0..=4 => row.fmt(format_args!("{} {aid}", pick(&mut r, &HTML_NAMES))),
-            5..=39 => row.textf(st, &mut r, format_args!("客户{aid}有限公司")),
-            _ => row.textf(st, &mut r, format_args!("Customer {aid} Ltd")),
+/// The contacts rows of account `p` (contacts: the first is the decision maker, then evaluators, technical buyers, …).
+fn contacts_rows(
+    w: &World,
+    p: &Profile,
+    ids: &Ids,
+    account_id: &str,
+    row: &mut Row,
+    s: &mut Sinks,
+) -> csv::Result<()> {
+    let st = &w.style;
+    let mut r = rng(w.seed, TAG_TABLE[T_CONTACTS], p.idx);
+    for k in 0..p.n[T_CONTACTS] {
+        let cid = ids[T_CONTACTS] + k;
+        let (role, level) = match k {
+            0 => (0usize, 0usize),
+            1 => (1, 1),
+            2 => (2, 1),
+            3 => (3, 2),
+            _ => {
+                let role = weighted(&mut r, &[3, 8, 12, 8, 30, 14, 25]);
+                let level = weighted(&mut r, &[10, 40, 50]);
+                (role, level)
+            }
+        };
+        let support: i32 = if role == 0 && r.random_bool(0.12) {
+            r.random_range(-2..=-1)
+        } else {
+            // Deeper relationships: support shifted up by 0.6·depth on average.
+            let shift = 0.6 * p.depth;
+            let step = shift.floor() as i32 + i32::from(r.random::<f64>() < shift - shift.floor());
+            ([0, 0, 0, 1, 1, 1, 1, 2, 2, 3][r.random_range(0..10usize)]
+                - i32::from(r.random_bool(0.03))
+                + step)
+                .clamp(-2, 3)
+        };
+        let intimacy: i32 = (support.max(0) + r.random_range(-1..=2)).clamp(0, 4);
+        row.id('C', 8, cid);
+        row.raw(account_id);
+        if r.random_bool(0.6) {
+            row.textf(st, &mut r, format_args!("Person {cid}"));
+        } else {
+            row.textf(st, &mut r, format_args!("联系人{cid}"));
         }
-        row.text(st, &mut r, p.industry);
-        row.text(st, &mut r, p.region);
-        row.text(st, &mut r, p.country);
-        row.id('E', 5, p.owner + 1);
-        match p.parent {
-            Some(j) => row.id('A', 7, j + 1),
+        row.fmt(format_args!("p{cid}@example.com"));
+        row.fmt(format_args!("+86 138{:08}", cid % 100_000_000));
+        let title = pick(&mut r, TITLES[level]);
+        row.text(st, &mut r, title);
+        let dept = pick(&mut r, &DEPARTMENTS);
+        row.text(st, &mut r, dept);
+        row.label(st, &mut r, EnumKind::Level, level);
+        row.label(st, &mut r, EnumKind::DecisionRole, role);
+        row.label(st, &mut r, EnumKind::Support, (support + 2) as usize);
+        row.label(st, &mut r, EnumKind::Intimacy, intimacy as usize);
+        row.id('E', 5, p.contact_owner(k) + 1);
+        row.flush(&mut s.w[T_CONTACTS])?;
+        s.rows[T_CONTACTS] += 1;
+    }
+    Ok(())
+}
+
+/// The opportunities rows of account `p` (opportunities).
+fn opportunities_rows(
+    w: &World,
+    p: &Profile,
+    ids: &Ids,
+    account_id: &str,
+    row: &mut Row,
+    s: &mut Sinks,
+) -> csv::Result<()> {
+    let st = &w.style;
+    let aid = p.idx + 1;
+    let mut r = rng(w.seed, TAG_TABLE[T_OPPORTUNITIES], p.idx);
+    let mut m = rng(w.seed, TAG_MARKET_DEAL, p.idx);
+    for k in 0..p.n[T_OPPORTUNITIES] {
+        let closed = p.inactive || r.random_bool(0.6);
+        let (stage, prob, close, created) = if closed {
+            let won = r.random_bool(logistic(logit(0.45) + 0.35 * w.effect * p.depth));
+            let t = trend_t(p.trend, r.random::<f64>()) * p.t_max.max(0.05);
+            let close = hist_day(w, t).min(-1);
+            let created = close - r.random_range(20..240);
+            if won {
+                (4usize, 1.0f64, close, created)
+            } else {
+                (5, 0.0, close, created)
+            }
+        } else {
+            let stage = r.random_range(0..4usize);
+            let base = [0.1, 0.25, 0.5, 0.75][stage];
+            let prob = (base + r.random_range(-0.05..0.1f64)).clamp(0.05, 0.95);
+            let close = r.random_range(-30..300);
+            let created = -r.random_range(10..360);
+            (stage, prob, close, created)
+        };
+        let amount = (p.annual * 0.3 * (0.8 * normal(&mut r) - 0.32).exp()).max(100.0);
+        row.id('O', 8, ids[T_OPPORTUNITIES] + k);
+        row.raw(account_id);
+        row.textf(st, &mut r, format_args!("Deal {aid}-{}", k + 1));
+        row.money(st, &mut r, amount);
+        row.text(st, &mut r, "CNY");
+        let stage_label = match stage {
+            4 if st.messy && r.random_bool(0.2) => "赢单",
+            5 if st.messy && r.random_bool(0.2) => "输单",
+            _ => STAGES[stage],
+        };
+        row.text(st, &mut r, stage_label);
+        if st.messy {
+            // Whole file in percentages; lost deals carry no probability.
+            if stage == 5 {
+                row.empty();
+            } else {
+                row.fmt(format_args!("{}", (prob * 100.0).round() as u32));
+            }
+        } else {
+            row.fmt(format_args!("{prob:.2}"));
+        }
+        row.date(st, &mut r, close);
+        row.date(st, &mut r, created);
+        row.boolean(st, &mut r, stage >= 4);
+        row.boolean(st, &mut r, stage == 4);
+        let owner = if r.random_bool(0.8) {
+            p.owner
+        } else {
+            p.contact_owner(k)
+        };
+        row.id('E', 5, owner + 1);
+        let line = pick(&mut r, &PRODUCT_LINES);
+        row.text(st, &mut r, line);
+        // competitor on ~85 % of closed deals (~40 % of open ones); loss reason on ~80 %
+        // of lost deals.
+        let named = m.random_bool(if stage >= 4 { 0.85 } else { 0.4 });
+        if named {
+            let weights = if stage == 4 {
+                &COMPETITOR_WON_WEIGHTS
+            } else {
+                &COMPETITOR_LOST_WEIGHTS
+            };
+            let c = COMPETITORS[weighted(&mut m, weights)];
+            let c = untidy_competitor(&mut m, c);
+            row.raw(&c);
+        } else {
+            row.empty();
+        }
+        if stage == 5 && m.random_bool(0.8) {
+            let reason = pick(&mut m, &LOSS_REASONS);
+            row.text(st, &mut m, reason);
+        } else {
+            row.empty();
+        }
+        row.flush(&mut s.w[T_OPPORTUNITIES])?;
+        s.rows[T_OPPORTUNITIES] += 1;
+    }
+    Ok(())
+}
+
+/// The revenue rows of account `p` (revenue: invoice lines following the account's trend; ~3 % credit notes).
+fn revenue_rows(
+    w: &World,
+    p: &Profile,
+    ids: &Ids,
+    account_id: &str,
+    row: &mut Row,
+    s: &mut Sinks,
+) -> csv::Result<()> {
+    let st = &w.style;
+    let mut r = rng(w.seed, TAG_TABLE[T_REVENUE], p.idx);
+    let n = p.n[T_REVENUE];
+    let mean_line = if n > 0 {
+        p.annual * f64::from(w.years) * p.t_max / n as f64
+    } else {
+        0.0
+    };
+    for k in 0..n {
+        let t = trend_t(p.trend, r.random::<f64>()) * p.t_max;
+        let day = hist_day(w, t);
+        let mut amount = (mean_line
+            * (1.0 + 0.5 * p.trend * (2.0 * t - 1.0))
+            * (0.6 * normal(&mut r) - 0.18).exp())
+        .max(10.0);
+        if r.random_bool(0.03) {
+            amount = -amount * r.random_range(0.05..0.5);
+        }
+        let margin = amount * r.random_range(0.10..0.40);
+        row.fmt(format_args!("INV{:010}", ids[T_REVENUE] + k));
+        row.raw(account_id);
+        row.date(st, &mut r, day);
+        row.money(st, &mut r, amount);
+        row.text(st, &mut r, "CNY");
+        row.money(st, &mut r, margin);
+        let line = pick(&mut r, &PRODUCT_LINES);
+        row.text(st, &mut r, line);
+        row.flush(&mut s.w[T_REVENUE])?;
+        s.rows[T_REVENUE] += 1;
+    }
+    Ok(())
+}
+
+/// The activities rows of account `p` (activities: more in recent months; executive visits for big accounts).
+fn activities_rows(
+    w: &World,
+    p: &Profile,
+    ids: &Ids,
+    account_id: &str,
+    row: &mut Row,
+    s: &mut Sinks,
+) -> csv::Result<()> {
+    let st = &w.style;
+    let mut r = rng(w.seed, TAG_TABLE[T_ACTIVITIES], p.idx);
+    let n = p.n[T_ACTIVITIES];
+    let n_plain = n - p.n_exec;
+    // The data's own links from outcomes to activity scale with the planted effect (up to 1).
+    let link = w.effect.clamp(0.0, 1.0);
+    let power = 1.5 + p.trend * link;
+    let n_contacts = p.n[T_CONTACTS];
+    for k in 0..n {
+        let (ty, day, contact, employee) = if k < n_plain {
+            let mut t = r.random::<f64>().powf(1.0 / power);
+            if p.inactive && r.random_bool(0.85 * link) {
+                t *= p.t_max;
+            }
+            let contact = if r.random_bool(0.07) {
+                None
+            } else {
+                Some((n_contacts as f64 * r.random::<f64>().powf(1.5)) as u64 % n_contacts)
+            };
+            let u: f64 = r.random();
+            let employee = if u < 0.08 {
+                r.random_range(0..w.employees)
+            } else if u < 0.2 {
+                p.holders[r.random_range(0..p.holders.len())]
+            } else {
+                contact.map_or(p.owner, |c| p.contact_owner(c))
+            };
+            let ty = weighted(&mut r, &ACTIVITY_WEIGHTS);
+            (ty, hist_day(w, t), contact, employee)
+        } else {
+            // One per year slot, spread over the history.
+            let slot = k - n_plain;
+            let t = (slot as f64 + r.random::<f64>()) / p.n_exec as f64;
+            (ACT_EXECUTIVE_VISIT, hist_day(w, t), Some(0), p.executive)
+        };
+        row.fmt(format_args!("X{:010}", ids[T_ACTIVITIES] + k));
+        row.raw(account_id);
+        match contact {
+            Some(c) => row.id('C', 8, ids[T_CONTACTS] + c),
             None => row.empty(),
         }
-        row.label(st, &mut r, EnumKind::Tier, p.declared);
-        row.date(st, &mut r, p.created);
-        // Market columns: the account's wallet is its yearly spend with us over our share
-        // (share 2 %–95 %, heavier at the low end); sales estimate it as potential on ~75 % of
-        // accounts (±25 %), the CRM holds the customer's own revenue on ~85 %.
-        let mut m = rng(w.seed, TAG_MARKET_ACCOUNT, p.idx);
-        let share = 0.02 + 0.93 * m.random::<f64>().powf(1.6);
-        let wallet = p.annual / share;
-        if m.random_bool(0.85) {
-            let noise = (0.3 * normal(&mut m)).exp();
-            row.money(st, &mut m, (wallet / WALLET_PER_REVENUE * noise).round());
-        } else {
+        row.id('E', 5, employee + 1);
+        row.date(st, &mut r, day);
+        row.label(st, &mut r, EnumKind::ActivityType, ty);
+        let subject = SUBJECTS[r.random_range(0..SUBJECTS.len())];
+        row.text(st, &mut r, subject);
+        row.flush(&mut s.w[T_ACTIVITIES])?;
+        s.rows[T_ACTIVITIES] += 1;
+    }
+    Ok(())
+}
+
+/// The agreements rows of account `p` (agreements).
+fn agreements_rows(
+    w: &World,
+    p: &Profile,
+    ids: &Ids,
+    account_id: &str,
+    row: &mut Row,
+    s: &mut Sinks,
+) -> csv::Result<()> {
+    let st = &w.style;
+    let mut r = rng(w.seed, TAG_TABLE[T_AGREEMENTS], p.idx);
+    for k in 0..p.n[T_AGREEMENTS] {
+        let start = -r.random_range(0..w.hist_days + 3 * 365);
+        let ty = weighted(&mut r, &AGREEMENT_WEIGHTS);
+        row.id('G', 7, ids[T_AGREEMENTS] + k);
+        row.raw(account_id);
+        row.label(st, &mut r, EnumKind::AgreementType, ty);
+        row.date(st, &mut r, start);
+        if r.random_bool(0.25) {
             row.empty();
-        }
-        if m.random_bool(0.75) {
-            let estimate = wallet * m.random_range(0.75..1.25);
-            // Sales round their estimates to 10 000.
-            row.money(
-                st,
-                &mut m,
-                ((estimate / 10_000.0).round() * 10_000.0).max(10_000.0),
-            );
         } else {
-            row.empty();
+            let end = start + r.random_range(365..5 * 365);
+            row.date(st, &mut r, end);
         }
-        row.flush(&mut s.w[T_ACCOUNTS])?;
-        s.rows[T_ACCOUNTS] += 1;
+        row.flush(&mut s.w[T_AGREEMENTS])?;
+        s.rows[T_AGREEMENTS] += 1;
     }
+    Ok(())
+}
 
-    // contacts: the first is the decision maker, then evaluators, technical buyers, …
-    {
-        let mut r = rng(w.seed, TAG_TABLE[T_CONTACTS], p.idx);
-        for k in 0..p.n[T_CONTACTS] {
-            let cid = ids[T_CONTACTS] + k;
-            let (role, level) = match k {
-                0 => (0usize, 0usize),
-                1 => (1, 1),
-                2 => (2, 1),
-                3 => (3, 2),
-                _ => {
-                    let role = weighted(&mut r, &[3, 8, 12, 8, 30, 14, 25]);
-                    let level = weighted(&mut r, &[10, 40, 50]);
-                    (role, level)
-                }
-            };
-            let support: i32 = if role == 0 && r.random_bool(0.12) {
-                r.random_range(-2..=-1)
-            } else {
-                // Deeper relationships: support shifted up by 0.6·depth on average.
-                let shift = 0.6 * p.depth;
-                let step =
-                    shift.floor() as i32 + i32::from(r.random::<f64>() < shift - shift.floor());
-                ([0, 0, 0, 1, 1, 1, 1, 2, 2, 3][r.random_range(0..10usize)]
-                    - i32::from(r.random_bool(0.03))
-                    + step)
-                    .clamp(-2, 3)
-            };
-            let intimacy: i32 = (support.max(0) + r.random_range(-1..=2)).clamp(0, 4);
-            row.id('C', 8, cid);
-            row.raw(&account_id);
-            if r.random_bool(0.6) {
-                row.textf(st, &mut r, format_args!("Person {cid}"));
-            } else {
-                row.textf(st, &mut r, format_args!("联系人{cid}"));
-            }
-            row.fmt(format_args!("p{cid}@example.com"));
-            row.fmt(format_args!("+86 138{:08}", cid % 100_000_000));
-            let title = pick(&mut r, TITLES[level]);
-            row.text(st, &mut r, title);
-            let dept = pick(&mut r, &DEPARTMENTS);
-            row.text(st, &mut r, dept);
-            row.label(st, &mut r, EnumKind::Level, level);
-            row.label(st, &mut r, EnumKind::DecisionRole, role);
-            row.label(st, &mut r, EnumKind::Support, (support + 2) as usize);
-            row.label(st, &mut r, EnumKind::Intimacy, intimacy as usize);
-            row.id('E', 5, p.contact_owner(k) + 1);
-            row.flush(&mut s.w[T_CONTACTS])?;
-            s.rows[T_CONTACTS] += 1;
-        }
-    }
-
-    // opportunities
-    {
-        let mut r = rng(w.seed, TAG_TABLE[T_OPPORTUNITIES], p.idx);
-        let mut m = rng(w.seed, TAG_MARKET_DEAL, p.idx);
-        for k in 0..p.n[T_OPPORTUNITIES] {
-            let closed = p.inactive || r.random_bool(0.6);
-            let (stage, prob, close, created) = if closed {
-                let won = r.random_bool(logistic(logit(0.45) + 0.35 * w.effect * p.depth));
-                let t = trend_t(p.trend, r.random::<f64>()) * p.t_max.max(0.05);
-                let close = hist_day(w, t).min(-1);
-                let created = close - r.random_range(20..240);
-                if won {
-                    (4usize, 1.0f64, close, created)
-                } else {
-                    (5, 0.0, close, created)
-                }
-            } else {
-                let stage = r.random_range(0..4usize);
-                let base = [0.1, 0.25, 0.5, 0.75][stage];
-                let prob = (base + r.random_range(-0.05..0.1f64)).clamp(0.05, 0.95);
-                let close = r.random_range(-30..300);
-                let created = -r.random_range(10..360);
-                (stage, prob, close, created)
-            };
-            let amount = (p.annual * 0.3 * (0.8 * normal(&mut r) - 0.32).exp()).max(100.0);
-            row.id('O', 8, ids[T_OPPORTUNITIES] + k);
-            row.raw(&account_id);
-            row.textf(st, &mut r, format_args!("Deal {aid}-{}", k + 1));
-            row.money(st, &mut r, amount);
-            row.text(st, &mut r, "CNY");
-            let stage_label = match stage {
-                4 if st.messy && r.random_bool(0.2) => "赢单",
-                5 if st.messy && r.random_bool(0.2) => "输单",
-                _ => STAGES[stage],
-            };
-            row.text(st, &mut r, stage_label);
-            if st.messy {
-                // Whole file in percentages; lost deals carry no probability.
-                if stage == 5 {
-                    row.empty();
-                } else {
-                    row.fmt(format_args!("{}", (prob * 100.0).round() as u32));
-                }
-            } else {
-                row.fmt(format_args!("{prob:.2}"));
-            }
-            row.date(st, &mut r, close);
-            row.date(st, &mut r, created);
-            row.boolean(st, &mut r, stage >= 4);
-            row.boolean(st, &mut r, stage == 4);
-            let owner = if r.random_bool(0.8) {
-                p.owner
-            } else {
-                p.contact_owner(k)
-            };
-            row.id('E', 5, owner + 1);
-            let line = pick(&mut r, &PRODUCT_LINES);
-            row.text(st, &mut r, line);
-            // competitor on ~85 % of closed deals (~40 % of open ones); loss reason on ~80 %
-            // of lost deals.
-            let named = m.random_bool(if stage >= 4 { 0.85 } else { 0.4 });
-            if named {
-                let weights = if stage == 4 {
-                    &COMPETITOR_WON_WEIGHTS
-                } else {
-                    &COMPETITOR_LOST_WEIGHTS
-                };
-                let c = COMPETITORS[weighted(&mut m, weights)];
-                let c = untidy_competitor(&mut m, c);
-                row.raw(&c);
-            } else {
-                row.empty();
-            }
-            if stage == 5 && m.random_bool(0.8) {
-                let reason = pick(&mut m, &LOSS_REASONS);
-                row.text(st, &mut m, reason);
-            } else {
-                row.empty();
-            }
-            row.flush(&mut s.w[T_OPPORTUNITIES])?;
-            s.rows[T_OPPORTUNITIES] += 1;
-        }
-    }
-
-    // revenue: invoice lines following the account's trend; ~3 % credit notes
-    {
-        let mut r = rng(w.seed, TAG_TABLE[T_REVENUE], p.idx);
-        let n = p.n[T_REVENUE];
-        let mean_line = if n > 0 {
-            p.annual * f64::from(w.years) * p.t_max / n as f64
+/// The surveys rows of account `p` (surveys).
+fn surveys_rows(
+    w: &World,
+    p: &Profile,
+    account_id: &str,
+    row: &mut Row,
+    s: &mut Sinks,
+) -> csv::Result<()> {
+    let st = &w.style;
+    let mut r = rng(w.seed, TAG_TABLE[T_SURVEYS], p.idx);
+    for _ in 0..p.n[T_SURVEYS] {
+        let day = -r.random_range(0..w.hist_days.max(1));
+        let lost = if p.inactive {
+            1.5 * w.effect.clamp(0.0, 1.0)
         } else {
             0.0
         };
-        for k in 0..n {
-            let t = trend_t(p.trend, r.random::<f64>()) * p.t_max;
-            let day = hist_day(w, t);
-            let mut amount = (mean_line
-                * (1.0 + 0.5 * p.trend * (2.0 * t - 1.0))
-                * (0.6 * normal(&mut r) - 0.18).exp())
-            .max(10.0);
-            if r.random_bool(0.03) {
-                amount = -amount * r.random_range(0.05..0.5);
-            }
-            let margin = amount * r.random_range(0.10..0.40);
-            row.fmt(format_args!("INV{:010}", ids[T_REVENUE] + k));
-            row.raw(&account_id);
-            row.date(st, &mut r, day);
-            row.money(st, &mut r, amount);
-            row.text(st, &mut r, "CNY");
-            row.money(st, &mut r, margin);
-            let line = pick(&mut r, &PRODUCT_LINES);
-            row.text(st, &mut r, line);
-            row.flush(&mut s.w[T_REVENUE])?;
-            s.rows[T_REVENUE] += 1;
-        }
-    }
-
-    // activities: more in recent months; executive visits for big accounts
-    {
-        let mut r = rng(w.seed, TAG_TABLE[T_ACTIVITIES], p.idx);
-        let n = p.n[T_ACTIVITIES];
-        let n_plain = n - p.n_exec;
-        // The data's own links from outcomes to activity scale with the planted effect (up to 1).
-        let link = w.effect.clamp(0.0, 1.0);
-        let power = 1.5 + p.trend * link;
-        let n_contacts = p.n[T_CONTACTS];
-        for k in 0..n {
-            let (ty, day, contact, employee) = if k < n_plain {
-                let mut t = r.random::<f64>().powf(1.0 / power);
-                if p.inactive && r.random_bool(0.85 * link) {
-                    t *= p.t_max;
-                }
-                let contact = if r.random_bool(0.07) {
-                    None
-                } else {
-                    Some((n_contacts as f64 * r.random::<f64>().powf(1.5)) as u64 % n_contacts)
-                };
-                let u: f64 = r.random();
-                let employee = if u < 0.08 {
-                    r.random_range(0..w.employees)
-                } else if u < 0.2 {
-                    p.holders[r.random_range(0..p.holders.len())]
-                } else {
-                    contact.map_or(p.owner, |c| p.contact_owner(c))
-                };
-                let ty = weighted(&mut r, &ACTIVITY_WEIGHTS);
-                (ty, hist_day(w, t), contact, employee)
-            } else {
-                // One per year slot, spread over the history.
-                let slot = k - n_plain;
-                let t = (slot as f64 + r.random::<f64>()) / p.n_exec as f64;
-                (ACT_EXECUTIVE_VISIT, hist_day(w, t), Some(0), p.executive)
-            };
-            row.fmt(format_args!("X{:010}", ids[T_ACTIVITIES] + k));
-            row.raw(&account_id);
-            match contact {
-                Some(c) => row.id('C', 8, ids[T_CONTACTS] + c),
-                None => row.empty(),
-            }
-            row.id('E', 5, employee + 1);
-            row.date(st, &mut r, day);
-            row.label(st, &mut r, EnumKind::ActivityType, ty);
-            let subject = SUBJECTS[r.random_range(0..SUBJECTS.len())];
-            row.text(st, &mut r, subject);
-            row.flush(&mut s.w[T_ACTIVITIES])?;
-            s.rows[T_ACTIVITIES] += 1;
-        }
-    }
-
-    // agreements
-    {
-        let mut r = rng(w.seed, TAG_TABLE[T_AGREEMENTS], p.idx);
-        for k in 0..p.n[T_AGREEMENTS] {
-            let start = -r.random_range(0..w.hist_days + 3 * 365);
-            let ty = weighted(&mut r, &AGREEMENT_WEIGHTS);
-            row.id('G', 7, ids[T_AGREEMENTS] + k);
-            row.raw(&account_id);
-            row.label(st, &mut r, EnumKind::AgreementType, ty);
-            row.date(st, &mut r, start);
-            if r.random_bool(0.25) {
-                row.empty();
-            } else {
-                let end = start + r.random_range(365..5 * 365);
-                row.date(st, &mut r, end);
-            }
-            row.flush(&mut s.w[T_AGREEMENTS])?;
-            s.rows[T_AGREEMENTS] += 1;
-        }
-    }
-
-    // surveys
-    {
-        let mut r = rng(w.seed, TAG_TABLE[T_SURVEYS], p.idx);
-        for _ in 0..p.n[T_SURVEYS] {
-            let day = -r.random_range(0..w.hist_days.max(1));
-            let lost = if p.inactive {
-                1.5 * w.effect.clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
-            let score = (7.2 + 1.6 * normal(&mut r) - lost).clamp(0.0, 10.0);
-            row.raw(&account_id);
-            row.date(st, &mut r, day);
-            row.fmt(format_args!("{score:.1}"));
-            let level = weighted(&mut r, &[30, 50, 20]);
-            row.label(st, &mut r, EnumKind::Level, level);
-            row.flush(&mut s.w[T_SURVEYS])?;
-            s.rows[T_SURVEYS] += 1;
-        }
+        let score = (7.2 + 1.6 * normal(&mut r) - lost).clamp(0.0, 10.0);
+        row.raw(account_id);
+        row.date(st, &mut r, day);
+        row.fmt(format_args!("{score:.1}"));
+        let level = weighted(&mut r, &[30, 50, 20]);
+        row.label(st, &mut r, EnumKind::Level, level);
+        row.flush(&mut s.w[T_SURVEYS])?;
+        s.rows[T_SURVEYS] += 1;
     }
     Ok(())
 }
