@@ -114,6 +114,55 @@ impl RevenueSource {
     }
 }
 
+/// Level of a concentration row: single accounts, or groups (accounts rolled up to their
+/// top-most parent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SliceLevel {
+    Account,
+    Group,
+}
+
+impl SliceLevel {
+    /// The spelling stored in `concentration.level` and `major_customers[].level`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SliceLevel::Account => "account",
+            SliceLevel::Group => "group",
+        }
+    }
+}
+
+/// Dimension of a concentration slice (`concentration.dimension`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dimension {
+    All,
+    Industry,
+    Region,
+    ProductLine,
+    Year,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 5] = [
+        Dimension::All,
+        Dimension::Industry,
+        Dimension::Region,
+        Dimension::ProductLine,
+        Dimension::Year,
+    ];
+
+    /// The spelling stored in `concentration.dimension`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::All => "all",
+            Dimension::Industry => "industry",
+            Dimension::Region => "region",
+            Dimension::ProductLine => "product_line",
+            Dimension::Year => "year",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

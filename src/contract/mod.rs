@@ -7,7 +7,7 @@
 pub mod domain;
 pub mod summary;
 
-pub use domain::{is_key_tier, Audience, Lang, RevenueSource, Tier};
+pub use domain::{is_key_tier, Audience, Dimension, Lang, RevenueSource, SliceLevel, Tier};
 
 use std::fmt;
 

@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::contract::SliceLevel;
+
 /// The concentration figures of one set of revenues.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
@@ -228,7 +230,7 @@ pub fn resolve_groups(
 /// One row of the long `concentration` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConcRow {
-    pub level: &'static str,
+    pub level: SliceLevel,
     pub dimension: String,
     pub key: String,
     pub metric: String,
@@ -286,7 +288,7 @@ pub fn add_rows<'a>(
 }
 
 /// Build the long concentration rows of every slice (`dimension`, `key`) for one `level`.
-pub fn slice_rows(level: &'static str, slices: &Slices) -> Vec<ConcRow> {
+pub fn slice_rows(level: SliceLevel, slices: &Slices) -> Vec<ConcRow> {
     let mut rows = Vec::new();
     for (dim, keys) in slices {
         for (key, per_entity) in keys {

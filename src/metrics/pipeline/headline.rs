@@ -23,8 +23,8 @@ pub(super) fn concentration(
         let grp_slices = slice_rows(core, r, revenue, &mut conc);
         let owner_hhi = keyperson::owner_hhi(revenue, &core.acc.owner);
         let dim_all = |m: &str, v: f64| ConcRow {
-            level: "account",
-            dimension: "all".into(),
+            level: SliceLevel::Account,
+            dimension: Dimension::All.name().into(),
             key: String::new(),
             metric: m.into(),
             value: v,
@@ -38,7 +38,10 @@ pub(super) fn concentration(
             }
         }
         headline_concentration(revenue, cfg, headline, &mut intervals);
-        if let Some(g) = grp_slices.get("all").and_then(|d| d.get("")) {
+        if let Some(g) = grp_slices
+            .get(Dimension::All.name())
+            .and_then(|d| d.get(""))
+        {
             let v: Vec<f64> = g.iter().map(|x| x.1).collect();
             headline.group_hhi = concentration::hhi(&v);
             if let Some(m) = major_customers(core, revenue, g, cfg) {
@@ -51,7 +54,7 @@ pub(super) fn concentration(
     let df = DataFrame::new_infer_height(vec![
         Column::new(
             "level".into(),
-            conc.iter().map(|r| r.level).collect::<Vec<_>>(),
+            conc.iter().map(|r| r.level.name()).collect::<Vec<_>>(),
         ),
         Column::new(
             "dimension".into(),
@@ -107,29 +110,32 @@ fn slice_rows(core: &Core, r: &RevenueAgg, revenue: &[f64], conc: &mut Vec<ConcR
         .iter()
         .map(|(_, y, _)| (*y, y.to_string()))
         .collect();
-    let dims: [(&str, Vec<(&str, usize, f64)>); 5] = [
-        ("all", (0..n).map(|i| ("", i, revenue[i])).collect()),
+    let dims: [(Dimension, Vec<(&str, usize, f64)>); 5] = [
         (
-            "industry",
+            Dimension::All,
+            (0..n).map(|i| ("", i, revenue[i])).collect(),
+        ),
+        (
+            Dimension::Industry,
             (0..n)
                 .map(|i| (unknown(&core.acc.industry[i]), i, revenue[i]))
                 .collect(),
         ),
         (
-            "region",
+            Dimension::Region,
             (0..n)
                 .map(|i| (unknown(&core.acc.region[i]), i, revenue[i]))
                 .collect(),
         ),
         (
-            "product_line",
+            Dimension::ProductLine,
             r.product_lines
                 .iter()
                 .map(|(i, pl, v)| (pl.as_str(), *i, *v))
                 .collect(),
         ),
         (
-            "year",
+            Dimension::Year,
             r.years
                 .iter()
                 .map(|(i, y, v)| (year_keys[y].as_str(), *i, *v))
@@ -137,16 +143,16 @@ fn slice_rows(core: &Core, r: &RevenueAgg, revenue: &[f64], conc: &mut Vec<ConcR
         ),
     ];
     for (dim, rows) in &dims {
-        concentration::add_rows(&mut acc_slices, dim, rows.iter().copied());
+        concentration::add_rows(&mut acc_slices, dim.name(), rows.iter().copied());
         concentration::add_rows(
             &mut grp_slices,
-            dim,
+            dim.name(),
             rows.iter().map(|(k, i, v)| (*k, group_idx[*i], *v)),
         );
     }
     crate::metrics::timing::lap("  concentration: slices");
-    conc.extend(concentration::slice_rows("account", &acc_slices));
-    conc.extend(concentration::slice_rows("group", &grp_slices));
+    conc.extend(concentration::slice_rows(SliceLevel::Account, &acc_slices));
+    conc.extend(concentration::slice_rows(SliceLevel::Group, &grp_slices));
     crate::metrics::timing::lap("  concentration: slice rows");
     grp_slices
 }
@@ -200,7 +206,7 @@ fn major_customers(
         for i in 0..n {
             if revenue[i] > 0.0 && revenue[i] / total >= cfg.major_customer_share - 1e-12 {
                 majors.push(MajorCustomer {
-                    level: "account".into(),
+                    level: SliceLevel::Account.name().into(),
                     key: core.acc.ids[i].clone(),
                     name: core.acc.name[i].clone().unwrap_or_default(),
                     revenue_12m: revenue[i],
@@ -214,7 +220,7 @@ fn major_customers(
             if v / total >= cfg.major_customer_share - 1e-12 {
                 let name = core.acc.name[k].clone().unwrap_or_default();
                 majors.push(MajorCustomer {
-                    level: "group".into(),
+                    level: SliceLevel::Group.name().into(),
                     key: core.acc.ids[k].clone(),
                     name,
                     revenue_12m: v,
@@ -291,7 +297,7 @@ pub(super) fn headline_figures(
 
 /// The interval of a concentration row (account level, dimension all) if it has one.
 fn conc_interval(intervals: &BTreeMap<&str, [f64; 2]>, r: &ConcRow) -> Option<[f64; 2]> {
-    (r.level == "account" && r.dimension == "all")
+    (r.level == SliceLevel::Account && r.dimension == Dimension::All.name())
         .then(|| intervals.get(r.metric.as_str()).copied())
         .flatten()
 }

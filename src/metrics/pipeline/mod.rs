@@ -16,7 +16,7 @@ use super::segmentation::{self, Segmentation};
 use super::windows::{date_lit, epoch_days, from_epoch_days, Window};
 use super::{Inputs, MetricTables, MetricsConfig, MetricsError};
 use crate::contract::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
-use crate::contract::{is_key_tier, RevenueSource, Table, Tier};
+use crate::contract::{is_key_tier, Dimension, RevenueSource, SliceLevel, Table, Tier};
 
 type R<T> = Result<T, MetricsError>;
 
