@@ -1636,18 +1636,4 @@ pub fn query_chart_name(i: usize, q: &QueryResult) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticks() {
-        assert_eq!(
-            nice_ticks(0.0, 100.0, 5),
-            vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
-        );
-        assert_eq!(nice_max(87.0), 100.0);
-        assert_eq!(nice_max(1.1e6), 1.2e6);
-        assert_eq!(decimals_for(0.5), 1);
-        assert_eq!(decimals_for(20.0), 0);
-    }
-}
+mod tests;

@@ -312,7 +312,7 @@ pub(super) fn competitor_lost(m: &ReportModel, lang: Lang) -> DResult<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::metrics::market as mm;
     use crate::report::{fixture, layout};
@@ -320,7 +320,7 @@ mod tests {
 
     /// The fixture's accounts with wallets (revenue × 1…40, none on every 9th account) and a
     /// competitors table with long, CJK and HTML-like names.
-    fn market_inputs(n: usize) -> crate::report::model::ReportInputs {
+    pub(in crate::report::charts) fn market_inputs(n: usize) -> crate::report::model::ReportInputs {
         let mut inputs = fixture::inputs(n, 3);
         let acc = &inputs.accounts;
         let rev: Vec<f64> = crate::report::model::col_f64(acc, "revenue_12m")
