@@ -1,6 +1,7 @@
 //! Chart unit tests, and the chart dump used to prove that a refactor leaves every SVG
 //! byte-identical (`MCR_CHART_DUMP=/dir cargo test --release --lib charts::tests::dump`).
 
+use super::scale::decimals_for;
 use super::*;
 use crate::report::{fixture, model, queries};
 
