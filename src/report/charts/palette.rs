@@ -29,6 +29,9 @@ pub const GRID: RGBColor = RGBColor(0xE3, 0xE3, 0xE3);
 /// Empty heat-map cells.
 pub const EMPTY_CELL: RGBColor = RGBColor(0xF7, 0xF7, 0xF7);
 
+/// The report model's tier code for accounts without a tier.
+pub const NO_TIER: &str = "none";
+
 /// Colour of a stored tier code (`S`…`C`); grey for "none" and anything else.
 pub fn tier_color(tier: &str) -> RGBColor {
     match Tier::parse(tier) {

@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 
 use super::draw::{derr, legend, text, Area, Boxes, DResult, LabelStyle, PX, W};
-use super::palette::tier_color;
+use super::palette::{tier_color, NO_TIER};
 use crate::contract::{is_key_tier, Lang, Tier};
 use crate::report::i18n::t;
 use crate::report::layout::{truncate, HAnchor, Rect, VAnchor};
@@ -45,7 +45,7 @@ pub(super) fn head(
     let items: Vec<(String, RGBColor)> = Tier::ALL
         .iter()
         .map(|t| t.code())
-        .chain(["none"])
+        .chain([NO_TIER])
         .filter(|code| dots.iter().any(|d| d.tier == *code))
         .map(|code| {
             let name = if Tier::parse(code).is_some() {
@@ -66,7 +66,7 @@ pub(super) fn head(
 pub(super) fn dots(root: &Area, dots: &[Dot]) -> DResult {
     let many = dots.len() > MANY;
     let order = Tier::ALL.iter().rev().map(|t| t.code());
-    for tier in std::iter::once("none").chain(order) {
+    for tier in std::iter::once(NO_TIER).chain(order) {
         let c = tier_color(tier);
         let r = if is_key_tier(Some(tier)) {
             4

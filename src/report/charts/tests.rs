@@ -1,8 +1,11 @@
 //! Chart unit tests, and the chart dump used to prove that a refactor leaves every SVG
 //! byte-identical (`MCR_CHART_DUMP=/dir cargo test --release --lib charts::tests::dump`).
 
-use super::scale::decimals_for;
+use super::draw::{svg, title, title_height, LabelStyle};
+use super::palette::{tier_color, BLACK, GREY, ORANGE, VERMILLION};
+use super::scale::{amount_axis, decimals_for, tick_step};
 use super::*;
+use crate::report::layout::{label_box, HAnchor, VAnchor};
 use crate::report::{fixture, model, queries};
 
 #[test]
@@ -15,6 +18,64 @@ fn ticks() {
     assert_eq!(nice_max(1.1e6), 1.2e6);
     assert_eq!(decimals_for(0.5), 1);
     assert_eq!(decimals_for(20.0), 0);
+}
+
+#[test]
+fn tick_step_and_amount_axis() {
+    // 0…87: nice maximum 100, five steps of 20.
+    assert_eq!(tick_step(87.0), 20.0);
+    // 0…1.1 M: maximum 1.2 M in steps of 200 000; en in thousands (400 000 → "400"), zh in
+    // 万 (400 000 / 10 000 = 40).
+    let (fmt, unit) = amount_axis(Lang::En, 1.1e6);
+    assert_eq!((fmt(4e5).as_str(), unit), ("400", "K"));
+    let (fmt, unit) = amount_axis(Lang::Zh, 1.1e6);
+    assert_eq!((fmt(4e5).as_str(), unit), ("40", "万"));
+    // 0…0.3: steps of 0.05 need two decimals, no unit.
+    let (fmt, unit) = amount_axis(Lang::En, 0.3);
+    assert_eq!((fmt(0.15).as_str(), unit), ("0.15", ""));
+}
+
+#[test]
+fn title_height_is_where_the_body_starts() {
+    for sub in [None, Some("subtitle")] {
+        svg(120, |root, boxes| {
+            let y = title(root, boxes, "Title", sub)?;
+            assert_eq!(y, title_height(sub.is_some()));
+            Ok(())
+        })
+        .unwrap();
+    }
+    // 10 + 16 × 1.3 + 4 = 34.8; a subtitle adds 12 × 1.4 = 16.8.
+    assert!((title_height(false) - 34.8).abs() < 1e-9);
+    assert!((title_height(true) - 51.6).abs() < 1e-9);
+}
+
+#[test]
+fn label_style_changes_only_what_is_asked() {
+    let st = LabelStyle::GREY.bold().at(HAnchor::Right, VAnchor::Center);
+    assert!(st.bold && st.px == 12.0 && st.color == LabelStyle::GREY.color);
+    assert!(!LabelStyle::BLACK.bold && LabelStyle::BLACK.color == BLACK);
+    let big = st.size(16.0).color(ORANGE);
+    assert_eq!(big.color, ORANGE);
+    assert_eq!(
+        big.bbox("Umsatz 收入", (100.0, 50.0)),
+        label_box(
+            "Umsatz 收入",
+            16.0,
+            100.0,
+            50.0,
+            HAnchor::Right,
+            VAnchor::Center
+        )
+    );
+}
+
+#[test]
+fn tier_colours() {
+    assert_eq!(tier_color("S"), VERMILLION);
+    assert_eq!(tier_color("A"), ORANGE);
+    assert_eq!(tier_color("none"), GREY);
+    assert_eq!(tier_color("s"), GREY, "codes are case-sensitive, as stored");
 }
 
 fn query(

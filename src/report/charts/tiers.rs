@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use super::bars::{hbars, BarItem, Bars};
 use super::draw::{axes, legend, no_data, rect, svg, text, title, title_height};
 use super::draw::{Area, Boxes, DResult, Frame, LabelStyle, PX, W};
-use super::palette::{BLACK, BLUE, EMPTY_CELL, GREEN, GREY, ORANGE, SKY, VERMILLION};
+use super::palette::{BLACK, BLUE, EMPTY_CELL, GREEN, GREY, NO_TIER, ORANGE, SKY, VERMILLION};
 use super::scale::pct_label;
 use crate::contract::Lang;
 use crate::report::i18n::{self, t};
@@ -73,7 +73,7 @@ const ROW_LABEL_W: f64 = 150.0;
 /// The name of a stored tier code in the migration matrix: the code in column headers
 /// (`long == false`), the tier's full name in row labels; "none" translated in both.
 fn migration_tier_name(lang: Lang, code: &str, long: bool) -> String {
-    if code == "none" {
+    if code == NO_TIER {
         t(lang, "tier_none").to_string()
     } else if long {
         t(lang, &format!("tier_{code}")).to_string()
