@@ -4,7 +4,7 @@
 //! uses its "naive" font module: it never loads a font, estimates text as 0.7 em per *byte*
 //! (so CJK text is measured ~2× too wide), and the SVG backend writes every label as a
 //! `<text>` element carrying the font family we pass, XML-escaped. The viewer's system fonts
-//! render it, so Chinese works when [`FONT_STACK`] names an installed CJK font.
+//! render it, so Chinese works when [`super::layout::FONT_STACK`] names an installed CJK font.
 //!
 //! Because plotters' own label layout would use that byte-based estimate, mcr does the layout
 //! itself: plotters draws the primitives (lines, areas, rectangles, circles, text), while the
@@ -16,12 +16,17 @@
 //!
 //! Palette: Okabe–Ito (colour-blind safe). Size: 760 px wide, readable at A4 width.
 //!
-//! **Modules.** Drawing primitives: [`draw`] (canvas, labels with a [`draw::LabelStyle`],
-//! titles, frame, axes, legends), [`scale`] (ticks, amount axis, number labels), [`palette`].
-//! Chart kinds built on them: generic horizontal [`bars`], [`curves`] (Pareto, Lorenz),
-//! [`trend`] (lines over categories), [`scatter`] (tier-coloured dots and their labels); the
-//! charts themselves: [`tiers`] (tiers, migration, decision chain), [`relationship`] (profile,
-//! quadrant), [`revenue`] (breakdowns, revenue at risk), [`market`], [`evidence`], [`query`].
+//! **Modules.** Drawing primitives: `draw` (canvas, labels drawn with a `LabelStyle` — size,
+//! weight, anchor, colour — titles and their height, frame, axes, legends), `scale` (ticks,
+//! tick step, amount axis, number labels), [`palette`]. Chart kinds built on them: `bars`
+//! (horizontal bars), `curves` (Pareto, Lorenz), `trend` (lines over categories), `scatter`
+//! (tier-coloured dots and their labels); the charts themselves: `tiers` (tiers, migration,
+//! decision chain), `relationship` (profile, quadrant), `revenue` (breakdowns, revenue at
+//! risk), `market`, [`evidence`], `query`.
+//!
+//! **Refactoring.** `MCR_CHART_DUMP=/dir cargo test --release --lib charts::tests::dump` writes
+//! every chart of seven fixture scenarios in zh and en; dump before and after a change and
+//! `diff -r` the two directories to prove the drawing unchanged.
 
 use std::collections::BTreeMap;
 
