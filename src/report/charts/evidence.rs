@@ -1,7 +1,10 @@
 //! The chart of the strategy page's "Does relationship depth pay?" section: retention and win
 //! rate per RDI band of the backtest, with the band's account count (small bands marked †).
 
-use super::{hbars, no_data, pct_label, BarItem, DResult, BLUE, ORANGE};
+use super::bars::{hbars, BarItem, Bars};
+use super::draw::{no_data, DResult};
+use super::palette::{BLUE, ORANGE};
+use super::scale::pct_label;
 use crate::contract::Lang;
 use crate::report::i18n::{self, t};
 use crate::report::model::ReportModel;
@@ -54,14 +57,14 @@ pub(super) fn chart(m: &ReportModel, lang: Lang) -> DResult<String> {
         .look_back
         .as_deref()
         .map(|d| t(lang, "evidence_chart_sub").replace("{n}", &i18n::date_str(lang, d)));
-    hbars(
-        title_s,
-        sub.as_deref(),
-        &items,
-        &series,
-        Some(1.0),
-        t(lang, "share"),
-        &pct_label,
-        170.0,
-    )
+    hbars(Bars {
+        title: title_s,
+        sub: sub.as_deref(),
+        items: &items,
+        series: &series,
+        x_max_hint: Some(1.0),
+        x_title: t(lang, "share"),
+        tick_fmt: &pct_label,
+        label_w: 170.0,
+    })
 }

@@ -2,8 +2,17 @@
 //! scatter, tier as colour, the cells named in their corners, the top `grow` accounts
 //! labelled where they collide with nothing) and win rate / lost amount by competitor.
 
-use super::*;
-use crate::report::market::CompetitorBar;
+use super::bars::{hbars, BarItem, Bars};
+use super::draw::{axes, line, no_data, svg, text, title, Area, Boxes, DResult, Frame};
+use super::draw::{LabelStyle, W};
+use super::palette::{BLUE, TEXT_GREY, VERMILLION};
+use super::scale::{amount_axis, amount_unit_title, pct_label};
+use super::scatter::{self, Dot};
+use crate::contract::Lang;
+use crate::report::i18n::{self, t};
+use crate::report::layout::{HAnchor, VAnchor};
+use crate::report::market::{CompetitorBar, Market, MarketPoint};
+use crate::report::model::ReportModel;
 
 /// The label of the wallet tick 10^k: en `10 K`, `1 M`, `100 M`, `1 B`; zh `10万`, `1,000万`,
 /// `1亿` (round decades, no decimals).
@@ -31,16 +40,8 @@ fn decades(min: f64, max: f64) -> (f64, f64) {
     }
 }
 
-pub(super) fn selection_matrix(m: &ReportModel, lang: Lang) -> DResult<String> {
-    let mk = &m.market;
-    let title_s = t(lang, "market_selection");
-    if let Some(reason) = &mk.reason {
-        return no_data(title_s, reason);
-    }
-    if mk.points.is_empty() {
-        return no_data(title_s, t(lang, "market_no_wallet"));
-    }
-    let median = mk.median_wallet.unwrap_or(0.0);
+/// Median wallet · share threshold · sampling (or log-scale) note.
+fn selection_subtitle(mk: &Market, lang: Lang, median: f64) -> String {
     let mut sub: Vec<String> = vec![
         t(lang, "market_median").replace("{n}", &i18n::money_short(lang, median)),
         t(lang, "market_threshold").replace("{n}", &pct_label(mk.share_threshold)),
@@ -54,181 +55,135 @@ pub(super) fn selection_matrix(m: &ReportModel, lang: Lang) -> DResult<String> {
     } else {
         sub.push(t(lang, "market_log_note").to_string());
     }
-    let sub = sub.join(" · ");
-    let hgt = 540u32;
-    svg(hgt, |root, boxes| {
-        let top = title(root, boxes, title_s, Some(&sub))?;
-        let tiers_present: Vec<&str> = ["S", "A", "B", "C", "none"]
-            .into_iter()
-            .filter(|t| mk.points.iter().any(|p| p.tier == *t))
-            .collect();
-        let items: Vec<(String, RGBColor)> = tiers_present
-            .iter()
-            .map(|t0| {
-                (
-                    if *t0 == "none" {
-                        t(lang, "tier_none").to_string()
-                    } else {
-                        t0.to_string()
-                    },
-                    tier_color(t0),
-                )
-            })
-            .collect();
-        legend(root, boxes, &items, W as f64 - 24.0, top + 8.0)?;
-        text(
-            root,
-            boxes,
-            t(lang, "market_share"),
-            (16.0, top + 2.0),
-            PX,
+    sub.join(" · ")
+}
+
+const MATRIX_H: f64 = 540.0;
+
+/// The frame of the selection matrix below `top`: x in log10 decades covering the wallets and
+/// the median, y the share with bands below 0 and above 100 % that hold the cell names (no
+/// point can be there).
+fn matrix_frame(mk: &Market, median: f64, top: f64) -> Frame {
+    let (wmin, wmax) = mk
+        .points
+        .iter()
+        .map(|p| p.wallet)
+        .chain(std::iter::once(median))
+        .filter(|w| *w > 0.0)
+        .fold((f64::INFINITY, 0.0f64), |(a, b), w| (a.min(w), b.max(w)));
+    let (x0, x1) = decades(wmin, wmax);
+    Frame {
+        l: 60.0,
+        t: top + 28.0,
+        r: W as f64 - 24.0,
+        b: MATRIX_H - 52.0,
+        x0,
+        x1,
+        y0: -0.08,
+        y1: 1.08,
+    }
+}
+
+/// The x of a wallet in the matrix frame: its log10, at least the axis minimum.
+fn log_wallet(f: &Frame, w: f64) -> f64 {
+    w.max(10f64.powf(f.x0)).log10()
+}
+
+/// Axes of the selection matrix: a tick every decade (or every few, at most about six), the
+/// share in steps of 20 %, and the wallet axis title.
+fn matrix_axes(root: &Area, boxes: &mut Boxes, f: &Frame, lang: Lang, currency: &str) -> DResult {
+    let (x0, x1) = (f.x0, f.x1);
+    let step = ((x1 - x0) / 6.0).ceil().max(1.0);
+    let xt: Vec<f64> = (0..)
+        .map(|k| x0 + step * k as f64)
+        .take_while(|v| *v <= x1 + 1e-9)
+        .collect();
+    let yt: Vec<f64> = (0..=5).map(|i| i as f64 * 0.2).collect();
+    let xf = |v: f64| decade_label(lang, v.round() as i32);
+    let yf = |v: f64| pct_label(v);
+    axes(root, boxes, f, Some((&xt, &xf)), Some((&yt, &yf)))?;
+    let s = amount_unit_title(lang, t(lang, "market_wallet"), currency, "");
+    let st = LabelStyle::GREY.at(HAnchor::Center, VAnchor::Center);
+    text(root, boxes, &s, ((f.l + f.r) / 2.0, MATRIX_H - 20.0), st)?;
+    Ok(())
+}
+
+/// The four cell names in the corners of the frame (in the bands outside 0–100 %), "grow" in
+/// the accent colour.
+fn cell_names(root: &Area, boxes: &mut Boxes, f: &Frame, lang: Lang) -> DResult {
+    let pad = 4.0;
+    let corners = [
+        (
+            "maintain",
+            (f.l + pad, f.t + pad),
             (HAnchor::Left, VAnchor::Top),
-            &TEXT_GREY,
-            false,
-        )?;
-        let (wmin, wmax) = mk
-            .points
-            .iter()
-            .map(|p| p.wallet)
-            .chain(std::iter::once(median))
-            .filter(|w| *w > 0.0)
-            .fold((f64::INFINITY, 0.0f64), |(a, b), w| (a.min(w), b.max(w)));
-        let (x0, x1) = decades(wmin, wmax);
-        // Shares run 0–100 %; the bands below 0 and above 100 % hold the cell names, where no
-        // point can be.
-        let f = Frame {
-            l: 60.0,
-            t: top + 28.0,
-            r: W as f64 - 24.0,
-            b: hgt as f64 - 52.0,
-            x0,
-            x1,
-            y0: -0.08,
-            y1: 1.08,
+        ),
+        (
+            "defend",
+            (f.r - pad, f.t + pad),
+            (HAnchor::Right, VAnchor::Top),
+        ),
+        (
+            "selective",
+            (f.l + pad, f.b - pad),
+            (HAnchor::Left, VAnchor::Bottom),
+        ),
+        (
+            "grow",
+            (f.r - pad, f.b - pad),
+            (HAnchor::Right, VAnchor::Bottom),
+        ),
+    ];
+    for (cell, pos, (h, v)) in corners {
+        let s = t(lang, &format!("market_cell_{cell}_short"));
+        let color = if cell == "grow" {
+            VERMILLION
+        } else {
+            TEXT_GREY
         };
-        let step = ((x1 - x0) / 6.0).ceil().max(1.0);
-        let xt: Vec<f64> = (0..)
-            .map(|k| x0 + step * k as f64)
-            .take_while(|v| *v <= x1 + 1e-9)
-            .collect();
-        let yt: Vec<f64> = (0..=5).map(|i| i as f64 * 0.2).collect();
-        let xf = |v: f64| decade_label(lang, v.round() as i32);
-        let yf = |v: f64| pct_label(v);
-        axes(root, boxes, &f, Some((&xt, &xf)), Some((&yt, &yf)))?;
-        text(
-            root,
-            boxes,
-            &amount_unit_title(lang, t(lang, "market_wallet"), &m.meta.currency, ""),
-            ((f.l + f.r) / 2.0, hgt as f64 - 20.0),
-            PX,
-            (HAnchor::Center, VAnchor::Center),
-            &TEXT_GREY,
-            false,
-        )?;
-        let lx = |w: f64| w.max(10f64.powf(x0)).log10();
+        let st = LabelStyle::GREY.color(color).bold().at(h, v);
+        text(root, boxes, s, pos, st)?;
+    }
+    Ok(())
+}
+
+pub(super) fn selection_matrix(m: &ReportModel, lang: Lang) -> DResult<String> {
+    let mk = &m.market;
+    let title_s = t(lang, "market_selection");
+    if let Some(reason) = &mk.reason {
+        return no_data(title_s, reason);
+    }
+    if mk.points.is_empty() {
+        return no_data(title_s, t(lang, "market_no_wallet"));
+    }
+    let median = mk.median_wallet.unwrap_or(0.0);
+    let sub = selection_subtitle(mk, lang, median);
+    svg(MATRIX_H as u32, |root, boxes| {
+        let top = title(root, boxes, title_s, Some(&sub))?;
+        let f = matrix_frame(mk, median, top);
+        fn at<'a>(f: &Frame, p: &'a MarketPoint) -> Dot<'a> {
+            Dot {
+                tier: &p.tier,
+                x: f.x(log_wallet(f, p.wallet)),
+                y: f.y(p.share.clamp(0.0, 1.0)),
+            }
+        }
+        let dot = |p| at(&f, p);
+        let dots: Vec<Dot> = mk.points.iter().map(dot).collect();
+        scatter::head(root, boxes, lang, top, &dots, t(lang, "market_share"))?;
+        matrix_axes(root, boxes, &f, lang, &m.meta.currency)?;
         // cell boundaries
-        let mx = lx(median.max(1e-9));
+        let mx = log_wallet(&f, median.max(1e-9));
         line(root, vec![f.p(mx, 0.0), f.p(mx, 1.0)], &TEXT_GREY, 1)?;
-        line(
-            root,
-            vec![f.p(x0, mk.share_threshold), f.p(x1, mk.share_threshold)],
-            &TEXT_GREY,
-            1,
-        )?;
-        // points: low tiers first so S/A stay on top
-        let many = mk.points.len() > 2000;
-        for tier in ["none", "C", "B", "A", "S"] {
-            let c = tier_color(tier);
-            let r = if tier == "S" || tier == "A" {
-                4
-            } else if many {
-                2
-            } else {
-                3
-            };
-            for p in mk.points.iter().filter(|p| p.tier == tier) {
-                root.draw(&Circle::new(
-                    f.p(lx(p.wallet), p.share.clamp(0.0, 1.0)),
-                    r,
-                    c.mix(0.8).filled(),
-                ))
-                .map_err(derr)?;
-            }
-        }
-        // cell names in the corners (in the bands outside 0–100 %)
-        let pad = 4.0;
-        let corners = [
-            (
-                "maintain",
-                (f.l + pad, f.t + pad),
-                (HAnchor::Left, VAnchor::Top),
-            ),
-            (
-                "defend",
-                (f.r - pad, f.t + pad),
-                (HAnchor::Right, VAnchor::Top),
-            ),
-            (
-                "selective",
-                (f.l + pad, f.b - pad),
-                (HAnchor::Left, VAnchor::Bottom),
-            ),
-            (
-                "grow",
-                (f.r - pad, f.b - pad),
-                (HAnchor::Right, VAnchor::Bottom),
-            ),
-        ];
-        for (cell, (x, y), (h, v)) in corners {
-            let s = t(lang, &format!("market_cell_{cell}_short"));
-            let color = if cell == "grow" {
-                VERMILLION
-            } else {
-                TEXT_GREY
-            };
-            text(root, boxes, s, (x, y), PX, (h, v), &color, true)?;
-        }
-        // labels: the top grow accounts by headroom, where they collide with nothing
-        let plot = f.rect();
-        let mut labelled: Vec<&crate::report::market::MarketPoint> =
-            mk.points.iter().filter(|p| p.label).collect();
+        let y = mk.share_threshold;
+        line(root, vec![f.p(f.x0, y), f.p(f.x1, y)], &TEXT_GREY, 1)?;
+        scatter::dots(root, &dots)?;
+        cell_names(root, boxes, &f, lang)?;
+        // labels: the top grow accounts by headroom
+        let mut labelled: Vec<&MarketPoint> = mk.points.iter().filter(|p| p.label).collect();
         labelled.sort_by(|a, b| b.headroom.total_cmp(&a.headroom));
-        let dot = |p: &crate::report::market::MarketPoint| {
-            let (x, y) = (f.x(lx(p.wallet)), f.y(p.share.clamp(0.0, 1.0)));
-            Rect {
-                x0: x - 4.0,
-                y0: y - 4.0,
-                x1: x + 4.0,
-                y1: y + 4.0,
-            }
-        };
-        let own: Vec<Rect> = labelled.iter().map(|p| dot(p)).collect();
-        let sa_dots: Vec<Rect> = mk
-            .points
-            .iter()
-            .filter(|p| p.tier == "S" || p.tier == "A")
-            .take(2000)
-            .map(dot)
-            .collect();
-        for p in labelled {
-            let s = truncate(&p.name, PX, 150.0);
-            let (x, y) = (f.x(lx(p.wallet)), f.y(p.share.clamp(0.0, 1.0)));
-            let fits = |r: &Rect, boxes: &Boxes, strict: bool| {
-                plot.contains(r, 0.0)
-                    && boxes.free(r, 2.0)
-                    && own.iter().all(|d| !d.intersects(r, 0.0))
-                    && (!strict || sa_dots.iter().all(|d| !d.intersects(r, 0.0)))
-            };
-            let spot = [true, false].into_iter().find_map(|strict| {
-                LABEL_SPOTS.into_iter().find(|(dx, dy, h, v)| {
-                    fits(&label_box(&s, PX, x + dx, y + dy, *h, *v), boxes, strict)
-                })
-            });
-            if let Some((dx, dy, h, v)) = spot {
-                text(root, boxes, &s, (x + dx, y + dy), PX, (h, v), &BLACK, false)?;
-            }
-        }
-        Ok(())
+        let labelled: Vec<(&str, Dot)> = labelled.into_iter().map(|p| (&*p.name, dot(p))).collect();
+        scatter::labels(root, boxes, f.rect(), &labelled, &dots)
     })
 }
 
@@ -255,16 +210,16 @@ pub(super) fn competitor_win_rate(m: &ReportModel, lang: Lang) -> DResult<String
         })
         .collect();
     let fmt = |v: f64| pct_label(v);
-    hbars(
-        title_s,
-        None,
-        &items,
-        &[(String::new(), BLUE)],
-        Some(1.0),
-        t(lang, "market_win_rate"),
-        &fmt,
-        200.0,
-    )
+    hbars(Bars {
+        title: title_s,
+        sub: None,
+        items: &items,
+        series: &[(String::new(), BLUE)],
+        x_max_hint: Some(1.0),
+        x_title: t(lang, "market_win_rate"),
+        tick_fmt: &fmt,
+        label_w: 200.0,
+    })
 }
 
 pub(super) fn competitor_lost(m: &ReportModel, lang: Lang) -> DResult<String> {
@@ -278,13 +233,7 @@ pub(super) fn competitor_lost(m: &ReportModel, lang: Lang) -> DResult<String> {
         .iter()
         .map(|c| c.lost_amount)
         .fold(0.0, f64::max);
-    let (div, unit) = i18n::amount_axis_unit(lang, nice_max(max));
-    let step = nice_ticks(0.0, nice_max(max), 5)
-        .get(1)
-        .copied()
-        .unwrap_or(1.0);
-    let dec = decimals_for(step / div);
-    let fmt = move |v: f64| i18n::number(v / div, dec);
+    let (fmt, unit) = amount_axis(lang, max);
     let items: Vec<BarItem> = mk
         .competitors
         .iter()
@@ -299,28 +248,30 @@ pub(super) fn competitor_lost(m: &ReportModel, lang: Lang) -> DResult<String> {
         })
         .collect();
     let x_title = amount_unit_title(lang, t(lang, "market_lost_amount"), &m.meta.currency, unit);
-    hbars(
-        title_s,
-        None,
-        &items,
-        &[(String::new(), VERMILLION)],
-        None,
-        &x_title,
-        &fmt,
-        200.0,
-    )
+    hbars(Bars {
+        title: title_s,
+        sub: None,
+        items: &items,
+        series: &[(String::new(), VERMILLION)],
+        x_max_hint: None,
+        x_title: &x_title,
+        tick_fmt: &fmt,
+        label_w: 200.0,
+    })
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
+    use super::super::draw::PX;
     use super::*;
     use crate::metrics::market as mm;
+    use crate::report::layout::truncate;
     use crate::report::{fixture, layout};
     use polars::prelude::{Column, DataFrame};
 
     /// The fixture's accounts with wallets (revenue × 1…40, none on every 9th account) and a
     /// competitors table with long, CJK and HTML-like names.
-    fn market_inputs(n: usize) -> crate::report::model::ReportInputs {
+    pub(in crate::report::charts) fn market_inputs(n: usize) -> crate::report::model::ReportInputs {
         let mut inputs = fixture::inputs(n, 3);
         let acc = &inputs.accounts;
         let rev: Vec<f64> = crate::report::model::col_f64(acc, "revenue_12m")
