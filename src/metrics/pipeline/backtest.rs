@@ -1,6 +1,14 @@
 //! The evidence backtest glue: the analysis at the look-back date and the outcomes since.
 
-use super::*;
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::common::Core;
+use super::frames::{f64s, i64s, opt_contract_frame, rows, unavailable};
+use super::{look_back, R};
+use crate::contract::summary::{Headline, Summary};
+use crate::contract::Table;
+use crate::metrics::{Inputs, MetricsConfig};
 
 /// The backtest (metrics.md "Evidence"): the analysis at T = as_of − window_months gives RDI
 /// and bus_factor at T; outcomes are revenue_12m now and deals closed in (T, as_of].

@@ -1,70 +1,21 @@
 //! What analyze and whatif share: the accounts, revenue and pipeline aggregates, the
 //! segmentation of both years and the relationship holders (`Core`).
 
-use super::*;
+use std::collections::{BTreeMap, HashSet};
 
-pub(super) struct Accounts {
-    pub(super) ids: Vec<String>,
-    pub(super) name: Vec<Option<String>>,
-    pub(super) industry: Vec<Option<String>>,
-    pub(super) region: Vec<Option<String>>,
-    pub(super) owner: Vec<Option<String>>,
-    pub(super) parent: Vec<Option<String>>,
-    pub(super) declared_tier: Vec<Option<String>>,
-    pub(super) annual_revenue: Vec<Option<f64>>,
-    pub(super) potential: Vec<Option<f64>>,
-    /// Account id → index (shared with the holders worker thread).
-    pub(super) index: std::sync::Arc<AccountIndex>,
-}
+use chrono::NaiveDate;
+use polars::prelude::*;
 
-pub(super) fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
-    let df = contract_frame(lf, Table::Accounts)?
-        .filter(col("account_id").is_not_null())
-        .select([
-            col("account_id"),
-            col("name"),
-            col("industry"),
-            col("region"),
-            col("owner_id"),
-            col("parent_account_id"),
-            col("declared_tier"),
-            col("annual_revenue").cast(DataType::Float64),
-            col("potential").cast(DataType::Float64),
-        ])
-        .unique_stable(Some(cols(["account_id"])), UniqueKeepStrategy::First)
-        .sort(["account_id"], Default::default())
-        .collect()?;
-    let ids: Vec<String> = strs(&df, "account_id")?
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect();
-    let index = std::sync::Arc::new(
-        ids.iter()
-            .enumerate()
-            .map(|(i, s)| (s.clone(), i))
-            .collect(),
-    );
-    Ok(Accounts {
-        name: strs(&df, "name")?,
-        industry: strs(&df, "industry")?,
-        region: strs(&df, "region")?,
-        owner: strs(&df, "owner_id")?,
-        parent: strs(&df, "parent_account_id")?,
-        declared_tier: strs(&df, "declared_tier")?,
-        annual_revenue: f64s(&df, "annual_revenue")?,
-        potential: f64s(&df, "potential")?,
-        ids,
-        index,
-    })
-}
-
-pub(super) fn owners_lf(acc: &Accounts) -> R<LazyFrame> {
-    Ok(DataFrame::new_infer_height(vec![
-        Column::new("account_id".into(), acc.ids.clone()),
-        Column::new("owner_id".into(), acc.owner.clone()),
-    ])?
-    .lazy())
-}
+use super::accounts::{load_accounts, Accounts};
+use super::frames::{joined, opt_contract_frame, unavailable, AccountIndex};
+use super::orphans::orphan_counts;
+use super::revenue::{pipeline, revenue_agg, revenue_rows, RevenueAgg};
+use super::R;
+use crate::contract::summary::Summary;
+use crate::contract::{RevenueSource, Table};
+use crate::metrics::segmentation::{self, Segmentation};
+use crate::metrics::windows::Window;
+use crate::metrics::{concentration, keyperson, Inputs, MetricsConfig};
 
 pub(super) struct Core {
     pub(super) acc: Accounts,
@@ -128,7 +79,7 @@ pub(super) fn recent_and_holders(
     Ok((recent_acts, holders))
 }
 
-pub(super) fn core(
+pub(super) fn load_core(
     inputs: &Inputs,
     as_of: NaiveDate,
     cfg: &MetricsConfig,

@@ -1,6 +1,15 @@
 //! The `competitors` table from the deals closed in window_12m.
 
-use super::*;
+use polars::prelude::*;
+
+use super::accounts::Accounts;
+use super::frames::{opt_contract_frame, unavailable};
+use super::R;
+use crate::contract::summary::Summary;
+use crate::contract::Table;
+use crate::metrics::keys::RunLookup;
+use crate::metrics::windows::Window;
+use crate::metrics::{fx, market, Inputs};
 
 /// The `competitors` rows of the deals closed in window_12m (amounts in the reporting
 /// currency); `None` when there is no opportunities table.

@@ -2,7 +2,13 @@
 //! the decision-chain status from contacts, GRI from active contacts per level, ORI from
 //! agreements, executive activities and surveys, RDI and the tier × depth quadrant.
 
-use super::*;
+use super::common::Core;
+use super::frames::{bools, f64s, i64s, rows, scatter, unavailable};
+use super::queries::AccountFrames;
+use super::R;
+use crate::contract::summary::Summary;
+use crate::metrics::relationship::{self, OrgFacts};
+use crate::metrics::MetricsConfig;
 
 /// Per-account depth columns of the accounts table (index = account row).
 pub(super) struct Depth {

@@ -1,7 +1,14 @@
 //! Column helpers: contract-normalised frames, collecting several plans at once, column →
 //! vector conversions and per-account scatter.
 
-use super::*;
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::R;
+use crate::contract::summary::{Summary, Unavailable};
+use crate::contract::Table;
 
 /// Add every contract column missing from `lf` as a typed null column (tests and partial
 /// exports may omit optional columns).

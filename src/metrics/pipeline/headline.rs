@@ -1,7 +1,20 @@
 //! Concentration rows with their bootstrap intervals (metrics.md "Concentration"), the headline
 //! figures and major customers, and the summary's headline block.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::common::Core;
+use super::depth::Depth;
+use super::revenue::RevenueAgg;
+use super::risk::KeyPerson;
+use super::R;
+use crate::contract::summary::{Headline, MajorCustomer, Summary, TierMismatch};
+use crate::contract::{is_key_tier, Dimension, SliceLevel};
+use crate::metrics::concentration::{self, ConcRow, Slices};
+use crate::metrics::keyperson::{self, KeyFigures};
+use crate::metrics::MetricsConfig;
 
 /// The `concentration` table and the headline concentration figures (account and group HHI,
 /// Gini, top-N shares, owner HHI, major customers). Computed only in the full analysis and

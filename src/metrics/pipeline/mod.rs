@@ -1,25 +1,18 @@
 //! Orchestration: lake tables → per-account vectors → metric tables and summary.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
-use serde::Serialize;
 
-use super::concentration::{self, round_sum, ConcRow, Slices};
-use super::fx;
-use super::keyperson::{self, KeyFigures};
-use super::keys::RunLookup;
+use super::keyperson;
 use super::market;
-use super::relationship::{self, OrgFacts};
-use super::segmentation::{self, Segmentation};
-use super::windows::{date_lit, epoch_days, from_epoch_days, Window};
+use super::windows::Window;
 use super::{Inputs, MetricTables, MetricsConfig, MetricsError};
-use crate::contract::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
-use crate::contract::{is_key_tier, Dimension, RevenueSource, SliceLevel, Table, Tier};
+use crate::contract::summary::{Headline, Summary};
+use crate::contract::RevenueSource;
 
 type R<T> = Result<T, MetricsError>;
 
+mod accounts;
 mod backtest;
 mod common;
 mod competitors;
@@ -29,21 +22,20 @@ mod headline;
 mod orphans;
 mod queries;
 mod revenue;
+mod rfm;
 mod risk;
 mod tables;
 mod whatif;
 
-use backtest::*;
-use common::*;
-use competitors::*;
-use depth::Depth;
-use frames::*;
-use headline::*;
-use orphans::*;
-use queries::*;
-use revenue::*;
-use risk::*;
-use tables::*;
+use backtest::evidence;
+use common::load_core;
+use competitors::competitors_table;
+use frames::unavailable;
+use headline::{concentration, headline_figures};
+use orphans::orphans;
+use queries::collect_account_frames;
+use risk::key_person;
+use tables::{accounts_table, employees_table};
 
 pub(super) use revenue::default_as_of;
 pub use tables::migration_table;
@@ -93,7 +85,7 @@ fn analyze_at(
     summary.window_12m = [w12.first_day().to_string(), as_of.to_string()];
     summary.reporting_currency = cur.trim().to_uppercase();
     summary.settings = serde_json::to_value(cfg).unwrap_or_default();
-    let core = core(inputs, as_of, cfg, cur, &mut summary, full)?;
+    let core = load_core(inputs, as_of, cfg, cur, &mut summary, full)?;
     super::timing::lap("rest of core");
     let n = core.acc.ids.len();
     summary.revenue_source = core
@@ -106,7 +98,7 @@ fn analyze_at(
     let frames = collect_account_frames(inputs, &core, as_of, cfg, cur)?;
     let depth = depth::depth(&core, &frames, cfg, &mut summary)?;
     let kp = key_person(&core, &frames, cfg, &mut summary)?;
-    let rfm = rfm(&core, as_of, &revenue);
+    let rfm = rfm::rfm(&core, as_of, &revenue);
     super::timing::lap("iron triangle, RFM");
     let mkt = market::account_columns(
         &core.acc.potential,

@@ -1,6 +1,14 @@
 //! Rows whose account_id is not an account, per table.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::common::Core;
+use super::frames::{collect_all, i64s};
+use super::R;
+use crate::contract::RevenueSource;
+use crate::metrics::Inputs;
 
 /// Rows of child tables whose account_id is not an account, per table (only non-zero counts).
 /// Rows per table whose account_id is not an account (revenue's are counted by

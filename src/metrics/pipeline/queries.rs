@@ -2,7 +2,17 @@
 //! queries collected together, the GRI counts and the employee coverage (Rust passes) on one
 //! thread and the competitor deals on another, so both cores stay busy.
 
-use super::*;
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::accounts::owners_lf;
+use super::common::Core;
+use super::competitors::competitor_rows;
+use super::frames::{collect_some, joined, opt_contract_frame};
+use super::R;
+use crate::contract::Table;
+use crate::metrics::windows::Window;
+use crate::metrics::{keyperson, market, relationship, Inputs, MetricsConfig};
 
 /// What the depth, key-person and market stages read.
 pub(super) struct AccountFrames {

@@ -1,7 +1,19 @@
 //! Revenue rows (the revenue table, or won opportunities), their per-account aggregates over
 //! three windows, and the weighted pipeline.
 
-use super::*;
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use super::accounts::Accounts;
+use super::frames::{dates, f64s, opt_contract_frame, rows, scatter};
+use super::R;
+use crate::contract::{RevenueSource, Table};
+use crate::metrics::concentration::round_sum;
+use crate::metrics::keys::RunLookup;
+use crate::metrics::windows::{date_lit, epoch_days, from_epoch_days, Window};
+use crate::metrics::{fx, Inputs, MetricsConfig};
 
 /// Revenue rows (account_id, document_id, date, amount, gross_margin, product_line) in the
 /// reporting currency, from `revenue` or else from won opportunities.
@@ -324,39 +336,4 @@ pub(super) fn pipeline(
             .collect(),
         0.0,
     ))
-}
-
-/// RFM quintile scores of the active accounts and recency in days (metrics.md "RFM").
-pub(super) struct Rfm {
-    /// R, F, M scores 1–5 (None for inactive accounts or without revenue).
-    pub(super) scores: [Vec<Option<u8>>; 3],
-    pub(super) recency_days: Vec<Option<i64>>,
-}
-
-pub(super) fn rfm(core: &Core, as_of: NaiveDate, revenue: &[f64]) -> Rfm {
-    let n = core.acc.ids.len();
-    let mut rfm: [Vec<Option<u8>>; 3] = [vec![None; n], vec![None; n], vec![None; n]];
-    let mut recency: Vec<Option<i64>> = vec![None; n];
-    if let Some(r) = &core.rev {
-        for i in 0..n {
-            recency[i] = r.last_order[i].map(|d| (as_of - d).num_days());
-        }
-        let act: Vec<usize> = (0..n).filter(|&i| core.seg.active[i]).collect();
-        let rv: Vec<Option<f64>> = act
-            .iter()
-            .map(|&i| recency[i].map(|x| -(x as f64)))
-            .collect();
-        let fv: Vec<Option<f64>> = act.iter().map(|&i| Some(r.orders[i] as f64)).collect();
-        let mv: Vec<Option<f64>> = act.iter().map(|&i| Some(revenue[i])).collect();
-        for (k, v) in [rv, fv, mv].iter().enumerate() {
-            let s = segmentation::quintile_scores(v);
-            for (j, &i) in act.iter().enumerate() {
-                rfm[k][i] = Some(s[j]);
-            }
-        }
-    }
-    Rfm {
-        scores: rfm,
-        recency_days: recency,
-    }
 }

@@ -1,7 +1,15 @@
 //! Key-person risk per account (metrics.md "Key-person risk"): bus factor and holders,
 //! multi-headed contact (多头对接) and iron-triangle (铁三角) coverage of S/A accounts.
 
-use super::*;
+use std::collections::HashSet;
+
+use super::common::Core;
+use super::frames::{i64s, rows, scatter, unavailable};
+use super::queries::AccountFrames;
+use super::R;
+use crate::contract::is_key_tier;
+use crate::contract::summary::Summary;
+use crate::metrics::{keyperson, MetricsConfig};
 
 /// Per-account key-person columns of the accounts table (index = account row).
 pub(super) struct KeyPerson {

@@ -1,6 +1,18 @@
 //! Metric tables built from the per-account vectors: employees and tier migration.
 
-use super::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::common::Core;
+use super::depth::Depth;
+use super::frames::strs;
+use super::rfm::Rfm;
+use super::risk::KeyPerson;
+use super::R;
+use crate::contract::Tier;
+use crate::metrics::{keyperson, market};
 
 pub(super) fn employees_table(core: &Core, revenue: &[f64]) -> R<DataFrame> {
     let n = core.acc.ids.len();

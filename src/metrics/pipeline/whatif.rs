@@ -1,7 +1,18 @@
 //! `mcr whatif`: concentration and key-person figures before and after removing employees
 //! or accounts.
 
-use super::*;
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::common::{load_core, Core};
+use super::frames::strs;
+use super::R;
+use crate::contract::summary::Summary;
+use crate::metrics::keyperson::{self, KeyFigures};
+use crate::metrics::{concentration, Inputs, MetricsConfig, MetricsError};
 
 /// Concentration and key-person figures of one scenario.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -75,7 +86,7 @@ pub(in crate::metrics) fn whatif(
     remove_accounts: &[String],
 ) -> R<WhatifResult> {
     let mut summary = Summary::default();
-    let core = core(inputs, as_of, cfg, cur, &mut summary, false)?;
+    let core = load_core(inputs, as_of, cfg, cur, &mut summary, false)?;
     let n = core.acc.ids.len();
     let unknown_acc: Vec<String> = remove_accounts
         .iter()
