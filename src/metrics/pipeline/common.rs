@@ -207,6 +207,19 @@ pub(super) fn load_core(
 }
 
 impl Core {
+    /// Orphan rows of every table: the counts of `orphans::orphan_counts` plus revenue's.
+    pub(super) fn orphans(&self) -> BTreeMap<String, u64> {
+        let mut out = self.orphan_counts.clone();
+        if self.revenue_source == Some(RevenueSource::Revenue) {
+            if let Some(r) = &self.rev {
+                if r.orphan_rows > 0 {
+                    out.insert("revenue".into(), r.orphan_rows);
+                }
+            }
+        }
+        out
+    }
+
     pub(super) fn revenue(&self) -> Vec<f64> {
         match &self.rev {
             Some(r) => r.rev[0].clone(),

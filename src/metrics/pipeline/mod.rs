@@ -32,7 +32,6 @@ use common::load_core;
 use competitors::competitors_table;
 use frames::unavailable;
 use headline::{concentration, headline_figures};
-use orphans::orphans;
 use queries::collect_account_frames;
 use risk::key_person;
 use tables::{accounts_table, employees_table};
@@ -168,7 +167,7 @@ fn analyze_at(
     };
     summary.headline = headline;
     if full {
-        summary.data_quality.orphans = orphans(&core);
+        summary.data_quality.orphans = core.orphans();
         if core.revenue_source == Some(RevenueSource::Revenue) {
             if let Some(r) = &core.rev {
                 summary.data_quality.orphan_revenue_12m = r.orphan_revenue_12m;

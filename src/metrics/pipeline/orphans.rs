@@ -4,15 +4,12 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::common::Core;
 use super::frames::{collect_all, i64s};
 use super::R;
-use crate::contract::RevenueSource;
 use crate::metrics::Inputs;
 
-/// Rows of child tables whose account_id is not an account, per table (only non-zero counts).
-/// Rows per table whose account_id is not an account (revenue's are counted by
-/// [`revenue_agg`]).
+/// Rows of child tables whose account_id is not an account, per table (only non-zero counts;
+/// revenue's are counted by `revenue_agg`).
 pub(super) fn orphan_counts(inputs: &Inputs) -> R<BTreeMap<String, u64>> {
     crate::metrics::timing::start();
     let ids = inputs
@@ -72,17 +69,4 @@ pub(super) fn orphan_counts(inputs: &Inputs) -> R<BTreeMap<String, u64>> {
     }
     crate::metrics::timing::lap("(worker) orphan counts");
     Ok(out)
-}
-
-/// Orphan rows of every table: the counts of [`orphan_counts`] plus revenue's.
-pub(super) fn orphans(core: &Core) -> BTreeMap<String, u64> {
-    let mut out = core.orphan_counts.clone();
-    if core.revenue_source == Some(RevenueSource::Revenue) {
-        if let Some(r) = &core.rev {
-            if r.orphan_rows > 0 {
-                out.insert("revenue".into(), r.orphan_rows);
-            }
-        }
-    }
-    out
 }
