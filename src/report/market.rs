@@ -8,10 +8,12 @@ use std::collections::BTreeMap;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use super::model::{col_f64, col_str, sample_indices};
-use super::ReportConfig;
+use super::model::sample_indices;
+use crate::contract::is_key_tier;
+use crate::contract::metric_tables::{accounts as acc, competitors as cmp, SchemaError};
 use crate::metrics::market::CELLS;
 use crate::metrics::summary::Summary;
+use crate::settings::ReportConfig;
 
 /// Competitors shown on the strategy page (top by deals).
 pub const TOP_COMPETITORS: usize = 10;
@@ -150,14 +152,14 @@ pub fn build(
     s: &Summary,
     reasons: &BTreeMap<String, String>,
     cfg: &ReportConfig,
-) -> Market {
+) -> Result<Market, SchemaError> {
     let mut m = Market {
         share_threshold: share_threshold(s),
         ..Default::default()
     };
-    selection(&mut m, accounts, reasons, cfg);
-    competitor_bars(&mut m, competitors, reasons);
-    m
+    selection(&mut m, accounts, reasons, cfg)?;
+    competitor_bars(&mut m, competitors, reasons)?;
+    Ok(m)
 }
 
 fn selection(
@@ -165,11 +167,11 @@ fn selection(
     df: &DataFrame,
     reasons: &BTreeMap<String, String>,
     cfg: &ReportConfig,
-) {
-    let wallet = col_f64(df, "wallet");
-    let share = col_f64(df, "wallet_share");
-    let headroom = col_f64(df, "headroom");
-    let cell = col_str(df, "selection");
+) -> Result<(), SchemaError> {
+    let wallet = acc::WALLET.f64s(df)?;
+    let share = acc::WALLET_SHARE.f64s(df)?;
+    let headroom = acc::HEADROOM.f64s(df)?;
+    let cell = acc::SELECTION.strs(df)?;
     let rows: Vec<usize> = (0..df.height())
         .filter(|&i| {
             cell[i].is_some()
@@ -185,14 +187,14 @@ fn selection(
                 .cloned()
                 .unwrap_or_else(|| "no account has a wallet and a share".into()),
         );
-        return;
+        return Ok(());
     }
-    let ids = col_str(df, "account_id");
-    let names = col_str(df, "name");
-    let tier = col_str(df, "tier");
-    let rdi = col_f64(df, "rdi");
-    let industry = col_str(df, "industry");
-    let revenue = col_f64(df, "revenue_12m");
+    let ids = acc::ACCOUNT_ID.strs(df)?;
+    let names = acc::NAME.strs(df)?;
+    let tier = acc::TIER.strs(df)?;
+    let rdi = acc::RDI.f64s(df)?;
+    let industry = acc::INDUSTRY.strs(df)?;
+    let revenue = acc::REVENUE_12M.f64s(df)?;
     let name = |i: usize| {
         names[i]
             .clone()
@@ -251,7 +253,7 @@ fn selection(
         })
         .collect();
     // points: every S/A account first, the others sampled evenly (by wallet)
-    let is_sa = |i: usize| matches!(tier[i].as_deref(), Some("S") | Some("A"));
+    let is_sa = |i: usize| is_key_tier(tier[i].as_deref());
     let mut sa: Vec<usize> = rows.iter().copied().filter(|&i| is_sa(i)).collect();
     let mut rest: Vec<usize> = rows.iter().copied().filter(|&i| !is_sa(i)).collect();
     let by_wallet = |a: &usize, b: &usize| {
@@ -288,23 +290,28 @@ fn selection(
             label: labelled.contains(&i),
         })
         .collect();
+    Ok(())
 }
 
-fn competitor_bars(m: &mut Market, df: Option<&DataFrame>, reasons: &BTreeMap<String, String>) {
+fn competitor_bars(
+    m: &mut Market,
+    df: Option<&DataFrame>,
+    reasons: &BTreeMap<String, String>,
+) -> Result<(), SchemaError> {
     let Some(df) = df else {
         m.competitors_reason = Some(reasons.get("competitors").cloned().unwrap_or_else(|| {
             super::i18n::t(crate::contract::Lang::En, "market_no_table").into()
         }));
-        return;
+        return Ok(());
     };
-    let comp = col_str(df, "competitor");
-    let industry = col_str(df, "industry");
-    let deals = col_f64(df, "deals");
-    let won = col_f64(df, "won");
-    let lost = col_f64(df, "lost");
-    let win_rate = col_f64(df, "win_rate");
-    let won_amount = col_f64(df, "won_amount");
-    let lost_amount = col_f64(df, "lost_amount");
+    let comp = cmp::COMPETITOR.strs(df)?;
+    let industry = cmp::INDUSTRY.strs(df)?;
+    let deals = cmp::DEALS.f64s(df)?;
+    let won = cmp::WON.f64s(df)?;
+    let lost = cmp::LOST.f64s(df)?;
+    let win_rate = cmp::WIN_RATE.f64s(df)?;
+    let won_amount = cmp::WON_AMOUNT.f64s(df)?;
+    let lost_amount = cmp::LOST_AMOUNT.f64s(df)?;
     let mut named = Vec::new();
     for i in 0..df.height() {
         if industry[i].is_some() {
@@ -338,6 +345,7 @@ fn competitor_bars(m: &mut Market, df: Option<&DataFrame>, reasons: &BTreeMap<St
                 .unwrap_or_else(|| "no closed deal in window_12m names a competitor".into()),
         );
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -389,13 +397,19 @@ mod tests {
             "lost_amount" => [20.0, 20.0, 2.0, 0.0],
         )
         .unwrap();
+        use crate::contract::metric_tables::{conform, MetricTable};
+        let (acc, comp) = (
+            conform(MetricTable::Accounts, acc),
+            conform(MetricTable::Competitors, comp),
+        );
         let m = build(
             &acc,
             Some(&comp),
             &Summary::default(),
             &BTreeMap::new(),
             &ReportConfig::default(),
-        );
+        )
+        .unwrap();
         assert_eq!(m.reason, None);
         assert_eq!(m.total, 4);
         // wallets 100 120 900 1000 → median (120 + 900) / 2 = 510
@@ -420,8 +434,10 @@ mod tests {
         assert_eq!(m.no_competitor.as_ref().map(|c| c.deals), Some(2));
         assert_eq!(m.competitors_reason, None);
 
-        // Without market columns or a competitors table: both sections unavailable, with reasons.
+        // Without market figures (analyze writes the columns, all null) or a competitors table:
+        // both sections unavailable, with reasons.
         let bare = df!("account_id" => ["a"], "revenue_12m" => [1.0]).unwrap();
+        let bare = conform(MetricTable::Accounts, bare);
         let reasons: BTreeMap<String, String> =
             [("wallet".to_string(), "no wallet data".to_string())]
                 .into_iter()
@@ -432,7 +448,8 @@ mod tests {
             &Summary::default(),
             &reasons,
             &ReportConfig::default(),
-        );
+        )
+        .unwrap();
         assert_eq!(m.reason.as_deref(), Some("no wallet data"));
         assert!(m.competitors_reason.is_some());
         assert!(m.points.is_empty() && m.competitors.is_empty());

@@ -46,13 +46,14 @@ fn model_snapshot() {
             max_categories: 4,
             ..cfg()
         },
-    );
+    )
+    .unwrap();
     insta::assert_yaml_snapshot!(m);
 }
 
 #[test]
 fn model_invariants() {
-    let m = model::build(fixture::inputs(300, 3), &cfg());
+    let m = model::build(fixture::inputs(300, 3), &cfg()).unwrap();
     assert!(m.pareto.points.len() <= 500 && m.pareto.points.len() >= 2);
     let last = m.pareto.points.last().copied().unwrap();
     assert!((last.0 - 1.0).abs() < 1e-9 && (last.1 - 1.0).abs() < 1e-9);
@@ -67,7 +68,7 @@ fn model_invariants() {
     assert!(m.industry.iter().any(|s| s.kind == "unknown"));
     let total: f64 = m.industry.iter().filter_map(|s| s.share).sum();
     assert!((total - 1.0).abs() < 1e-9);
-    // Migration derived from accounts when the table is missing.
+    // Migration from the tier_migration table.
     assert!(m.migration.available);
     assert_eq!(m.leadership.previous_as_of.as_deref(), Some("2026-06-30"));
     assert_eq!(m.leadership.moves_basis, "previous_report");
@@ -79,7 +80,7 @@ fn large_inputs_are_sampled_and_render_quickly() {
     let start = std::time::Instant::now();
     let inputs = fixture::inputs(200_000, 1);
     let built = start.elapsed();
-    let m = model::build(inputs, &cfg());
+    let m = model::build(inputs, &cfg()).unwrap();
     assert!(m.pareto.points.len() <= 500);
     assert!(m.lorenz.points.len() <= 500);
     assert!(m.quadrant.points.len() <= cfg().scatter_max_points);
@@ -128,7 +129,7 @@ fn all_charts(lang: Lang) -> BTreeMap<String, charts::Chart> {
         value_column: "n".into(),
         error: None,
     });
-    let m = model::build(inputs, &cfg());
+    let m = model::build(inputs, &cfg()).unwrap();
     charts::render_all(&m, lang, &cfg())
 }
 
@@ -159,7 +160,7 @@ fn small_and_empty_inputs_render() {
         inputs.concentration = None;
         inputs.employees = None;
         inputs.previous = None;
-        let m = model::build(inputs, &cfg());
+        let m = model::build(inputs, &cfg()).unwrap();
         assert_eq!(m.leadership.moves_basis, "tier_prev");
         for lang in [Lang::Zh, Lang::En] {
             for (name, c) in charts::render_all(&m, lang, &cfg()) {
