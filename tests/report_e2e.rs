@@ -474,3 +474,35 @@ fn report_names_a_column_missing_from_a_metric_table() {
     );
     assert!(err.contains("hint:"), "{err}");
 }
+
+/// A failing custom query is one warning with its code (MCR040) on stderr, none with
+/// `--quiet`, and part of the JSON summary (not stderr) with `--json`; the reports are written.
+#[test]
+fn failing_query_is_one_coded_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    analyzed_reports(root, "en");
+    std::fs::create_dir_all(root.join("queries")).unwrap();
+    std::fs::write(
+        root.join("queries").join("broken.sql"),
+        "-- title: Broken\nSELECT * FROM no_such_table\n",
+    )
+    .unwrap();
+    let o = run_in(root, &["report", "--lang", "en"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("broken.sql").count(), 1, "{err}");
+    assert_eq!(err.matches("warning[MCR040]").count(), 1, "{err}");
+    let o = run_in(root, &["report", "--lang", "en", "--quiet"]);
+    assert!(!stderr(&o).contains("MCR040"), "{}", stderr(&o));
+    let o = run_in(root, &["report", "--lang", "en", "--json"]);
+    assert!(!stderr(&o).contains("MCR040"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{v}");
+    assert_eq!(warnings[0]["code"], "MCR040");
+    assert!(warnings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("broken.sql"));
+}

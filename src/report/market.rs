@@ -283,7 +283,9 @@ fn selection(
         .iter()
         .map(|&i| MarketPoint {
             name: name(i),
-            tier: tier[i].clone().unwrap_or_else(|| "none".into()),
+            tier: tier[i]
+                .clone()
+                .unwrap_or_else(|| super::model::NO_TIER.into()),
             wallet: wallet[i].unwrap_or(0.0),
             share: share[i].unwrap_or(0.0),
             headroom: headroom[i].unwrap_or(0.0),

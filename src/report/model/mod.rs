@@ -27,7 +27,7 @@ use crate::contract::metric_tables::SchemaError;
 use crate::lake::Manifest;
 use crate::metrics::summary::Summary;
 use crate::settings::ReportConfig;
-pub(crate) use accounts::sample_indices;
+pub(crate) use accounts::{sample_indices, NO_TIER};
 
 /// Everything a report is built from.
 #[derive(Debug, Clone)]
