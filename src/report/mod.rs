@@ -25,9 +25,10 @@ pub mod fixture;
 pub mod html;
 pub mod i18n;
 pub mod layout;
-pub mod market;
 pub mod model;
 pub mod queries;
+
+pub use model::market;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

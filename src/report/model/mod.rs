@@ -10,6 +10,7 @@ mod concentration;
 mod headline;
 mod keyperson;
 mod leadership;
+pub mod market;
 mod meta;
 mod relationship;
 mod tiers;
@@ -27,7 +28,6 @@ use crate::contract::metric_tables::SchemaError;
 use crate::lake::Manifest;
 use crate::metrics::summary::Summary;
 use crate::settings::ReportConfig;
-pub(crate) use accounts::{sample_indices, NO_TIER};
 
 /// Everything a report is built from.
 #[derive(Debug, Clone)]
@@ -121,7 +121,7 @@ pub struct ReportModel {
     /// Custom query results.
     pub queries: Vec<QueryResult>,
     /// Market insight: selection matrix, grow accounts, competitors.
-    pub market: super::market::Market,
+    pub market: market::Market,
     /// Table length used for top-N tables.
     pub top_n: usize,
 }
@@ -482,7 +482,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> Result<ReportModel, Sc
     let top_n = cfg.top_n.max(1);
     let s = &inputs.summary;
     let accs = accounts::extract_accounts(&inputs.accounts)?;
-    let market = super::market::build(
+    let market = market::build(
         &inputs.accounts,
         inputs.competitors.as_ref(),
         s,
