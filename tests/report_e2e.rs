@@ -506,3 +506,38 @@ fn failing_query_is_one_coded_warning() {
         .unwrap()
         .contains("broken.sql"));
 }
+
+/// An earlier report whose accounts table cannot be read does not stop the report: warning
+/// MCR041 names the table and column, and tier moves are shown against `tier_prev`.
+#[test]
+fn unreadable_previous_report_is_a_coded_warning() {
+    use polars::prelude::{ParquetReader, ParquetWriter, SerReader};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    analyzed_reports(root, "en");
+    let o = run_in(root, &["analyze", "--as-of", "2026-06-30", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = root
+        .join("lake")
+        .join("metrics")
+        .join("as_of=2026-06-30")
+        .join("accounts.parquet");
+    let df = ParquetReader::new(std::fs::File::open(&file).unwrap())
+        .finish()
+        .unwrap();
+    let mut df = df.drop("tier").unwrap();
+    ParquetWriter::new(std::fs::File::create(&file).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let o = run_in(root, &["report", "--lang", "en"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("warning[MCR041]").count(), 1, "{err}");
+    assert!(
+        err.contains("metric table `accounts` has no column `tier`"),
+        "{err}"
+    );
+    let o = run_in(root, &["report", "--lang", "en", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["warnings"][0]["code"], "MCR041", "{v}");
+}
