@@ -79,7 +79,10 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
     let prev_summary = summary_prev(prev_headline);
     ReportInputs {
         as_of,
-        concentration: Some(conform(MetricTable::Concentration, concentration())),
+        concentration: Some(conform(
+            MetricTable::Concentration,
+            concentration(share_80(&accs)),
+        )),
         employees: Some(conform(MetricTable::Employees, employees(seed))),
         tier_migration: Some(tier_migration),
         competitors: None,
@@ -414,7 +417,30 @@ fn accounts(n: usize, seed: u64, prev: bool) -> (DataFrame, Headline, Vec<MajorC
     (conform(MetricTable::Accounts, df), headline, majors)
 }
 
-fn concentration() -> DataFrame {
+/// The share of active accounts (by revenue descending, then id) that bring 80 % of revenue,
+/// as analyze's `accounts_for_80pct_share`.
+fn share_80(accs: &DataFrame) -> Option<f64> {
+    let ids = accs.column("account_id").unwrap().str().unwrap().clone();
+    let rev = accs.column("revenue_12m").unwrap().f64().unwrap().clone();
+    let mut active: Vec<(String, f64)> = ids
+        .iter()
+        .zip(rev.iter())
+        .filter_map(|(i, r)| Some((i?.to_string(), r.filter(|v| v.is_finite() && *v > 0.0)?)))
+        .collect();
+    active.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total: f64 = active.iter().map(|a| a.1).sum();
+    let n = active.len();
+    let mut s = 0.0;
+    for (i, a) in active.iter().enumerate() {
+        s += a.1;
+        if s / total >= 0.8 - 1e-12 {
+            return Some((i + 1) as f64 / n as f64);
+        }
+    }
+    None
+}
+
+fn concentration(share_80: Option<f64>) -> DataFrame {
     let mut level = Vec::new();
     let mut dim = Vec::new();
     let mut key = Vec::new();
@@ -438,6 +464,7 @@ fn concentration() -> DataFrame {
     }
     push("account", "all", "", "owner_hhi", Some(1820.0));
     push("account", "all", "", "single_threaded_revenue_share", None);
+    push("account", "all", "", "accounts_for_80pct_share", share_80);
     for (y, h) in [
         ("2022", 1210.0),
         ("2023", 1480.0),

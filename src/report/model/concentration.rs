@@ -3,8 +3,9 @@
 //! the group roll-up.
 //!
 //! The curves are drawn from the accounts' revenue (their points are a picture of the
-//! distribution); every number shown — the Gini on the Lorenz chart included — comes from the
-//! `concentration` metric table or the summary.
+//! distribution); every number shown — the Gini on the Lorenz chart and the share of accounts
+//! bringing 80 % on the Pareto chart included — comes from the `concentration` metric table or
+//! the summary.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,12 +24,16 @@ pub(super) struct Figures {
     pub trend: Vec<TrendRow>,
     /// Level account, dimension `all`, metric `gini` (the Lorenz chart's marker).
     pub gini: Option<f64>,
+    /// Level account, dimension `all`, metric `accounts_for_80pct_share` (the Pareto chart's
+    /// marker).
+    pub share_80: Option<f64>,
 }
 
 /// Read the `concentration` table (nothing when it is missing).
 pub(super) fn figures(table: Option<&DataFrame>) -> Result<Figures, SchemaError> {
     let mut rows = Vec::new();
     let mut gini = None;
+    let mut share_80 = None;
     let mut trend_map: BTreeMap<String, TrendRow> = BTreeMap::new();
     if let Some(df) = table {
         let level = col::LEVEL.strs(df)?;
@@ -43,8 +48,12 @@ pub(super) fn figures(table: Option<&DataFrame>) -> Result<Figures, SchemaError>
             };
             match dim[i].as_deref() {
                 Some("all") | None => {
-                    if l == "account" && m == "gini" && gini.is_none() {
-                        gini = value[i];
+                    if l == "account" {
+                        match m.as_str() {
+                            "gini" if gini.is_none() => gini = value[i],
+                            "accounts_for_80pct_share" if share_80.is_none() => share_80 = value[i],
+                            _ => {}
+                        }
                     }
                     rows.push(ConcentrationRow {
                         level: l.clone(),
@@ -80,6 +89,7 @@ pub(super) fn figures(table: Option<&DataFrame>) -> Result<Figures, SchemaError>
         rows,
         trend: trend_map.into_values().collect(),
         gini,
+        share_80,
     })
 }
 
@@ -169,35 +179,29 @@ pub(super) fn groups(accs: &[Acc], active: &Active, top_n: usize) -> (Vec<GroupR
     (groups, total)
 }
 
-/// The Pareto curve of the active accounts (descending revenue) and the share of accounts
-/// bringing 80 % of revenue.
-pub(super) fn pareto_curve(active: &[&Acc], max_points: usize) -> Curve {
+/// The Pareto curve of the active accounts (descending revenue), marked at `share_80`, the
+/// share of accounts bringing 80 % of revenue (from the `concentration` table).
+pub(super) fn pareto_curve(active: &[&Acc], max_points: usize, share_80: Option<f64>) -> Curve {
     let n = active.len();
     let total: f64 = active.iter().map(|a| a.rev()).sum();
     if n == 0 || total <= 0.0 {
         return Curve {
             points: Vec::new(),
             n,
-            marker: None,
+            marker: share_80,
         };
     }
     let mut cum = Vec::with_capacity(n + 1);
     cum.push((0.0, 0.0));
     let mut s = 0.0;
-    let mut x80 = None;
     for (i, a) in active.iter().enumerate() {
         s += a.rev();
-        let x = (i + 1) as f64 / n as f64;
-        let y = s / total;
-        if x80.is_none() && y >= 0.8 - 1e-12 {
-            x80 = Some(x);
-        }
-        cum.push((x, y));
+        cum.push(((i + 1) as f64 / n as f64, s / total));
     }
     let idx = sample_indices(cum.len(), max_points);
     Curve {
         points: idx.into_iter().map(|i| cum[i]).collect(),
         n,
-        marker: x80,
+        marker: share_80,
     }
 }

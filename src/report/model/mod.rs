@@ -530,7 +530,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> Result<ReportModel, Sc
         selection_total: sa.len(),
         selection: lists.selection,
         tier_mismatches: s.data_quality.tier_mismatches.len(),
-        pareto: concentration::pareto_curve(&active.accounts, cfg.curve_points),
+        pareto: concentration::pareto_curve(&active.accounts, cfg.curve_points, figures.share_80),
         lorenz: concentration::lorenz_curve(&active.accounts, cfg.curve_points, figures.gini),
         concentration: figures.rows,
         trend: figures.trend,
