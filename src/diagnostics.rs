@@ -17,6 +17,9 @@
 //! | MCR024 | info | a file matched a lookup but has another layout (no key or value column); not read |
 //! | MCR030 | warning | analyze: fact rows (and, for revenue, the share of revenue in the window) point to no account |
 //! | MCR031 | warning | analyze: keys delivered with different rows by several sources (the first source wins) |
+//! | MCR040 | warning | report: a custom query failed (its section shows the error) |
+//! | MCR041 | warning | report: the previous report's metrics cannot be read (changes not shown) |
+//! | MCR042 | warning | report: earlier reports cannot be listed (changes not shown) |
 
 use serde::Serialize;
 

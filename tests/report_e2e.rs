@@ -1,13 +1,17 @@
-//! Reports as users see them: render the fixture in both languages, open every page in headless
-//! Chromium (screenshot + print to PDF) and check the result is not blank and the leadership
-//! page fits one A4 sheet. Skipped, with a notice, when `/usr/bin/chromium` is absent.
+//! Reports as users see them: a generated export (HTML-special and CJK names included) run
+//! through `mcr ingest`, `mcr analyze` and `mcr report` in both languages; every page opened in
+//! headless Chromium (screenshot + print to PDF) to check the result is not blank and the
+//! leadership page fits one A4 sheet (skipped, with a notice, when `/usr/bin/chromium` is
+//! absent), and the figures of the metric tables found on the pages as formatted.
 //! Set `MCR_SCREENSHOT_DIR` to keep the screenshots and PDFs for inspection.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mcr::contract::Lang;
-use mcr::report::{fixture, layout, render_from_inputs, ReportConfig};
+use mcr::report::layout;
+
+use crate::common::{run_in, stderr};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -81,6 +85,49 @@ fn pdf_pages(path: &Path) -> usize {
             .count()
 }
 
+/// What `mcr report --json` wrote.
+struct Written {
+    pages: Vec<PathBuf>,
+    charts: Vec<PathBuf>,
+}
+
+/// Generate a 150-account messy export in `root`, ingest and analyze it, and report it in
+/// `lang` with the binary (`--json`: the pages and charts written).
+fn analyzed_reports(root: &Path, lang: &str) -> Written {
+    std::fs::create_dir_all(root).unwrap();
+    let run = |args: &[&str]| {
+        let o = run_in(root, args);
+        assert!(o.status.success(), "mcr {args:?}: {}", stderr(&o));
+        o
+    };
+    run(&[
+        "generate",
+        "--accounts",
+        "150",
+        "--seed",
+        "9",
+        "--messy",
+        "--out",
+        "data",
+        "--quiet",
+    ]);
+    run(&["ingest", "data", "--quiet"]);
+    run(&["analyze", "--quiet"]);
+    let o = run(&["report", "--lang", lang, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths = |k: &str| -> Vec<PathBuf> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|p| root.join(p.as_str().unwrap()))
+            .collect()
+    };
+    Written {
+        pages: paths("pages"),
+        charts: paths("charts"),
+    }
+}
+
 #[test]
 fn report_pages_render_in_chromium() {
     let out_root = tempfile::tempdir().unwrap();
@@ -91,19 +138,12 @@ fn report_pages_render_in_chromium() {
             "notice: {CHROMIUM} not found — skipping the browser checks (apt-get install chromium)"
         );
     }
-    for (lang, tag) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+    for tag in ["zh", "en"] {
         let root = match &keep {
             Some(k) => k.join(tag).join("reports"),
             None => out_root.path().join(tag),
         };
-        let outcome = render_from_inputs(
-            fixture::inputs(150, 9),
-            &ReportConfig::default(),
-            &root,
-            &[],
-            lang,
-        )
-        .unwrap();
+        let outcome = analyzed_reports(&root, tag);
         // Geometry: every chart's labels inside the canvas and non-overlapping.
         for c in &outcome.charts {
             let svg = std::fs::read_to_string(c).unwrap();
@@ -285,4 +325,219 @@ fn sample_leadership_page_prints_on_one_sheet() {
         );
         assert!(pages >= 1, "{lang}: empty appendix PDF");
     }
+}
+
+/// Text as the pages' HTML escaper writes it.
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('/', "&#x2f;")
+}
+
+/// One metric table of the lake at `root`, read as analyze wrote it.
+fn metric_table(root: &Path, name: &str) -> polars::prelude::DataFrame {
+    let lake = mcr::lake::Lake::open(root.join("lake"));
+    let as_of = *lake.metric_as_ofs().unwrap().last().unwrap();
+    lake.scan_metric(as_of, name)
+        .unwrap()
+        .unwrap()
+        .collect()
+        .unwrap()
+}
+
+/// ingest → analyze → report through the binary on a generated export: figures read from the
+/// metric tables are on the pages, formatted as the pages format them.
+#[test]
+fn metric_table_figures_appear_on_the_pages() {
+    use mcr::contract::metric_tables::{accounts, concentration, employees};
+    use mcr::report::i18n;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let written = analyzed_reports(root, "en");
+    let page = |stem: &str| -> String {
+        let p = written
+            .pages
+            .iter()
+            .find(|p| p.file_stem().unwrap() == stem)
+            .unwrap_or_else(|| panic!("no {stem} page"));
+        std::fs::read_to_string(p).unwrap()
+    };
+    let (strategy, finance, leadership) = (page("strategy"), page("finance"), page("leadership"));
+
+    // concentration: account-level HHI and top-10 share (dimension all)
+    let conc = metric_table(root, "concentration");
+    let (level, dim, metric, value) = (
+        concentration::LEVEL.strs(&conc).unwrap(),
+        concentration::DIMENSION.strs(&conc).unwrap(),
+        concentration::METRIC.strs(&conc).unwrap(),
+        concentration::VALUE.f64s(&conc).unwrap(),
+    );
+    let figure = |m: &str| -> f64 {
+        (0..conc.height())
+            .find(|&i| {
+                level[i].as_deref() == Some("account")
+                    && dim[i].as_deref() == Some("all")
+                    && metric[i].as_deref() == Some(m)
+            })
+            .and_then(|i| value[i])
+            .unwrap_or_else(|| panic!("no account-level {m}"))
+    };
+    let hhi = i18n::thousands(figure("hhi"));
+    let top10 = i18n::pct(figure("top10_share"));
+    assert!(finance.contains(&hhi), "HHI {hhi} not on the finance page");
+    assert!(
+        leadership.contains(&hhi),
+        "HHI {hhi} not on the leadership page"
+    );
+    assert!(
+        finance.contains(&top10),
+        "top-10 share {top10} not on the finance page"
+    );
+
+    // accounts: the number of S-tier accounts in the tier table, the top customer's name
+    let acc = metric_table(root, "accounts");
+    let tiers = accounts::TIER.strs(&acc).unwrap();
+    let n_s = tiers.iter().filter(|t| t.as_deref() == Some("S")).count();
+    assert!(n_s > 0);
+    let row = format!(
+        "<tr><td>{}</td><td class=\"num\">{}</td>",
+        escape_html(i18n::t(Lang::En, "tier_S")),
+        i18n::thousands(n_s as f64)
+    );
+    assert!(
+        strategy.contains(&row),
+        "tier row {row} not on the strategy page"
+    );
+    let revenue = accounts::REVENUE_12M.f64s(&acc).unwrap();
+    let names = accounts::NAME.strs(&acc).unwrap();
+    let top = (0..acc.height())
+        .max_by(|&a, &b| {
+            revenue[a]
+                .unwrap_or(0.0)
+                .total_cmp(&revenue[b].unwrap_or(0.0))
+        })
+        .unwrap();
+    let name = escape_html(names[top].as_deref().unwrap());
+    assert!(
+        finance.contains(&name),
+        "top customer {name} not on the finance page"
+    );
+
+    // employees: the largest revenue at risk (held by one employee alone)
+    let emp = metric_table(root, "employees");
+    let sole = employees::SOLE_HOLDER_REVENUE.f64s(&emp).unwrap();
+    let at_risk = sole.iter().flatten().copied().fold(0.0, f64::max);
+    assert!(at_risk > 0.0);
+    let at_risk = i18n::money(Lang::En, at_risk);
+    assert!(
+        finance.contains(&at_risk),
+        "revenue at risk {at_risk} not on the finance page"
+    );
+}
+
+/// When analyze stops writing a column the report reads, the report fails and says which table
+/// and column (instead of pages full of "n/a").
+#[test]
+fn report_names_a_column_missing_from_a_metric_table() {
+    use polars::prelude::{ParquetReader, ParquetWriter, SerReader};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    analyzed_reports(root, "en");
+    let metrics = root.join("lake").join("metrics");
+    let as_of_dir = std::fs::read_dir(&metrics)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("as_of=")
+        })
+        .unwrap();
+    let file = as_of_dir.join("accounts.parquet");
+    let df = ParquetReader::new(std::fs::File::open(&file).unwrap())
+        .finish()
+        .unwrap();
+    let mut df = df.drop("decision_chain_status").unwrap();
+    ParquetWriter::new(std::fs::File::create(&file).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let o = run_in(root, &["report", "--lang", "en"]);
+    assert!(!o.status.success(), "the report ignored the missing column");
+    let err = stderr(&o);
+    assert!(
+        err.contains("metric table `accounts` has no column `decision_chain_status`"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+}
+
+/// A failing custom query is one warning with its code (MCR040) on stderr, none with
+/// `--quiet`, and part of the JSON summary (not stderr) with `--json`; the reports are written.
+#[test]
+fn failing_query_is_one_coded_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    analyzed_reports(root, "en");
+    std::fs::create_dir_all(root.join("queries")).unwrap();
+    std::fs::write(
+        root.join("queries").join("broken.sql"),
+        "-- title: Broken\nSELECT * FROM no_such_table\n",
+    )
+    .unwrap();
+    let o = run_in(root, &["report", "--lang", "en"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("broken.sql").count(), 1, "{err}");
+    assert_eq!(err.matches("warning[MCR040]").count(), 1, "{err}");
+    let o = run_in(root, &["report", "--lang", "en", "--quiet"]);
+    assert!(!stderr(&o).contains("MCR040"), "{}", stderr(&o));
+    let o = run_in(root, &["report", "--lang", "en", "--json"]);
+    assert!(!stderr(&o).contains("MCR040"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{v}");
+    assert_eq!(warnings[0]["code"], "MCR040");
+    assert!(warnings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("broken.sql"));
+}
+
+/// An earlier report whose accounts table cannot be read does not stop the report: warning
+/// MCR041 names the table and column, and tier moves are shown against `tier_prev`.
+#[test]
+fn unreadable_previous_report_is_a_coded_warning() {
+    use polars::prelude::{ParquetReader, ParquetWriter, SerReader};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    analyzed_reports(root, "en");
+    let o = run_in(root, &["analyze", "--as-of", "2026-06-30", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = root
+        .join("lake")
+        .join("metrics")
+        .join("as_of=2026-06-30")
+        .join("accounts.parquet");
+    let df = ParquetReader::new(std::fs::File::open(&file).unwrap())
+        .finish()
+        .unwrap();
+    let mut df = df.drop("tier").unwrap();
+    ParquetWriter::new(std::fs::File::create(&file).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let o = run_in(root, &["report", "--lang", "en"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("warning[MCR041]").count(), 1, "{err}");
+    assert!(
+        err.contains("metric table `accounts` has no column `tier`"),
+        "{err}"
+    );
+    let o = run_in(root, &["report", "--lang", "en", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["warnings"][0]["code"], "MCR041", "{v}");
 }

@@ -49,8 +49,11 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
             outcome.dir.join("charts").display()
         ));
     }
-    for e in &outcome.query_errors {
-        eprintln!("warning: query failed: {e}");
+    // With --json the warnings are in the summary; --quiet silences them (as analyze's).
+    if !s.json && !s.quiet {
+        for w in &outcome.warnings {
+            eprintln!("{}", w.render());
+        }
     }
     Ok(ExitStatus::Success)
 }

@@ -75,8 +75,11 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         ctx.settings.lang,
     )
     .map_err(|e| e.context("stage report failed"))?;
-    for e in &outcome.query_errors {
-        eprintln!("warning: query failed: {e}");
+    // With --json the warnings are in the summary (`reports.warnings`); --quiet silences them.
+    if !ctx.settings.json && !ctx.settings.quiet {
+        for w in &outcome.warnings {
+            eprintln!("{}", w.render());
+        }
     }
     let mut out = std::io::stdout().lock();
     if ctx.settings.json {

@@ -5,6 +5,7 @@
 //! a lake table holds exactly the columns listed here, typed as [`ColType::polars_dtype`].
 
 pub mod domain;
+pub mod metric_tables;
 pub mod summary;
 
 pub use domain::{is_key_tier, Audience, Dimension, Lang, RevenueSource, SliceLevel, Tier};

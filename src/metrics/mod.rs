@@ -150,6 +150,9 @@ pub enum MetricsError {
     },
     #[error("computing metrics failed: {0}")]
     Polars(#[from] PolarsError),
+    /// A metric table that does not match `contract::metric_tables` (a bug in mcr).
+    #[error("internal error: {0}")]
+    Schema(#[from] crate::contract::metric_tables::SchemaError),
 }
 
 impl MetricsError {
@@ -161,6 +164,7 @@ impl MetricsError {
             )),
             MetricsError::UnknownIds { kind, .. } => Some(format!("list the known {kind} ids with `mcr query \"SELECT {kind}_id FROM {kind}s\"`")),
             MetricsError::Polars(_) => None,
+            MetricsError::Schema(_) => Some("please report this bug: analyze and contract::metric_tables disagree".into()),
         }
     }
 }
@@ -292,7 +296,32 @@ pub fn analyze(
     cfg: &MetricsConfig,
     reporting_currency: &str,
 ) -> Result<MetricTables, MetricsError> {
-    pipeline::analyze(inputs, as_of, cfg, reporting_currency)
+    let t = pipeline::analyze(inputs, as_of, cfg, reporting_currency)?;
+    t.check_schemas()?;
+    Ok(t)
+}
+
+impl MetricTables {
+    /// The tables with their names, in the order they are written.
+    pub fn tables(&self) -> [(crate::contract::metric_tables::MetricTable, &DataFrame); 6] {
+        use crate::contract::metric_tables::MetricTable as T;
+        [
+            (T::Accounts, &self.accounts),
+            (T::Concentration, &self.concentration),
+            (T::Employees, &self.employees),
+            (T::TierMigration, &self.tier_migration),
+            (T::Competitors, &self.competitors),
+            (T::Evidence, &self.evidence),
+        ]
+    }
+
+    /// Check every table against its declaration in `contract::metric_tables` (the hook run
+    /// before anything is written): a mismatch names table and column.
+    pub fn check_schemas(&self) -> Result<(), crate::contract::metric_tables::SchemaError> {
+        self.tables()
+            .into_iter()
+            .try_for_each(|(t, df)| crate::contract::metric_tables::check(t, df))
+    }
 }
 
 /// Concentration and key-person figures before and after removing employees (their

@@ -4,7 +4,7 @@
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use super::model::{col_f64, col_str};
+use crate::contract::metric_tables::{evidence as col, SchemaError};
 use crate::metrics::summary::Summary;
 
 /// Bands with fewer accounts than this are marked as small on the page.
@@ -46,7 +46,7 @@ pub struct Evidence {
 }
 
 /// The evidence of the report from the `evidence` table and the summary.
-pub fn build(df: Option<&DataFrame>, s: &Summary) -> Evidence {
+pub fn build(df: Option<&DataFrame>, s: &Summary) -> Result<Evidence, SchemaError> {
     let h = &s.headline;
     let mut e = Evidence {
         look_back: h.look_back.clone(),
@@ -56,16 +56,16 @@ pub fn build(df: Option<&DataFrame>, s: &Summary) -> Evidence {
         ..Default::default()
     };
     let Some(df) = df else {
-        return e;
+        return Ok(e);
     };
-    let dim = col_str(df, "dimension");
-    let key = col_str(df, "key");
-    let accounts = col_f64(df, "accounts");
-    let (rmin, rmax) = (col_f64(df, "rdi_min"), col_f64(df, "rdi_max"));
-    let churn = col_f64(df, "churn_rate");
-    let growth = col_f64(df, "median_growth");
-    let win = col_f64(df, "win_rate");
-    let closed = col_f64(df, "opportunities_closed");
+    let dim = col::DIMENSION.strs(df)?;
+    let key = col::KEY.strs(df)?;
+    let accounts = col::ACCOUNTS.f64s(df)?;
+    let (rmin, rmax) = (col::RDI_MIN.f64s(df)?, col::RDI_MAX.f64s(df)?);
+    let churn = col::CHURN_RATE.f64s(df)?;
+    let growth = col::MEDIAN_GROWTH.f64s(df)?;
+    let win = col::WIN_RATE.f64s(df)?;
+    let closed = col::OPPORTUNITIES_CLOSED.f64s(df)?;
     for i in 0..df.height() {
         let n = accounts[i].unwrap_or(0.0);
         let band = EvidenceBand {
@@ -86,7 +86,7 @@ pub fn build(df: Option<&DataFrame>, s: &Summary) -> Evidence {
             _ => {}
         }
     }
-    e
+    Ok(e)
 }
 
 #[cfg(test)]
@@ -111,7 +111,11 @@ mod tests {
         s.headline
             .intervals
             .insert("rdi_growth_spearman".into(), [0.1, 0.3]);
-        let e = build(Some(&df), &s);
+        let df = crate::contract::metric_tables::conform(
+            crate::contract::metric_tables::MetricTable::Evidence,
+            df,
+        );
+        let e = build(Some(&df), &s).unwrap();
         assert_eq!(e.bands.len(), 2);
         assert_eq!(e.bus.len(), 1);
         // 9 accounts is small (< 10), 10 is not, an empty bucket is not "small".
@@ -120,6 +124,9 @@ mod tests {
         assert_eq!(e.bands[0].retention, Some(0.75));
         assert_eq!(e.bands[0].win_rate, None);
         assert_eq!(e.spearman_ci, Some([0.1, 0.3]));
-        assert_eq!(build(None, &Summary::default()), Evidence::default());
+        assert_eq!(
+            build(None, &Summary::default()).unwrap(),
+            Evidence::default()
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! Deterministic synthetic report inputs (metric tables as analyze would write them), for tests
-//! and for trying the report layout without a lake. Names include HTML/XML specials and CJK on
+//! Deterministic synthetic report inputs (metric tables as analyze would write them: every
+//! declared column, declared dtypes — see `contract::metric_tables::conform`), for the report's
+//! unit tests (compiled only for tests). Names include HTML/XML specials and CJK on
 //! purpose; the accounts table carries an extra `contact_email` column that reports must never
 //! show.
 
@@ -9,8 +10,9 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::model::{PreviousInputs, ReportInputs};
+use crate::contract::metric_tables::{conform, MetricTable};
 use crate::lake::manifest::{Manifest, Snapshot, SourceFile, TableSnapshot};
-use crate::metrics::summary::{Headline, MajorCustomer, Summary, Unavailable};
+use crate::metrics::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
 
 /// Names every fixture starts with (escaping and width tests).
 pub const TRICKY_NAMES: [&str; 6] = [
@@ -66,13 +68,23 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
     let as_of = NaiveDate::from_ymd_opt(2026, 9, 30).unwrap_or_default();
     let (accs, headline, majors) = accounts(n, seed, false);
     let (prev_accounts, prev_headline, _) = accounts(n, seed ^ 0x5a5a, true);
-    let summary = summary("2026-09-30", ["2025-10-01", "2026-09-30"], headline, majors);
+    let mut summary = summary("2026-09-30", ["2025-10-01", "2026-09-30"], headline, majors);
+    // As analyze writes them: the summary's concentration figures are the concentration
+    // table's, the tier mismatches are listed, the migration table sums the accounts.
+    summary.headline.hhi = Some(1650.0);
+    summary.headline.gini = Some(0.71);
+    summary.headline.top10_share = Some(0.62);
+    summary.data_quality.tier_mismatches = tier_mismatches(&accs);
+    let tier_migration = migration(&accs);
     let prev_summary = summary_prev(prev_headline);
     ReportInputs {
         as_of,
-        concentration: Some(concentration()),
-        employees: Some(employees(seed)),
-        tier_migration: None,
+        concentration: Some(conform(
+            MetricTable::Concentration,
+            concentration(share_80(&accs)),
+        )),
+        employees: Some(conform(MetricTable::Employees, employees(seed))),
+        tier_migration: Some(tier_migration),
         competitors: None,
         evidence: None,
         summary,
@@ -84,7 +96,69 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
         manifest: manifest(),
         queries: Vec::new(),
         accounts: accs,
+        warnings: Vec::new(),
     }
+}
+
+/// Accounts whose declared tier differs from the computed one (as analyze lists them).
+fn tier_mismatches(accs: &DataFrame) -> Vec<TierMismatch> {
+    let col = |c: &str| -> Vec<Option<String>> {
+        accs.column(c)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(String::from))
+            .collect()
+    };
+    let (id, declared, tier) = (col("account_id"), col("declared_tier"), col("tier"));
+    (0..accs.height())
+        .filter(|&i| declared[i].is_some() && declared[i] != tier[i])
+        .map(|i| TierMismatch {
+            account_id: id[i].clone().unwrap_or_default(),
+            declared: declared[i].clone().unwrap_or_default(),
+            computed: tier[i].clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The `tier_migration` table of the accounts: accounts and revenue per (tier_prev, tier),
+/// over the accounts with either.
+fn migration(accs: &DataFrame) -> DataFrame {
+    let col = |c: &str| -> Vec<Option<String>> {
+        accs.column(c)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(String::from))
+            .collect()
+    };
+    let (from, to) = (col("tier_prev"), col("tier"));
+    let revenue: Vec<f64> = accs
+        .column("revenue_12m")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|v| v.filter(|v| v.is_finite()).unwrap_or(0.0))
+        .collect();
+    let mut cells: BTreeMap<(Option<String>, Option<String>), (u64, f64)> = BTreeMap::new();
+    for i in 0..accs.height() {
+        if from[i].is_some() || to[i].is_some() {
+            let e = cells.entry((from[i].clone(), to[i].clone())).or_default();
+            e.0 += 1;
+            e.1 += revenue[i];
+        }
+    }
+    let df = df!(
+        "tier_prev" => cells.keys().map(|k| k.0.clone()).collect::<Vec<_>>(),
+        "tier" => cells.keys().map(|k| k.1.clone()).collect::<Vec<_>>(),
+        "accounts" => cells.values().map(|v| v.0).collect::<Vec<_>>(),
+        "revenue_12m" => cells.values().map(|v| v.1).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    conform(MetricTable::TierMigration, df)
 }
 
 fn summary(
@@ -340,10 +414,33 @@ fn accounts(n: usize, seed: u64, prev: bool) -> (DataFrame, Headline, Vec<MajorC
         "contact_email" => emails,
     )
     .unwrap_or_default();
-    (df, headline, majors)
+    (conform(MetricTable::Accounts, df), headline, majors)
 }
 
-fn concentration() -> DataFrame {
+/// The share of active accounts (by revenue descending, then id) that bring 80 % of revenue,
+/// as analyze's `accounts_for_80pct_share`.
+fn share_80(accs: &DataFrame) -> Option<f64> {
+    let ids = accs.column("account_id").unwrap().str().unwrap().clone();
+    let rev = accs.column("revenue_12m").unwrap().f64().unwrap().clone();
+    let mut active: Vec<(String, f64)> = ids
+        .iter()
+        .zip(rev.iter())
+        .filter_map(|(i, r)| Some((i?.to_string(), r.filter(|v| v.is_finite() && *v > 0.0)?)))
+        .collect();
+    active.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total: f64 = active.iter().map(|a| a.1).sum();
+    let n = active.len();
+    let mut s = 0.0;
+    for (i, a) in active.iter().enumerate() {
+        s += a.1;
+        if s / total >= 0.8 - 1e-12 {
+            return Some((i + 1) as f64 / n as f64);
+        }
+    }
+    None
+}
+
+fn concentration(share_80: Option<f64>) -> DataFrame {
     let mut level = Vec::new();
     let mut dim = Vec::new();
     let mut key = Vec::new();
@@ -367,6 +464,7 @@ fn concentration() -> DataFrame {
     }
     push("account", "all", "", "owner_hhi", Some(1820.0));
     push("account", "all", "", "single_threaded_revenue_share", None);
+    push("account", "all", "", "accounts_for_80pct_share", share_80);
     for (y, h) in [
         ("2022", 1210.0),
         ("2023", 1480.0),

@@ -203,9 +203,9 @@ fn env(lang: Lang, m: &ReportModel) -> Result<Environment<'static>, minijinja::E
         }
     });
     env.add_function("tier_label", move |tier: Option<String>| {
-        match tier.as_deref() {
-            Some(x @ ("S" | "A" | "B" | "C")) => t(lang, &format!("tier_{x}")).to_string(),
-            _ => t(lang, "tier_none").to_string(),
+        match tier.as_deref().and_then(crate::contract::Tier::parse) {
+            Some(x) => t(lang, &format!("tier_{}", x.code())).to_string(),
+            None => t(lang, "tier_none").to_string(),
         }
     });
     env.add_function("date", move |s: Option<String>| {

@@ -243,9 +243,51 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("share", "Share", "占比"),
 ];
 
+/// Labels of the market sections (key, English, Chinese); looked up by `i18n::t` after its
+/// own table.
+pub const MARKET_LABELS: &[(&str, &str, &str)] = &[
+    ("market_selection", "Customer selection matrix (wallet × share)", "客户选择矩阵（潜力 × 份额）"),
+    ("market_selection_note", "Wallet: what the customer spends per year on what we sell (its potential, or annual revenue × the industry's wallet ratio). Share: our revenue of the last 12 months over the wallet. High potential: wallet at or above the median of accounts with a wallet; high share: at or above the threshold.", "潜力（钱包）：客户每年在我们所售产品上的支出（销售预估的采购潜力，或年营业额 × 行业比例）。份额：近 12 个月我方收入 ÷ 潜力。高潜力：潜力不低于有潜力数据客户的中位数；高份额：不低于阈值。"),
+    ("market_wallet", "Wallet", "采购潜力"),
+    ("market_share", "Share of wallet", "钱包份额"),
+    ("market_headroom", "Headroom", "增长空间"),
+    ("market_cell", "Cell", "象限"),
+    ("market_cell_grow", "Grow (high potential, low share)", "拓展（高潜力、低份额）"),
+    ("market_cell_defend", "Defend (high potential, high share)", "巩固（高潜力、高份额）"),
+    ("market_cell_maintain", "Maintain (low potential, high share)", "维持（低潜力、高份额）"),
+    ("market_cell_selective", "Selective (low potential, low share)", "选择性投入（低潜力、低份额）"),
+    ("market_cell_grow_short", "Grow", "拓展"),
+    ("market_cell_defend_short", "Defend", "巩固"),
+    ("market_cell_maintain_short", "Maintain", "维持"),
+    ("market_cell_selective_short", "Selective", "选择性投入"),
+    ("market_median", "median wallet {n}", "潜力中位数 {n}"),
+    ("market_threshold", "share threshold {n}", "份额阈值 {n}"),
+    ("market_sample_note", "{shown} of {total} accounts with a wallet plotted (all S/A accounts first), x axis logarithmic", "图中显示 {total} 个有潜力数据客户中的 {shown} 个（优先显示全部 S/A 客户），横轴为对数刻度"),
+    ("market_log_note", "x axis logarithmic", "横轴为对数刻度"),
+    ("market_lost_n", "{n} lost", "输单 {n} 个"),
+    ("market_grow", "Value customers to win: grow accounts by headroom", "待争取的价值客户：按增长空间排列的拓展客户"),
+    ("market_grow_note", "Accounts with a wallet at or above the median and a share below the threshold, by headroom (wallet − revenue of the last 12 months).", "潜力不低于中位数、份额低于阈值的客户，按增长空间（潜力 − 近 12 个月收入）排列。"),
+    ("market_grow_none", "No account is in the grow cell.", "没有处于拓展象限的客户。"),
+    ("market_competitors", "Win rate and lost amount by competitor", "按竞争对手的赢单率与输单金额"),
+    ("market_competitors_note", "Deals closed in the last 12 months by the main competitor on the deal (names compared ignoring case and spaces); top {n} by deals.", "近 12 个月关闭的商机，按商机上的主要竞争对手统计（名称比较时忽略大小写与空格）；按商机数取前 {n} 名。"),
+    ("market_no_competitor", "Closed deals without a competitor", "未记录竞争对手的已关闭商机"),
+    ("market_competitor", "Competitor", "竞争对手"),
+    ("market_deals", "Deals", "商机数"),
+    ("market_won", "Won", "赢单"),
+    ("market_lost", "Lost", "输单"),
+    ("market_win_rate", "Win rate", "赢单率"),
+    ("market_won_amount", "Won amount", "赢单金额"),
+    ("market_lost_amount", "Lost amount", "输单金额"),
+    ("market_win_rate_chart", "Win rate by competitor", "按竞争对手的赢单率"),
+    ("market_lost_chart", "Lost amount by competitor", "按竞争对手的输单金额"),
+    ("market_unavailable", "Not available", "无法计算"),
+    ("market_no_table", "the competitors table was not written for this as_of (run `mcr analyze` again)", "该截至日期没有竞争对手表（请重新运行 `mcr analyze`）"),
+    ("market_no_wallet", "no account has a wallet", "没有客户有潜力数据"),
+];
+
 /// The text of `key` in `lang`; the key itself when it is unknown (tests assert none is).
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    let market = super::market::LABELS.iter();
+    let market = MARKET_LABELS.iter();
     match LABELS.iter().chain(market).find(|(k, _, _)| *k == key) {
         Some((_, en, zh)) => match lang {
             Lang::En => en,
@@ -259,7 +301,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 pub fn has(key: &str) -> bool {
     LABELS
         .iter()
-        .chain(super::market::LABELS)
+        .chain(MARKET_LABELS)
         .any(|(k, _, _)| *k == key)
 }
 

@@ -5,16 +5,30 @@
 //! parallel ([`charts`]) and writes, under `<reports>/<as_of>/`, one self-contained HTML page
 //! per audience, `index.html` and every chart as `charts/<name>.svg`.
 //! [`render_from_inputs`] does the same from in-memory inputs (used by tests).
+//!
+//! The metric tables are read through their declarations in [`crate::contract::metric_tables`]:
+//! a column the report needs that is missing or of another type stops the report with an
+//! error naming table and column. What does not stop it — a custom query that fails, an
+//! earlier report that cannot be read — is a warning with a stable code in
+//! [`ReportOutcome::warnings`]:
+//!
+//! | code | severity | meaning |
+//! |---|---|---|
+//! | MCR040 | warning | a custom query (`queries/*.sql`) failed; its section shows the error |
+//! | MCR041 | warning | the previous report's metrics cannot be read; changes are not shown |
+//! | MCR042 | warning | the earlier reports cannot be listed; changes are not shown |
 
 pub mod charts;
 pub mod evidence;
+#[cfg(test)]
 pub mod fixture;
 pub mod html;
 pub mod i18n;
 pub mod layout;
-pub mod market;
 pub mod model;
 pub mod queries;
+
+pub use model::market;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,52 +38,15 @@ use chrono::NaiveDate;
 use polars::prelude::{DataFrame, LazyFrame};
 use serde::Serialize;
 
+use crate::contract::metric_tables::{MetricTable, SchemaError};
 use crate::contract::{Audience, Lang};
+use crate::diagnostics::Diagnostic;
 use crate::error::hinted;
 use crate::lake::Lake;
 use crate::metrics::summary::Summary;
+pub use crate::settings::ReportConfig;
 use crate::settings::Settings;
 use model::{PreviousInputs, ReportInputs};
-
-/// Report settings (the `[report]` config section).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ReportConfig {
-    /// Rows in top-N tables (customer selection, groups, revenue at risk…). Default 20.
-    pub top_n: usize,
-    /// Bars in top-N charts (relationship profile, revenue at risk). Default 15.
-    pub chart_top_n: usize,
-    /// Rows of the leadership page's tables (it must fit one page). Default 6.
-    pub leadership_top_n: usize,
-    /// Accounts labelled by name in the quadrant scatter (top S/A by revenue). Default 12.
-    pub scatter_labels: usize,
-    /// Most points drawn in the quadrant scatter (all S/A first, the rest sampled). Default 3000.
-    pub scatter_max_points: usize,
-    /// Points of the Pareto and Lorenz curves (downsampled). Default 500.
-    pub curve_points: usize,
-    /// Categories shown in industry/region breakdowns; the rest are summed as "other". Default 10.
-    pub max_categories: usize,
-    /// Rows of a custom query's table. Default 20.
-    pub query_rows: usize,
-    /// Folder of custom queries (`*.sql`), relative to the config file. Default `queries`.
-    pub queries_dir: PathBuf,
-}
-
-impl Default for ReportConfig {
-    fn default() -> Self {
-        ReportConfig {
-            top_n: 20,
-            chart_top_n: 15,
-            leadership_top_n: 6,
-            scatter_labels: 12,
-            scatter_max_points: 3000,
-            curve_points: 500,
-            max_categories: 10,
-            query_rows: 20,
-            queries_dir: PathBuf::from("queries"),
-        }
-    }
-}
 
 /// What [`render_reports`] wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -85,6 +62,8 @@ pub struct ReportOutcome {
     pub charts: Vec<PathBuf>,
     /// Custom queries that failed: `file: error`.
     pub query_errors: Vec<String>,
+    /// What the user should know (MCR040–MCR042): failed queries, unreadable earlier reports.
+    pub warnings: Vec<Diagnostic>,
 }
 
 fn collect(lf: Option<LazyFrame>) -> anyhow::Result<Option<DataFrame>> {
@@ -109,7 +88,8 @@ pub fn load_inputs(
     queries_dir: &Path,
     cfg: &ReportConfig,
 ) -> anyhow::Result<ReportInputs> {
-    let accounts = collect(lake.scan_metric(as_of, "accounts")?)?.ok_or_else(|| {
+    let table = |t: MetricTable| collect(lake.scan_metric(as_of, t.name())?);
+    let accounts = table(MetricTable::Accounts)?.ok_or_else(|| {
         hinted(
             format!(
                 "no metric tables for as_of {as_of} in {}",
@@ -118,41 +98,14 @@ pub fn load_inputs(
             format!("run `mcr analyze --as-of {as_of}` first"),
         )
     })?;
-    let concentration = collect(lake.scan_metric(as_of, "concentration")?)?;
-    let employees = collect(lake.scan_metric(as_of, "employees")?)?;
-    let tier_migration = collect(lake.scan_metric(as_of, "tier_migration")?)?;
-    let competitors = collect(lake.scan_metric(as_of, "competitors")?)?;
-    let evidence = collect(lake.scan_metric(as_of, "evidence")?)?;
+    let concentration = table(MetricTable::Concentration)?;
+    let employees = table(MetricTable::Employees)?;
+    let tier_migration = table(MetricTable::TierMigration)?;
+    let competitors = table(MetricTable::Competitors)?;
+    let evidence = table(MetricTable::Evidence)?;
     let summary = read_summary(lake, as_of)?;
-    let previous = match lake.metric_as_ofs() {
-        Ok(dates) => match dates.into_iter().filter(|d| *d < as_of).max() {
-            Some(p) => {
-                let prev_summary = read_summary(lake, p);
-                let prev_accounts = lake.scan_metric(p, "accounts").and_then(collect);
-                match prev_summary {
-                    Ok(summary) => Some(PreviousInputs {
-                        as_of: p,
-                        summary,
-                        accounts: prev_accounts.unwrap_or_else(|e| {
-                            eprintln!("warning: previous accounts of {p} unreadable: {e:#}");
-                            None
-                        }),
-                    }),
-                    Err(e) => {
-                        eprintln!(
-                            "warning: previous report {p} unreadable, changes not shown: {e:#}"
-                        );
-                        None
-                    }
-                }
-            }
-            None => None,
-        },
-        Err(e) => {
-            eprintln!("warning: cannot list earlier reports: {e:#}");
-            None
-        }
-    };
+    let mut warnings = Vec::new();
+    let previous = previous_inputs(lake, as_of, &mut warnings);
     // One manifest read for the sources shown and every query's lake tables.
     let view = lake.view()?;
     let manifest = view.manifest().clone();
@@ -169,7 +122,77 @@ pub fn load_inputs(
         previous,
         manifest,
         queries,
+        warnings,
     })
+}
+
+/// The newest report before `as_of`, if any and readable (else a warning: the pages then show
+/// no change against it).
+fn previous_inputs(
+    lake: &Lake,
+    as_of: NaiveDate,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<PreviousInputs> {
+    let dates = match lake.metric_as_ofs() {
+        Ok(d) => d,
+        Err(e) => {
+            warnings.push(
+                Diagnostic::warning(
+                    "MCR042",
+                    format!("cannot list earlier reports, changes not shown: {e:#}"),
+                )
+                .with_hint("check that the lake's metrics folder is readable"),
+            );
+            return None;
+        }
+    };
+    let p = dates.into_iter().filter(|d| *d < as_of).max()?;
+    let rerun = format!("run `mcr analyze --as-of {p}` again to compare with it");
+    let summary = match read_summary(lake, p) {
+        Ok(s) => s,
+        Err(e) => {
+            warnings.push(
+                Diagnostic::warning(
+                    "MCR041",
+                    format!("previous report {p} unreadable, changes not shown: {e:#}"),
+                )
+                .with_hint(rerun),
+            );
+            return None;
+        }
+    };
+    let accounts = lake
+        .scan_metric(p, MetricTable::Accounts.name())
+        .and_then(collect)
+        .and_then(|df| match &df {
+            Some(d) => model::check_accounts(d).map(|_| df).map_err(Into::into),
+            None => Ok(df),
+        })
+        .unwrap_or_else(|e| {
+            warnings.push(
+                Diagnostic::warning(
+                    "MCR041",
+                    format!("previous accounts of {p} unreadable, tier moves shown against tier_prev: {e:#}"),
+                )
+                .with_hint(rerun.clone()),
+            );
+            None
+        });
+    Some(PreviousInputs {
+        as_of: p,
+        summary,
+        accounts,
+    })
+}
+
+/// The error of a metric table the report cannot read, with how to fix it.
+fn schema_error(as_of: NaiveDate, e: SchemaError) -> anyhow::Error {
+    hinted(
+        format!("cannot report as_of {as_of}: {e}"),
+        format!(
+            "the metric tables were written by another version of mcr: run `mcr analyze --as-of {as_of}` again"
+        ),
+    )
 }
 
 /// Render the reports of one as_of from the lake into `<settings.reports>/<as_of>/`.
@@ -197,7 +220,7 @@ pub fn render_reports(
 
 /// Render from in-memory inputs into `<out_root>/<as_of>/`.
 pub fn render_from_inputs(
-    inputs: ReportInputs,
+    mut inputs: ReportInputs,
     cfg: &ReportConfig,
     out_root: &Path,
     audiences: &[Audience],
@@ -213,7 +236,8 @@ pub fn render_from_inputs(
             .filter(|a| audiences.contains(a))
             .collect()
     };
-    let model = model::build(inputs, cfg);
+    let mut warnings = std::mem::take(&mut inputs.warnings);
+    let model = model::build(inputs, cfg).map_err(|e| schema_error(as_of, e))?;
     let charts = charts::render_all(&model, lang, cfg);
     // The folder name comes from the validated date, never from the data.
     let dir = out_root.join(as_of.format("%Y-%m-%d").to_string());
@@ -271,17 +295,23 @@ pub fn render_from_inputs(
     let p = dir.join("index.html");
     std::fs::write(&p, index).with_context(|| format!("cannot write {}", p.display()))?;
     pages.push(p);
-    let query_errors = model
-        .queries
-        .iter()
-        .filter_map(|q| q.error.as_ref().map(|e| format!("{}: {e}", q.file)))
-        .collect();
+    let mut query_errors = Vec::new();
+    for q in &model.queries {
+        if let Some(e) = &q.error {
+            query_errors.push(format!("{}: {e}", q.file));
+            warnings.push(
+                Diagnostic::warning("MCR040", format!("query {} failed: {e}", q.file))
+                    .with_hint("fix the query (its section on the page shows the error), or remove the file from the queries folder"),
+            );
+        }
+    }
     Ok(ReportOutcome {
         as_of,
         dir,
         pages,
         charts: out_charts,
         query_errors,
+        warnings,
     })
 }
 

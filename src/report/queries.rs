@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use polars::prelude::{AnyValue, DataFrame};
+use polars::prelude::{AnyValue, DataFrame, DataType};
 use serde::Serialize;
 
 use crate::contract::{Audience, Lang};
@@ -225,8 +225,8 @@ pub fn result_from_frame(
     let category = df.columns().iter().position(|c| !numeric(c)).unwrap_or(0);
     let value_column = value.map(|v| columns[v].clone()).unwrap_or_default();
     if let (Some(value), true) = (value, df.width() >= 2 && header.chart != QueryChart::Table) {
-        let cats = super::model::col_str(df, &columns[category]);
-        let vals = super::model::col_f64(df, &columns[value]);
+        let cats = col_str(df, &columns[category]);
+        let vals = col_f64(df, &columns[value]);
         for i in 0..n.min(max_rows.max(1) * 2).min(60) {
             if let Some(v) = vals[i].filter(|v| v.is_finite()) {
                 series.push((cats[i].clone().unwrap_or_default(), v));
@@ -249,6 +249,35 @@ pub fn result_from_frame(
     }
 }
 
+/// A column of a query's result as `f64` per row: queries return any columns, so a column
+/// that is missing or not numeric reads as `None` (metric tables are read through
+/// `contract::metric_tables` instead, which fails).
+pub(crate) fn col_f64(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    let n = df.height();
+    df.column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .ok()
+        .and_then(|c| c.f64().ok().map(|ca| ca.iter().collect()))
+        .unwrap_or_else(|| vec![None; n])
+}
+
+/// A column of a query's result as text per row (empty strings become `None`; a missing
+/// column reads as `None`).
+pub(crate) fn col_str(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    let n = df.height();
+    df.column(name)
+        .and_then(|c| c.cast(&DataType::String))
+        .ok()
+        .and_then(|c| {
+            c.str().ok().map(|ca| {
+                ca.iter()
+                    .map(|v| v.map(str::to_string).filter(|s| !s.trim().is_empty()))
+                    .collect()
+            })
+        })
+        .unwrap_or_else(|| vec![None; n])
+}
+
 /// The `.sql` files of a folder, sorted by name (none when the folder does not exist).
 pub fn query_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -263,8 +292,8 @@ pub fn query_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Run every query of `dir`. A failing query becomes a result with `error` set (and is printed
-/// to stderr); it never stops the reports.
+/// Run every query of `dir`. A failing query becomes a result with `error` set (shown on its
+/// page and, once, as warning MCR040 of the report); it never stops the reports.
 pub fn run_queries(
     view: &LakeView,
     as_of: NaiveDate,
@@ -282,9 +311,8 @@ pub fn run_queries(
                 .file_stem()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let failed = |title: String, titles: QueryTitles, audience: Audience, err: String| {
-                eprintln!("warning: query {} failed: {err}", path.display());
-                QueryResult {
+            let failed =
+                |title: String, titles: QueryTitles, audience: Audience, err: String| QueryResult {
                     file: file.clone(),
                     title,
                     titles,
@@ -297,8 +325,7 @@ pub fn run_queries(
                     series: Vec::new(),
                     value_column: String::new(),
                     error: Some(err),
-                }
-            };
+                };
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) => {

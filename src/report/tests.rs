@@ -46,13 +46,82 @@ fn model_snapshot() {
             max_categories: 4,
             ..cfg()
         },
-    );
+    )
+    .unwrap();
     insta::assert_yaml_snapshot!(m);
+}
+
+/// The report shows analyze's figures and computes none of its own: no migration matrix
+/// without the `tier_migration` table, no Gini on the Lorenz chart without the
+/// `concentration` table, headline figures from the summary (not overwritten by the table).
+#[test]
+fn report_only_reads_metric_tables() {
+    let mut inputs = fixture::inputs(50, 4);
+    inputs.tier_migration = None;
+    inputs.concentration = None;
+    inputs.summary.headline.gini = Some(0.5);
+    inputs.summary.headline.hhi = Some(1234.0);
+    inputs.summary.headline.sa_single_threaded_revenue = None;
+    inputs.summary.headline.opposition_accounts = None;
+    let m = model::build(inputs, &cfg()).unwrap();
+    assert!(!m.migration.available);
+    assert!(m.migration.accounts.iter().flatten().all(|n| *n == 0));
+    assert_eq!(
+        m.lorenz.marker, None,
+        "the Lorenz chart's Gini comes from the table"
+    );
+    assert!(!m.lorenz.points.is_empty(), "the curve is still drawn");
+    let headline = |k: &str| m.headline.iter().find(|h| h.key == k).unwrap().value;
+    assert_eq!(headline("gini"), Some(0.5));
+    assert_eq!(headline("hhi"), Some(1234.0));
+    // not recomputed from the accounts either
+    assert_eq!(m.leadership.sa_single_threaded_revenue, None);
+    assert_eq!(m.leadership.opposition_accounts, None);
+
+    // with the tables: the table's Gini on the chart, the summary's on the headline
+    let mut inputs = fixture::inputs(50, 4);
+    inputs.summary.headline.gini = Some(0.5);
+    let m = model::build(inputs, &cfg()).unwrap();
+    assert_eq!(m.lorenz.marker, Some(0.71));
+    assert_eq!(
+        m.headline.iter().find(|h| h.key == "gini").unwrap().value,
+        Some(0.5)
+    );
+    assert!(m.migration.available);
+}
+
+/// A metric table without a column the report reads is an error naming table and column.
+#[test]
+fn missing_metric_column_is_an_error_naming_it() {
+    let mut inputs = fixture::inputs(30, 1);
+    inputs.employees = Some(
+        inputs
+            .employees
+            .take()
+            .unwrap()
+            .drop("sole_holder_revenue")
+            .unwrap(),
+    );
+    let e = model::build(inputs, &cfg()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "metric table `employees` has no column `sole_holder_revenue`"
+    );
+    let mut inputs = fixture::inputs(30, 1);
+    let bad = polars::prelude::Column::new("rdi".into(), vec!["x"; inputs.accounts.height()]);
+    inputs.accounts.with_column(bad).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let e = render_from_inputs(inputs, &cfg(), dir.path(), &[], Lang::En).unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("metric table `accounts`: column `rdi` is str, expected f64"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn model_invariants() {
-    let m = model::build(fixture::inputs(300, 3), &cfg());
+    let m = model::build(fixture::inputs(300, 3), &cfg()).unwrap();
     assert!(m.pareto.points.len() <= 500 && m.pareto.points.len() >= 2);
     let last = m.pareto.points.last().copied().unwrap();
     assert!((last.0 - 1.0).abs() < 1e-9 && (last.1 - 1.0).abs() < 1e-9);
@@ -67,7 +136,7 @@ fn model_invariants() {
     assert!(m.industry.iter().any(|s| s.kind == "unknown"));
     let total: f64 = m.industry.iter().filter_map(|s| s.share).sum();
     assert!((total - 1.0).abs() < 1e-9);
-    // Migration derived from accounts when the table is missing.
+    // Migration from the tier_migration table.
     assert!(m.migration.available);
     assert_eq!(m.leadership.previous_as_of.as_deref(), Some("2026-06-30"));
     assert_eq!(m.leadership.moves_basis, "previous_report");
@@ -79,7 +148,7 @@ fn large_inputs_are_sampled_and_render_quickly() {
     let start = std::time::Instant::now();
     let inputs = fixture::inputs(200_000, 1);
     let built = start.elapsed();
-    let m = model::build(inputs, &cfg());
+    let m = model::build(inputs, &cfg()).unwrap();
     assert!(m.pareto.points.len() <= 500);
     assert!(m.lorenz.points.len() <= 500);
     assert!(m.quadrant.points.len() <= cfg().scatter_max_points);
@@ -128,7 +197,7 @@ fn all_charts(lang: Lang) -> BTreeMap<String, charts::Chart> {
         value_column: "n".into(),
         error: None,
     });
-    let m = model::build(inputs, &cfg());
+    let m = model::build(inputs, &cfg()).unwrap();
     charts::render_all(&m, lang, &cfg())
 }
 
@@ -159,7 +228,7 @@ fn small_and_empty_inputs_render() {
         inputs.concentration = None;
         inputs.employees = None;
         inputs.previous = None;
-        let m = model::build(inputs, &cfg());
+        let m = model::build(inputs, &cfg()).unwrap();
         assert_eq!(m.leadership.moves_basis, "tier_prev");
         for lang in [Lang::Zh, Lang::En] {
             for (name, c) in charts::render_all(&m, lang, &cfg()) {
@@ -264,6 +333,10 @@ fn pages_are_written_escaped_and_self_contained() {
         );
         assert!(out.charts.len() >= 11);
         assert_eq!(out.query_errors.len(), 1);
+        // reported once, as a warning with its code
+        let codes: Vec<&str> = out.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(codes, ["MCR040"], "{:?}", out.warnings);
+        assert!(out.warnings[0].message.contains("broken.sql"));
         for p in &out.pages {
             let html = std::fs::read_to_string(p).unwrap();
             let name = p.display();

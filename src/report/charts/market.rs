@@ -329,7 +329,7 @@ pub(super) mod tests {
     #[test]
     fn market_charts_have_no_overlapping_or_clipped_labels() {
         for n in [12, 400] {
-            let m = crate::report::model::build(market_inputs(n), &Default::default());
+            let m = crate::report::model::build(market_inputs(n), &Default::default()).unwrap();
             assert!(m.market.reason.is_none() && m.market.competitors_reason.is_none());
             assert!(!m.market.grow.is_empty());
             assert_eq!(

@@ -140,7 +140,7 @@ fn scenarios() -> Vec<(String, model::ReportModel, ReportConfig)> {
         vec![],
         Some("boom"),
     ));
-    let mut m = model::build(inputs, &cfg);
+    let mut m = model::build(inputs, &cfg).unwrap();
     // The fixture has no backtest: six hand-made bands (band 0, a small band, a missing rate).
     m.evidence.look_back = Some("2025-09-30".into());
     m.evidence.bands = (0..6)
@@ -162,13 +162,17 @@ fn scenarios() -> Vec<(String, model::ReportModel, ReportConfig)> {
         inputs.concentration = None;
         inputs.employees = None;
         inputs.previous = None;
-        out.push((format!("small{n}"), model::build(inputs, &cfg), cfg.clone()));
+        out.push((
+            format!("small{n}"),
+            model::build(inputs, &cfg).unwrap(),
+            cfg.clone(),
+        ));
     }
     for n in [12, 400] {
         let inputs = market::tests::market_inputs(n);
         out.push((
             format!("market{n}"),
-            model::build(inputs, &cfg),
+            model::build(inputs, &cfg).unwrap(),
             cfg.clone(),
         ));
     }
@@ -181,12 +185,12 @@ fn scenarios() -> Vec<(String, model::ReportModel, ReportConfig)> {
     };
     out.push((
         "narrow40".to_string(),
-        model::build(fixture::inputs(40, 7), &narrow),
+        model::build(fixture::inputs(40, 7), &narrow).unwrap(),
         narrow,
     ));
     out.push((
         "n5000".to_string(),
-        model::build(fixture::inputs(5000, 1), &cfg),
+        model::build(fixture::inputs(5000, 1), &cfg).unwrap(),
         cfg.clone(),
     ));
     out

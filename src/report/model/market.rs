@@ -8,55 +8,15 @@ use std::collections::BTreeMap;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use super::model::{col_f64, col_str, sample_indices};
-use super::ReportConfig;
+use super::accounts::{sample_indices, NO_TIER};
+use crate::contract::is_key_tier;
+use crate::contract::metric_tables::{accounts as acc, competitors as cmp, SchemaError};
 use crate::metrics::market::CELLS;
 use crate::metrics::summary::Summary;
+use crate::settings::ReportConfig;
 
 /// Competitors shown on the strategy page (top by deals).
 pub const TOP_COMPETITORS: usize = 10;
-
-/// Labels of the market sections (key, English, Chinese); looked up by `i18n::t` after its
-/// own table.
-pub const LABELS: &[(&str, &str, &str)] = &[
-    ("market_selection", "Customer selection matrix (wallet × share)", "客户选择矩阵（潜力 × 份额）"),
-    ("market_selection_note", "Wallet: what the customer spends per year on what we sell (its potential, or annual revenue × the industry's wallet ratio). Share: our revenue of the last 12 months over the wallet. High potential: wallet at or above the median of accounts with a wallet; high share: at or above the threshold.", "潜力（钱包）：客户每年在我们所售产品上的支出（销售预估的采购潜力，或年营业额 × 行业比例）。份额：近 12 个月我方收入 ÷ 潜力。高潜力：潜力不低于有潜力数据客户的中位数；高份额：不低于阈值。"),
-    ("market_wallet", "Wallet", "采购潜力"),
-    ("market_share", "Share of wallet", "钱包份额"),
-    ("market_headroom", "Headroom", "增长空间"),
-    ("market_cell", "Cell", "象限"),
-    ("market_cell_grow", "Grow (high potential, low share)", "拓展（高潜力、低份额）"),
-    ("market_cell_defend", "Defend (high potential, high share)", "巩固（高潜力、高份额）"),
-    ("market_cell_maintain", "Maintain (low potential, high share)", "维持（低潜力、高份额）"),
-    ("market_cell_selective", "Selective (low potential, low share)", "选择性投入（低潜力、低份额）"),
-    ("market_cell_grow_short", "Grow", "拓展"),
-    ("market_cell_defend_short", "Defend", "巩固"),
-    ("market_cell_maintain_short", "Maintain", "维持"),
-    ("market_cell_selective_short", "Selective", "选择性投入"),
-    ("market_median", "median wallet {n}", "潜力中位数 {n}"),
-    ("market_threshold", "share threshold {n}", "份额阈值 {n}"),
-    ("market_sample_note", "{shown} of {total} accounts with a wallet plotted (all S/A accounts first), x axis logarithmic", "图中显示 {total} 个有潜力数据客户中的 {shown} 个（优先显示全部 S/A 客户），横轴为对数刻度"),
-    ("market_log_note", "x axis logarithmic", "横轴为对数刻度"),
-    ("market_lost_n", "{n} lost", "输单 {n} 个"),
-    ("market_grow", "Value customers to win: grow accounts by headroom", "待争取的价值客户：按增长空间排列的拓展客户"),
-    ("market_grow_note", "Accounts with a wallet at or above the median and a share below the threshold, by headroom (wallet − revenue of the last 12 months).", "潜力不低于中位数、份额低于阈值的客户，按增长空间（潜力 − 近 12 个月收入）排列。"),
-    ("market_grow_none", "No account is in the grow cell.", "没有处于拓展象限的客户。"),
-    ("market_competitors", "Win rate and lost amount by competitor", "按竞争对手的赢单率与输单金额"),
-    ("market_competitors_note", "Deals closed in the last 12 months by the main competitor on the deal (names compared ignoring case and spaces); top {n} by deals.", "近 12 个月关闭的商机，按商机上的主要竞争对手统计（名称比较时忽略大小写与空格）；按商机数取前 {n} 名。"),
-    ("market_no_competitor", "Closed deals without a competitor", "未记录竞争对手的已关闭商机"),
-    ("market_competitor", "Competitor", "竞争对手"),
-    ("market_deals", "Deals", "商机数"),
-    ("market_won", "Won", "赢单"),
-    ("market_lost", "Lost", "输单"),
-    ("market_win_rate", "Win rate", "赢单率"),
-    ("market_won_amount", "Won amount", "赢单金额"),
-    ("market_lost_amount", "Lost amount", "输单金额"),
-    ("market_win_rate_chart", "Win rate by competitor", "按竞争对手的赢单率"),
-    ("market_lost_chart", "Lost amount by competitor", "按竞争对手的输单金额"),
-    ("market_unavailable", "Not available", "无法计算"),
-    ("market_no_table", "the competitors table was not written for this as_of (run `mcr analyze` again)", "该截至日期没有竞争对手表（请重新运行 `mcr analyze`）"),
-    ("market_no_wallet", "no account has a wallet", "没有客户有潜力数据"),
-];
 
 /// The market sections of the strategy page.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -150,14 +110,14 @@ pub fn build(
     s: &Summary,
     reasons: &BTreeMap<String, String>,
     cfg: &ReportConfig,
-) -> Market {
+) -> Result<Market, SchemaError> {
     let mut m = Market {
         share_threshold: share_threshold(s),
         ..Default::default()
     };
-    selection(&mut m, accounts, reasons, cfg);
-    competitor_bars(&mut m, competitors, reasons);
-    m
+    selection(&mut m, accounts, reasons, cfg)?;
+    competitor_bars(&mut m, competitors, reasons)?;
+    Ok(m)
 }
 
 fn selection(
@@ -165,11 +125,11 @@ fn selection(
     df: &DataFrame,
     reasons: &BTreeMap<String, String>,
     cfg: &ReportConfig,
-) {
-    let wallet = col_f64(df, "wallet");
-    let share = col_f64(df, "wallet_share");
-    let headroom = col_f64(df, "headroom");
-    let cell = col_str(df, "selection");
+) -> Result<(), SchemaError> {
+    let wallet = acc::WALLET.f64s(df)?;
+    let share = acc::WALLET_SHARE.f64s(df)?;
+    let headroom = acc::HEADROOM.f64s(df)?;
+    let cell = acc::SELECTION.strs(df)?;
     let rows: Vec<usize> = (0..df.height())
         .filter(|&i| {
             cell[i].is_some()
@@ -185,14 +145,14 @@ fn selection(
                 .cloned()
                 .unwrap_or_else(|| "no account has a wallet and a share".into()),
         );
-        return;
+        return Ok(());
     }
-    let ids = col_str(df, "account_id");
-    let names = col_str(df, "name");
-    let tier = col_str(df, "tier");
-    let rdi = col_f64(df, "rdi");
-    let industry = col_str(df, "industry");
-    let revenue = col_f64(df, "revenue_12m");
+    let ids = acc::ACCOUNT_ID.strs(df)?;
+    let names = acc::NAME.strs(df)?;
+    let tier = acc::TIER.strs(df)?;
+    let rdi = acc::RDI.f64s(df)?;
+    let industry = acc::INDUSTRY.strs(df)?;
+    let revenue = acc::REVENUE_12M.f64s(df)?;
     let name = |i: usize| {
         names[i]
             .clone()
@@ -251,7 +211,7 @@ fn selection(
         })
         .collect();
     // points: every S/A account first, the others sampled evenly (by wallet)
-    let is_sa = |i: usize| matches!(tier[i].as_deref(), Some("S") | Some("A"));
+    let is_sa = |i: usize| is_key_tier(tier[i].as_deref());
     let mut sa: Vec<usize> = rows.iter().copied().filter(|&i| is_sa(i)).collect();
     let mut rest: Vec<usize> = rows.iter().copied().filter(|&i| !is_sa(i)).collect();
     let by_wallet = |a: &usize, b: &usize| {
@@ -281,30 +241,35 @@ fn selection(
         .iter()
         .map(|&i| MarketPoint {
             name: name(i),
-            tier: tier[i].clone().unwrap_or_else(|| "none".into()),
+            tier: tier[i].clone().unwrap_or_else(|| NO_TIER.into()),
             wallet: wallet[i].unwrap_or(0.0),
             share: share[i].unwrap_or(0.0),
             headroom: headroom[i].unwrap_or(0.0),
             label: labelled.contains(&i),
         })
         .collect();
+    Ok(())
 }
 
-fn competitor_bars(m: &mut Market, df: Option<&DataFrame>, reasons: &BTreeMap<String, String>) {
+fn competitor_bars(
+    m: &mut Market,
+    df: Option<&DataFrame>,
+    reasons: &BTreeMap<String, String>,
+) -> Result<(), SchemaError> {
     let Some(df) = df else {
         m.competitors_reason = Some(reasons.get("competitors").cloned().unwrap_or_else(|| {
-            super::i18n::t(crate::contract::Lang::En, "market_no_table").into()
+            crate::report::i18n::t(crate::contract::Lang::En, "market_no_table").into()
         }));
-        return;
+        return Ok(());
     };
-    let comp = col_str(df, "competitor");
-    let industry = col_str(df, "industry");
-    let deals = col_f64(df, "deals");
-    let won = col_f64(df, "won");
-    let lost = col_f64(df, "lost");
-    let win_rate = col_f64(df, "win_rate");
-    let won_amount = col_f64(df, "won_amount");
-    let lost_amount = col_f64(df, "lost_amount");
+    let comp = cmp::COMPETITOR.strs(df)?;
+    let industry = cmp::INDUSTRY.strs(df)?;
+    let deals = cmp::DEALS.f64s(df)?;
+    let won = cmp::WON.f64s(df)?;
+    let lost = cmp::LOST.f64s(df)?;
+    let win_rate = cmp::WIN_RATE.f64s(df)?;
+    let won_amount = cmp::WON_AMOUNT.f64s(df)?;
+    let lost_amount = cmp::LOST_AMOUNT.f64s(df)?;
     let mut named = Vec::new();
     for i in 0..df.height() {
         if industry[i].is_some() {
@@ -338,6 +303,7 @@ fn competitor_bars(m: &mut Market, df: Option<&DataFrame>, reasons: &BTreeMap<St
                 .unwrap_or_else(|| "no closed deal in window_12m names a competitor".into()),
         );
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -348,14 +314,14 @@ mod tests {
     #[test]
     fn labels_exist_once_in_both_languages() {
         for c in CELLS {
-            assert!(super::super::i18n::has(&format!("market_cell_{c}")));
-            assert!(super::super::i18n::has(&format!("market_cell_{c}_short")));
+            assert!(crate::report::i18n::has(&format!("market_cell_{c}")));
+            assert!(crate::report::i18n::has(&format!("market_cell_{c}_short")));
         }
-        for (k, en, zh) in LABELS {
+        for (k, en, zh) in crate::report::i18n::MARKET_LABELS {
             assert!(!en.is_empty() && !zh.is_empty(), "{k}");
-            let n = super::super::i18n::LABELS
+            let n = crate::report::i18n::LABELS
                 .iter()
-                .chain(LABELS)
+                .chain(crate::report::i18n::MARKET_LABELS)
                 .filter(|(k2, _, _)| k2 == k)
                 .count();
             assert_eq!(n, 1, "{k} defined {n} times");
@@ -389,13 +355,19 @@ mod tests {
             "lost_amount" => [20.0, 20.0, 2.0, 0.0],
         )
         .unwrap();
+        use crate::contract::metric_tables::{conform, MetricTable};
+        let (acc, comp) = (
+            conform(MetricTable::Accounts, acc),
+            conform(MetricTable::Competitors, comp),
+        );
         let m = build(
             &acc,
             Some(&comp),
             &Summary::default(),
             &BTreeMap::new(),
             &ReportConfig::default(),
-        );
+        )
+        .unwrap();
         assert_eq!(m.reason, None);
         assert_eq!(m.total, 4);
         // wallets 100 120 900 1000 → median (120 + 900) / 2 = 510
@@ -420,8 +392,10 @@ mod tests {
         assert_eq!(m.no_competitor.as_ref().map(|c| c.deals), Some(2));
         assert_eq!(m.competitors_reason, None);
 
-        // Without market columns or a competitors table: both sections unavailable, with reasons.
+        // Without market figures (analyze writes the columns, all null) or a competitors table:
+        // both sections unavailable, with reasons.
         let bare = df!("account_id" => ["a"], "revenue_12m" => [1.0]).unwrap();
+        let bare = conform(MetricTable::Accounts, bare);
         let reasons: BTreeMap<String, String> =
             [("wallet".to_string(), "no wallet data".to_string())]
                 .into_iter()
@@ -432,7 +406,8 @@ mod tests {
             &Summary::default(),
             &reasons,
             &ReportConfig::default(),
-        );
+        )
+        .unwrap();
         assert_eq!(m.reason.as_deref(), Some("no wallet data"));
         assert!(m.competitors_reason.is_some());
         assert!(m.points.is_empty() && m.competitors.is_empty());
