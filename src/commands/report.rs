@@ -33,7 +33,15 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
     };
     ctx.info(format!("rendering reports for as_of {as_of}…"));
     let audiences: Vec<Audience> = args.audience.iter().map(|&a| a.into()).collect();
-    let outcome = render_reports(&lake, s, as_of, &audiences, s.lang)?;
+    let outcome = render_reports(
+        &lake,
+        &s.report,
+        &s.queries_dir(),
+        &s.reports,
+        as_of,
+        &audiences,
+        s.lang,
+    )?;
     if s.json {
         crate::commands::out(format_args!(
             "{}\n",

@@ -69,7 +69,9 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
     let lake = Lake::open(&ctx.settings.lake);
     let outcome = crate::report::render_reports(
         &lake,
-        &ctx.settings,
+        &ctx.settings.report,
+        &ctx.settings.queries_dir(),
+        &ctx.settings.reports,
         as_of,
         &Audience::ALL,
         ctx.settings.lang,

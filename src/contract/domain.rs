@@ -163,6 +163,10 @@ impl Dimension {
     }
 }
 
+/// The customer-selection cells (metrics.md "Market insight": wallet × share of wallet), in
+/// the order the report lists them.
+pub const SELECTION_CELLS: [&str; 4] = ["grow", "defend", "maintain", "selective"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,9 @@ pub struct Headline {
     pub top20pct_share: Option<f64>,
     pub accounts_for_80pct: Option<u64>,
     pub owner_hhi: Option<f64>,
+    /// Median wallet of the accounts with a wallet: the potential boundary of the selection
+    /// matrix (metrics.md "Market insight"); None without wallets.
+    pub median_wallet: Option<f64>,
     pub single_threaded_revenue_share: Option<f64>,
     /// Revenue_12m of S and A accounts that are single-threaded.
     pub sa_single_threaded_revenue: Option<f64>,

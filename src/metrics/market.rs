@@ -15,7 +15,7 @@ use super::config::MarketConfig;
 use super::windows::Window;
 
 /// The selection cells, in the order the report lists them.
-pub const CELLS: [&str; 4] = ["grow", "defend", "maintain", "selective"];
+pub use crate::contract::domain::SELECTION_CELLS as CELLS;
 
 /// Industry label used in the per-industry competitor rows for deals whose account has no
 /// industry (the overall rows have a null industry).

@@ -18,8 +18,6 @@ pub mod market;
 mod pipeline;
 pub mod relationship;
 pub mod segmentation;
-/// The summary types live in the bottom layer (`contract::summary`): report reads them too.
-pub use crate::contract::summary;
 #[cfg(test)]
 mod test_util;
 #[cfg(test)]
@@ -34,12 +32,12 @@ use serde::{Deserialize, Serialize};
 use crate::contract::Table;
 use crate::lake::Lake;
 
+use crate::contract::summary::Summary;
 pub use config::{
     EvidenceConfig, GriTargets, KriConfig, LevelTargets, MarketConfig, OriPoints, RdiWeights,
     RolePower, ValueScoreWeights,
 };
 pub use pipeline::{ScenarioFigures, WhatifResult};
-use summary::Summary;
 
 /// Every metric setting, with the defaults of metrics.md (the `[metrics]` config section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use crate::contract::metric_tables::{evidence as col, SchemaError};
-use crate::metrics::summary::Summary;
+use crate::contract::summary::Summary;
 
 /// Bands with fewer accounts than this are marked as small on the page.
 pub const SMALL_BAND: f64 = 10.0;

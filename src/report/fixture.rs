@@ -11,8 +11,8 @@ use polars::prelude::*;
 
 use super::model::{PreviousInputs, ReportInputs};
 use crate::contract::metric_tables::{conform, MetricTable};
+use crate::contract::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
 use crate::lake::manifest::{Manifest, Snapshot, SourceFile, TableSnapshot};
-use crate::metrics::summary::{Headline, MajorCustomer, Summary, TierMismatch, Unavailable};
 
 /// Names every fixture starts with (escaping and width tests).
 pub const TRICKY_NAMES: [&str; 6] = [

@@ -19,6 +19,7 @@
 //! | MCR042 | warning | the earlier reports cannot be listed; changes are not shown |
 
 pub mod charts;
+mod config;
 pub mod evidence;
 #[cfg(test)]
 pub mod fixture;
@@ -28,6 +29,7 @@ pub mod layout;
 pub mod model;
 pub mod queries;
 
+pub use config::ReportConfig;
 pub use model::market;
 
 use std::collections::BTreeMap;
@@ -39,13 +41,11 @@ use polars::prelude::{DataFrame, LazyFrame};
 use serde::Serialize;
 
 use crate::contract::metric_tables::{MetricTable, SchemaError};
+use crate::contract::summary::Summary;
 use crate::contract::{Audience, Lang};
 use crate::diagnostics::Diagnostic;
 use crate::error::hinted;
 use crate::lake::Lake;
-use crate::metrics::summary::Summary;
-pub use crate::settings::ReportConfig;
-use crate::settings::Settings;
 use model::{PreviousInputs, ReportInputs};
 
 /// What [`render_reports`] wrote.
@@ -195,27 +195,19 @@ fn schema_error(as_of: NaiveDate, e: SchemaError) -> anyhow::Error {
     )
 }
 
-/// Render the reports of one as_of from the lake into `<settings.reports>/<as_of>/`.
+/// Render the reports of one as_of from the lake into `<out_root>/<as_of>/`; custom queries
+/// come from `queries_dir` (resolved by `Settings::queries_dir`).
 pub fn render_reports(
     lake: &Lake,
-    settings: &Settings,
+    cfg: &ReportConfig,
+    queries_dir: &Path,
+    out_root: &Path,
     as_of: NaiveDate,
     audiences: &[Audience],
     lang: Lang,
 ) -> anyhow::Result<ReportOutcome> {
-    let cfg = &settings.report;
-    let queries_dir = if cfg.queries_dir.is_absolute() {
-        cfg.queries_dir.clone()
-    } else {
-        settings
-            .config_file
-            .as_ref()
-            .and_then(|c| c.parent())
-            .map(|p| p.join(&cfg.queries_dir))
-            .unwrap_or_else(|| cfg.queries_dir.clone())
-    };
-    let inputs = load_inputs(lake, as_of, &queries_dir, cfg)?;
-    render_from_inputs(inputs, cfg, &settings.reports, audiences, lang)
+    let inputs = load_inputs(lake, as_of, queries_dir, cfg)?;
+    render_from_inputs(inputs, cfg, out_root, audiences, lang)
 }
 
 /// Render from in-memory inputs into `<out_root>/<as_of>/`.

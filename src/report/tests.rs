@@ -525,7 +525,7 @@ fn rows_pointing_to_no_account_and_source_conflicts_are_on_every_page() {
         // orphan / (orphan + total) = 25 %: orphan = total / 3.
         dq.orphan_revenue_12m = total / 3.0;
         dq.source_conflicts
-            .push(crate::metrics::summary::SourceConflict {
+            .push(crate::contract::summary::SourceConflict {
                 table: "employees".into(),
                 shared_keys: 30,
                 conflicting_keys: 3,

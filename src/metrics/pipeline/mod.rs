@@ -116,6 +116,7 @@ fn analyze_at(
 
     let mut headline = Headline {
         accounts_total: n as u64,
+        median_wallet: mkt.median_wallet,
         ..Default::default()
     };
     let key_all = keyperson::key_figures(

@@ -300,6 +300,7 @@ pub(super) mod tests {
             df.with_column(col).unwrap();
         }
         inputs.accounts = df;
+        inputs.summary.headline.median_wallet = c.median_wallet;
         let names = [
             "Globex",
             " globex ",

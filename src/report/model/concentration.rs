@@ -14,7 +14,7 @@ use polars::prelude::DataFrame;
 use super::accounts::{sample_indices, Acc, Active};
 use super::{ConcentrationRow, Curve, GroupRow, Major, TrendRow};
 use crate::contract::metric_tables::{concentration as col, SchemaError};
-use crate::metrics::summary::Summary;
+use crate::contract::summary::Summary;
 
 /// The figures of the `concentration` table the finance page shows.
 pub(super) struct Figures {

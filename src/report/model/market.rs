@@ -9,11 +9,11 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use super::accounts::{sample_indices, NO_TIER};
+use crate::contract::domain::SELECTION_CELLS as CELLS;
 use crate::contract::is_key_tier;
 use crate::contract::metric_tables::{accounts as acc, competitors as cmp, SchemaError};
-use crate::metrics::market::CELLS;
-use crate::metrics::summary::Summary;
-use crate::settings::ReportConfig;
+use crate::contract::summary::Summary;
+use crate::report::ReportConfig;
 
 /// Competitors shown on the strategy page (top by deals).
 pub const TOP_COMPETITORS: usize = 10;
@@ -115,7 +115,7 @@ pub fn build(
         share_threshold: share_threshold(s),
         ..Default::default()
     };
-    selection(&mut m, accounts, reasons, cfg)?;
+    selection(&mut m, accounts, s, reasons, cfg)?;
     competitor_bars(&mut m, competitors, reasons)?;
     Ok(m)
 }
@@ -123,6 +123,7 @@ pub fn build(
 fn selection(
     m: &mut Market,
     df: &DataFrame,
+    s: &Summary,
     reasons: &BTreeMap<String, String>,
     cfg: &ReportConfig,
 ) -> Result<(), SchemaError> {
@@ -159,8 +160,7 @@ fn selection(
             .or_else(|| ids[i].clone())
             .unwrap_or_default()
     };
-    let mut ws: Vec<f64> = wallet.iter().flatten().copied().collect();
-    m.median_wallet = crate::metrics::market::median(&mut ws);
+    m.median_wallet = s.headline.median_wallet;
     m.total = rows.len();
     // cells
     m.cells = CELLS
@@ -360,17 +360,20 @@ mod tests {
             conform(MetricTable::Accounts, acc),
             conform(MetricTable::Competitors, comp),
         );
+        // The median wallet is analyze's (summary headline): wallets 100 120 900 1000 →
+        // (120 + 900) / 2 = 510; the report shows it, it does not recompute it.
+        let mut summary = Summary::default();
+        summary.headline.median_wallet = Some(510.0);
         let m = build(
             &acc,
             Some(&comp),
-            &Summary::default(),
+            &summary,
             &BTreeMap::new(),
             &ReportConfig::default(),
         )
         .unwrap();
         assert_eq!(m.reason, None);
         assert_eq!(m.total, 4);
-        // wallets 100 120 900 1000 → median (120 + 900) / 2 = 510
         assert_eq!(m.median_wallet, Some(510.0));
         assert_eq!(
             m.grow.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{DataQualityRow, Meta, ReportInputs, SourceRow};
-use crate::metrics::summary::Summary;
+use crate::contract::summary::Summary;
 
 /// The header data of the report.
 pub(super) fn build(inputs: &ReportInputs) -> Meta {

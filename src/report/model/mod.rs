@@ -25,9 +25,9 @@ use super::queries::QueryResult;
 #[cfg(test)]
 pub(crate) use super::queries::{col_f64, col_str};
 use crate::contract::metric_tables::SchemaError;
+use crate::contract::summary::Summary;
 use crate::lake::Manifest;
-use crate::metrics::summary::Summary;
-use crate::settings::ReportConfig;
+use crate::report::ReportConfig;
 
 /// Everything a report is built from.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::accounts::{by_revenue_desc, sample_indices, tier_key, Acc};
 use super::{AccountBrief, QuadPoint, Quadrant, Slice};
-use crate::settings::ReportConfig;
+use crate::report::ReportConfig;
 
 /// The value × relationship scatter: every S/A account first, the rest sampled, the top S/A
 /// by revenue labelled.
