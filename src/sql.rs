@@ -1,6 +1,7 @@
 //! Polars SQL context over lake and metric tables: lake tables under their names
-//! (`accounts`, `contacts`, …) and the metric tables of one as_of as `metrics_accounts`,
-//! `metrics_concentration`, `metrics_employees`, `metrics_tier_migration`, `metrics_competitors`.
+//! (`accounts`, `contacts`, …) and the metric tables of one as_of as `metrics_<name>`
+//! (`metrics_accounts`, `metrics_concentration`, `metrics_employees`, `metrics_tier_migration`,
+//! `metrics_competitors`, `metrics_evidence`: every [`MetricTable`]).
 //!
 //! The report's `queries/*.sql` run through [`query`]; their header comments (`-- title: …`,
 //! `-- title.zh: …`, `-- title.en: …`, `-- audience: …`, `-- chart: …`) are read by
@@ -10,18 +11,10 @@ use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 use polars::sql::SQLContext;
 
+use crate::contract::metric_tables::MetricTable;
 use crate::contract::Table;
 use crate::error::hinted;
 use crate::lake::LakeView;
-
-/// The metric tables registered as `metrics_<name>`.
-pub const METRIC_TABLES: [&str; 5] = [
-    "accounts",
-    "concentration",
-    "employees",
-    "tier_migration",
-    "competitors",
-];
 
 /// A SQL context with every available table registered; returns the registered names too.
 /// Every lake table comes from `view`, one state of the lake.
@@ -43,7 +36,7 @@ pub fn context(
         None => lake.metric_as_ofs()?.into_iter().next_back(),
     };
     if let Some(d) = as_of {
-        for m in METRIC_TABLES {
+        for m in MetricTable::ALL.map(MetricTable::name) {
             if let Some(lf) = lake.scan_metric(d, m)? {
                 let name = format!("metrics_{m}");
                 ctx.register(&name, lf);

@@ -316,6 +316,12 @@ fn formula_like_names_are_neutralised_in_every_csv() {
     assert!(o.status.success(), "{}", stderr(&o));
     let rows: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(rows.to_string().contains("\"@SUM(1+1)\""), "{rows}");
+    // Every metric table analyze writes is queryable as metrics_<name> (evidence was missed).
+    for t in mcr::contract::metric_tables::MetricTable::ALL {
+        let sql = format!("SELECT count(*) AS n FROM metrics_{}", t.name());
+        let o = run_in(dir.path(), &["query", &sql, "--lake", "lake"]);
+        assert!(o.status.success(), "{sql}: {}", stderr(&o));
+    }
 }
 
 /// `kill -9` at several points of an ingest and of an analyze: the previous lake and the
