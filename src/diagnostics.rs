@@ -20,6 +20,7 @@
 //! | MCR040 | warning | report: a custom query failed (its section shows the error) |
 //! | MCR041 | warning | report: the previous report's metrics cannot be read (changes not shown) |
 //! | MCR042 | warning | report: earlier reports cannot be listed (changes not shown) |
+//! | MCR043 | warning | report: a chart could not be drawn (its place shows the error) |
 
 use serde::Serialize;
 

@@ -65,10 +65,13 @@ pub struct Chart {
     pub audience: Audience,
     /// The SVG document.
     pub svg: String,
+    /// Why the chart could not be drawn (the SVG then shows this message instead); the
+    /// report turns it into an MCR043 warning.
+    pub error: Option<String>,
 }
 
 /// The charts of one model, keyed by name. Rendered in parallel; a chart that fails to draw
-/// is replaced by a message (and reported on stderr) rather than failing the report.
+/// is replaced by a message (and reported as an MCR043 warning) rather than failing the report.
 pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<String, Chart> {
     type Job<'a> = (
         String,
@@ -135,11 +138,11 @@ pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<S
     }
     jobs.par_iter()
         .map(|(name, audience, f)| {
-            let svg = match f() {
-                Ok(s) => s,
+            let (svg, error) = match f() {
+                Ok(s) => (s, None),
                 Err(e) => {
-                    eprintln!("warning: chart {name} could not be drawn: {e:#}");
-                    no_data(name, &format!("{e:#}")).unwrap_or_default()
+                    let msg = format!("{e:#}");
+                    (no_data(name, &msg).unwrap_or_default(), Some(msg))
                 }
             };
             (
@@ -148,6 +151,7 @@ pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<S
                     name: name.clone(),
                     audience: *audience,
                     svg,
+                    error,
                 },
             )
         })

@@ -17,6 +17,7 @@
 //! | MCR040 | warning | a custom query (`queries/*.sql`) failed; its section shows the error |
 //! | MCR041 | warning | the previous report's metrics cannot be read; changes are not shown |
 //! | MCR042 | warning | the earlier reports cannot be listed; changes are not shown |
+//! | MCR043 | warning | a chart could not be drawn; its place shows the error |
 
 pub mod charts;
 mod config;
@@ -62,7 +63,7 @@ pub struct ReportOutcome {
     pub charts: Vec<PathBuf>,
     /// Custom queries that failed: `file: error`.
     pub query_errors: Vec<String>,
-    /// What the user should know (MCR040–MCR042): failed queries, unreadable earlier reports.
+    /// What the user should know (MCR040–MCR043): failed queries, unreadable earlier reports.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -231,6 +232,20 @@ pub fn render_from_inputs(
     let mut warnings = std::mem::take(&mut inputs.warnings);
     let model = model::build(inputs, cfg).map_err(|e| schema_error(as_of, e))?;
     let charts = charts::render_all(&model, lang, cfg);
+    for c in charts.values() {
+        if let Some(e) = &c.error {
+            warnings.push(
+                Diagnostic::warning(
+                    "MCR043",
+                    format!(
+                        "chart {} could not be drawn (its place shows why): {e}",
+                        c.name
+                    ),
+                )
+                .with_hint("please report this bug with the message above"),
+            );
+        }
+    }
     // The folder name comes from the validated date, never from the data.
     let dir = out_root.join(as_of.format("%Y-%m-%d").to_string());
     let chart_dir = dir.join("charts");
