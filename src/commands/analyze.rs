@@ -83,14 +83,12 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
     let dir = lake
         .write_metrics(
             as_of,
-            vec![
-                ("accounts", t.accounts),
-                ("concentration", t.concentration),
-                ("employees", t.employees),
-                ("tier_migration", t.tier_migration),
-                ("competitors", t.competitors),
-                ("evidence", t.evidence),
-            ],
+            // Named by their declarations (`contract::metric_tables`); a clone of a frame
+            // shares its buffers.
+            t.tables()
+                .into_iter()
+                .map(|(m, df)| (m.name(), df.clone()))
+                .collect(),
             &summary_json,
         )
         .with_context(|| format!("writing the metric tables of {as_of}"))?;
