@@ -910,7 +910,8 @@ fn ingest_file(
     let cur_col = plan.index_of("currency");
     let is_accounts = item.table == Table::Accounts;
     let row_key = plan.row_key_index();
-    let mut occurrences: HashMap<u64, u32, foldhash::fast::RandomState> = HashMap::default();
+    let mut occurrences: HashMap<u64, u32, nohash_hasher::BuildNoHashHasher<u64>> =
+        HashMap::default();
     let attr_cols = match (&mapping.derive_accounts, derived.is_some()) {
         (Some(spec), true) => Some(derived::attr_columns(spec, &raw.headers)),
         _ => None,
@@ -981,8 +982,7 @@ fn ingest_file(
         });
         // Keys: duplicates (across this table's files) and orphans, in file order, on their
         // own thread so that parsing the next chunk overlaps with them.
-        type Parsed = (Vec<RawRecord>, DataFrame, Vec<usize>, Vec<Reject>);
-        let (tx_parsed, rx_parsed) = sync_channel::<Parsed>(1);
+        let (tx_parsed, rx_parsed) = sync_channel::<(Vec<RawRecord>, validate::Parsed)>(1);
         let (accepted, orphans, rejects, buffered, duplicates) = (
             &mut accepted,
             &mut orphans,
@@ -994,31 +994,24 @@ fn ingest_file(
         let plan_ref = &plan;
         let keys_thread = scope.spawn(move || -> anyhow::Result<()> {
             let mut first = true;
-            for (chunk, mut df, acc, mut rej) in rx_parsed {
+            for (chunk, parsed) in rx_parsed {
+                let validate::Parsed {
+                    mut df,
+                    accepted: acc,
+                    rejects: mut rej,
+                    row_hashes,
+                    ..
+                } = parsed;
+                let mut key_hashes = None;
                 if let Some(rk) = row_key {
-                    // Row keys: the content hash + the occurrence number among identical
-                    // rows of the file, in file order (stable across re-ingests of the file).
-                    let ca = df.columns()[rk].str()?.clone();
-                    let keyed: StringChunked = ca
-                        .iter()
-                        .map(|k| {
-                            k.map(|k| {
-                                let h = u64::from_str_radix(k, 16).unwrap_or_else(|_| key_hash(k));
-                                let n = occurrences.entry(h).or_insert(0);
-                                *n += 1;
-                                format!("{k}-{n}")
-                            })
-                        })
-                        .collect();
-                    df.with_column(
-                        keyed
-                            .with_name(ca.name().clone())
-                            .into_series()
-                            .into_column(),
-                    )?;
-                    // A parsed chunk is two halves (two chunks per column); the new column
-                    // is one: align them, or the Parquet writer sees ragged batches.
-                    df.align_chunks_par();
+                    let (keys, hashes) = row_keys(&row_hashes, &mut occurrences, &df.columns()[rk]);
+                    df.replace_column(rk, keys)?;
+                    if df.should_rechunk() {
+                        // Only when a half of the chunk was empty: the layouts then differ,
+                        // and the Parquet writer needs aligned batches.
+                        df.align_chunks_par();
+                    }
+                    key_hashes = Some(hashes);
                 }
                 if std::mem::take(&mut first) && key_col.is_some() {
                     // Size the key map once for the whole file, from the first chunk's density.
@@ -1036,7 +1029,7 @@ fn ingest_file(
                         .transpose()?;
                     let fks = fk_col.map(|i| df.columns()[i].str().cloned()).transpose()?;
                     let dup = match &keys {
-                        Some(kc) => insert_keys(seen, kc, duplicates, |h| {
+                        Some(kc) => insert_keys(seen, kc, key_hashes.as_deref(), duplicates, |h| {
                             if let (true, Some(set)) = (is_accounts, account_keys.as_mut()) {
                                 set.insert(h);
                             }
@@ -1120,9 +1113,9 @@ fn ingest_file(
                 }
             };
             rows_read += chunk.len() as u64;
-            let (df, acc, rej, ex) = parse_parallel(&plan, &chunk);
-            excluded += ex;
-            if tx_parsed.send((chunk, df, acc, rej)).is_err() {
+            let parsed = parse_parallel(&plan, &chunk);
+            excluded += parsed.excluded;
+            if tx_parsed.send((chunk, parsed)).is_err() {
                 break; // the keys thread stopped: its error is reported below
             }
             bar.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
@@ -1301,15 +1294,24 @@ fn ingest_file(
 fn insert_keys(
     seen: &mut KeySet,
     keys: &StringChunked,
+    hashes: Option<&[u64]>,
     duplicates: &mut KeySet,
     mut on_new: impl FnMut(u64),
 ) -> Vec<bool> {
     let mut dup = vec![false; keys.len()];
-    let mut hs: Vec<(u64, u32)> = keys
-        .iter()
-        .enumerate()
-        .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
-        .collect();
+    let mut hs: Vec<(u64, u32)> = match hashes {
+        // Row keys: hashed when they were made.
+        Some(hashes) => hashes
+            .iter()
+            .enumerate()
+            .map(|(row, &h)| (h, row as u32))
+            .collect(),
+        None => keys
+            .iter()
+            .enumerate()
+            .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
+            .collect(),
+    };
     let buckets = (seen.capacity() / 7 * 8).max(8).next_power_of_two();
     let bmask = buckets as u64 - 1;
     hs.sort_unstable_by_key(|&(h, row)| (h & bmask, row));
@@ -1367,24 +1369,60 @@ fn first_lines(
 }
 
 /// Parse a chunk on two threads (halves) and stitch the results.
-fn parse_parallel(
-    plan: &TablePlan,
-    chunk: &[RawRecord],
-) -> (DataFrame, Vec<usize>, Vec<Reject>, u64) {
+fn parse_parallel(plan: &TablePlan, chunk: &[RawRecord]) -> validate::Parsed {
     if chunk.len() < 4096 {
         return plan.parse_chunk_counted(chunk);
     }
     let mid = chunk.len() / 2;
-    let ((mut a, mut acc_a, mut rej_a, ex_a), (b, acc_b, rej_b, ex_b)) = rayon::join(
+    let (mut a, b) = rayon::join(
         || plan.parse_chunk_counted(&chunk[..mid]),
         || plan.parse_chunk_counted(&chunk[mid..]),
     );
-    if a.vstack_mut_owned(b).is_err() {
+    if a.append(b, mid).is_err() {
         return plan.parse_chunk_counted(chunk);
     }
-    acc_a.extend(acc_b.into_iter().map(|i| i + mid));
-    rej_a.extend(rej_b);
-    (a, acc_a, rej_a, ex_a + ex_b)
+    a
+}
+
+/// Row keys: the content hash + the occurrence number among identical rows of the file, in
+/// file order (stable across re-ingests of the file), as `{hash:016x}-{n}`. Returns the key
+/// column, laid out in the same chunks as `like` (so that the frame needs no rechunk before
+/// the Parquet writer), and each key's [`key_hash`].
+fn row_keys(
+    hashes: &[u64],
+    occurrences: &mut HashMap<u64, u32, nohash_hasher::BuildNoHashHasher<u64>>,
+    like: &Column,
+) -> (Column, Vec<u64>) {
+    use std::io::Write as _;
+    let mut keys: Option<StringChunked> = None;
+    let mut key_hashes = Vec::with_capacity(hashes.len());
+    let mut buf: Vec<u8> = Vec::with_capacity(32);
+    let mut rest = hashes;
+    for len in like.as_materialized_series().chunk_lengths() {
+        let (part, tail) = rest.split_at(len.min(rest.len()));
+        rest = tail;
+        let mut b = StringChunkedBuilder::new(like.name().clone(), part.len());
+        for &h in part {
+            let n = occurrences.entry(h).or_insert(0);
+            *n += 1;
+            buf.clear();
+            let _ = write!(buf, "{h:016x}-{n}");
+            // ASCII hex digits, `-` and decimal digits.
+            let k = std::str::from_utf8(&buf).unwrap_or_default();
+            key_hashes.push(key_hash(k));
+            b.append_value(k);
+        }
+        let piece = b.finish();
+        match keys.as_mut() {
+            // `append_owned` adds the piece's chunk as it is (no copy).
+            Some(k) => {
+                let _ = k.append_owned(piece);
+            }
+            None => keys = Some(piece),
+        }
+    }
+    let ca = keys.unwrap_or_else(|| StringChunked::full_null(like.name().clone(), 0));
+    (ca.into_series().into_column(), key_hashes)
 }
 
 /// Write a frame to the table's part file (opened on first use; nothing on a dry run).
