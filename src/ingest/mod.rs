@@ -1002,6 +1002,18 @@ fn ingest_file(
                     row_hashes,
                     ..
                 } = parsed;
+                if std::mem::take(&mut first) && key_col.is_some() {
+                    // Size the key map once for the whole file, from the first chunk's density.
+                    let consumed = position_keys
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                        .max(1);
+                    let estimate =
+                        (file_size as f64 / consumed as f64 * chunk.len() as f64).min(1e9) as usize;
+                    seen.reserve(estimate.saturating_sub(seen.len()));
+                    if row_key.is_some() {
+                        occurrences.reserve(estimate);
+                    }
+                }
                 let mut key_hashes = None;
                 if let Some(rk) = row_key {
                     let (keys, hashes) = row_keys(&row_hashes, &mut occurrences, &df.columns()[rk]);
@@ -1012,15 +1024,6 @@ fn ingest_file(
                         df.align_chunks_par();
                     }
                     key_hashes = Some(hashes);
-                }
-                if std::mem::take(&mut first) && key_col.is_some() {
-                    // Size the key map once for the whole file, from the first chunk's density.
-                    let consumed = position_keys
-                        .load(std::sync::atomic::Ordering::Relaxed)
-                        .max(1);
-                    let estimate =
-                        (file_size as f64 / consumed as f64 * chunk.len() as f64).min(1e9) as usize;
-                    seen.reserve(estimate.saturating_sub(seen.len()));
                 }
                 let mut mask: Option<Vec<bool>> = None;
                 if key_col.is_some() || fk_col.is_some() {
@@ -1384,6 +1387,30 @@ fn parse_parallel(plan: &TablePlan, chunk: &[RawRecord]) -> validate::Parsed {
     a
 }
 
+/// `{h:016x}-{n}` written into `buf` (`format!` was a tenth of an invoice-line ingest).
+fn row_key_text(h: u64, n: u32, buf: &mut [u8; 32]) -> &str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in buf[..16].iter_mut().enumerate() {
+        *b = HEX[((h >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    buf[16] = b'-';
+    let mut digits = [0u8; 10];
+    let (mut v, mut len) = (n, 0);
+    loop {
+        digits[len] = b'0' + (v % 10) as u8;
+        len += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        buf[17 + i] = digits[len - 1 - i];
+    }
+    // ASCII only: hex digits, `-`, decimal digits.
+    std::str::from_utf8(&buf[..17 + len]).unwrap_or_default()
+}
+
 /// Row keys: the content hash + the occurrence number among identical rows of the file, in
 /// file order (stable across re-ingests of the file), as `{hash:016x}-{n}`. Returns the key
 /// column, laid out in the same chunks as `like` (so that the frame needs no rechunk before
@@ -1393,10 +1420,9 @@ fn row_keys(
     occurrences: &mut HashMap<u64, u32, nohash_hasher::BuildNoHashHasher<u64>>,
     like: &Column,
 ) -> (Column, Vec<u64>) {
-    use std::io::Write as _;
     let mut keys: Option<StringChunked> = None;
     let mut key_hashes = Vec::with_capacity(hashes.len());
-    let mut buf: Vec<u8> = Vec::with_capacity(32);
+    let mut buf = [0u8; 32];
     let mut rest = hashes;
     for len in like.as_materialized_series().chunk_lengths() {
         let (part, tail) = rest.split_at(len.min(rest.len()));
@@ -1405,10 +1431,7 @@ fn row_keys(
         for &h in part {
             let n = occurrences.entry(h).or_insert(0);
             *n += 1;
-            buf.clear();
-            let _ = write!(buf, "{h:016x}-{n}");
-            // ASCII hex digits, `-` and decimal digits.
-            let k = std::str::from_utf8(&buf).unwrap_or_default();
+            let k = row_key_text(h, *n, &mut buf);
             key_hashes.push(key_hash(k));
             b.append_value(k);
         }
@@ -1488,4 +1511,20 @@ fn progress_bar(enabled: bool, size: u64, label: &str) -> indicatif::ProgressBar
             .unwrap_or_default(),
     );
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn row_key_text_is_hex_hash_dash_occurrence() {
+        let mut buf = [0u8; 32];
+        for (h, n) in [
+            (0u64, 1u32),
+            (0xdead_beef, 12),
+            (u64::MAX, u32::MAX),
+            (1 << 63, 10),
+        ] {
+            assert_eq!(super::row_key_text(h, n, &mut buf), format!("{h:016x}-{n}"));
+        }
+    }
 }
