@@ -32,6 +32,12 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
             if drafts.iter().any(|d| !d.unmapped_required.is_empty()) {
                 writeln!(err, "some required columns have no confident match: map them by hand (see NOT MAPPED in the draft)")?;
             }
+            if drafts
+                .iter()
+                .any(|d| d.labels.iter().any(|l| !l.unknown.is_empty()))
+            {
+                writeln!(err, "some labels were not recognised: map them in the draft (see TODO), or the rows holding them are rejected")?;
+            }
         }
         None => {
             let mut list = Vec::new();

@@ -8,6 +8,7 @@
 //! edit it and ingest without recompiling.
 
 pub mod init;
+pub mod labels;
 
 use std::collections::BTreeMap;
 use std::path::Path;
