@@ -7,6 +7,7 @@
 pub mod derived;
 pub mod fingerprint;
 pub mod parse;
+pub mod probability;
 pub mod read;
 pub mod resolve;
 pub mod validate;
@@ -423,6 +424,8 @@ struct TableState {
     rows: u64,
     files: Vec<SourceFile>,
     currencies: HashSet<String>,
+    /// Row ranges (first row, rows) of the part holding percentages to divide by 100.
+    rescale: Vec<(u64, u64)>,
 }
 
 /// Ingest sources into the lake (or only validate them with `dry_run`).
@@ -648,6 +651,7 @@ fn run_items(
             rows: 0,
             files: Vec::new(),
             currencies: HashSet::new(),
+            rescale: Vec::new(),
         });
         let mapping = &opts.profile.tables[item.mapping];
         let report = ingest_file(
@@ -755,6 +759,7 @@ fn run_items(
                     excluded: 0,
                 }],
                 currencies: HashSet::new(),
+                rescale: Vec::new(),
             },
         );
     }
@@ -804,6 +809,9 @@ fn run_items(
                 anyhow::Context::with_context(w.finish(), || {
                     format!("cannot finish the {name} snapshot")
                 })?;
+                if let (false, Some(tx)) = (st.rescale.is_empty(), tx) {
+                    probability::rescale(&tx.part_path(&name)?, &st.rescale)?;
+                }
             }
             // Every row rejected (or a header-only file): the snapshot is an empty table, so
             // that the manifest never lists a part file that does not exist.
@@ -920,11 +928,15 @@ fn ingest_file(
         d.sources.push(label.clone());
     }
     let mut excluded = 0u64;
-    let buffer_whole_file = item.table == Table::Opportunities;
+    // Opportunity probabilities: the largest accepted value decides fractions or percentages
+    // (see [`probability`]); the rows stream as they are, rescaled afterwards if needed.
+    let prob_col = (item.table == Table::Opportunities)
+        .then(|| plan.index_of("probability"))
+        .flatten();
+    let mut max_prob: Option<f64> = None;
 
     let (mut rows_read, mut accepted, mut orphans) = (0u64, 0u64, 0u64);
     let mut rejects: Vec<Reject> = Vec::new();
-    let mut buffered: Vec<DataFrame> = Vec::new();
     let mut duplicates = KeySet::default();
     let mut records = raw.records;
     let mut read_error: Option<read::ReadError> = None;
@@ -983,11 +995,11 @@ fn ingest_file(
         // Keys: duplicates (across this table's files) and orphans, in file order, on their
         // own thread so that parsing the next chunk overlaps with them.
         let (tx_parsed, rx_parsed) = sync_channel::<(Vec<RawRecord>, validate::Parsed)>(1);
-        let (accepted, orphans, rejects, buffered, duplicates) = (
+        let (accepted, orphans, rejects, max_prob, duplicates) = (
             &mut accepted,
             &mut orphans,
             &mut rejects,
-            &mut buffered,
+            &mut max_prob,
             &mut duplicates,
         );
         let position_keys = position.clone();
@@ -1047,12 +1059,12 @@ fn ingest_file(
                         let key = keys.as_mut().and_then(|k| k.next()).flatten();
                         let fk = fks.as_mut().and_then(|f| f.next()).flatten();
                         if let (Some(k), true) = (key, dup[row]) {
-                            rej.push(Reject {
-                                line: rec.line,
-                                column: item.table.key().unwrap_or_default().to_string(),
-                                reason: format!("duplicate key `{k}`"),
-                                raw: plan_ref.raw_text(rec),
-                            });
+                            rej.push(Reject::duplicate(
+                                rec.line,
+                                item.table.key().unwrap_or_default(),
+                                k,
+                                plan_ref.raw_text(rec),
+                            ));
                             keep[row] = false;
                             continue;
                         }
@@ -1071,6 +1083,7 @@ fn ingest_file(
                                             "account_id `{fk}` is not in accounts (--strict)"
                                         ),
                                         raw: plan_ref.raw_text(rec),
+                                        kind: validate::RejectKind::Invalid,
                                     });
                                     keep[row] = false;
                                 } else {
@@ -1098,9 +1111,10 @@ fn ingest_file(
                 rej.sort_by_key(|r| r.line);
                 *accepted += df.height() as u64;
                 rejects.extend(rej);
-                if buffer_whole_file {
-                    buffered.push(df);
-                } else if df.height() > 0 && tx_frames.send(df).is_err() {
+                if let Some(m) = prob_col.and_then(|i| df.columns()[i].f64().ok()?.max()) {
+                    *max_prob = Some(max_prob.map_or(m, |x: f64| x.max(m)));
+                }
+                if df.height() > 0 && tx_frames.send(df).is_err() {
                     // The writer stopped: its error is reported by the caller.
                     break;
                 }
@@ -1138,34 +1152,20 @@ fn ingest_file(
     if let Some(e) = read_error {
         return Err(e.into_hinted());
     }
-    if buffer_whole_file && !buffered.is_empty() {
-        let mut df = buffered.remove(0);
-        for b in buffered {
-            df.vstack_mut_owned(b)?;
-        }
+    if max_prob.is_some_and(|m| m > 1.0) {
         // Probabilities: a file whose values are all ≤ 1 holds fractions, else percentages.
-        let p = df.column("probability")?.f64()?.clone();
-        if p.max().is_some_and(|m| m > 1.0) {
-            let scaled = (&p / 100.0).with_name("probability".into());
-            df.replace("probability", scaled.into_series().into_column())?;
-            diags.push(Diagnostic::info(
-                "MCR005",
-                format!("{label}: probabilities read as percentages"),
-            ));
-        }
-        write_frame(&mut state.writer, tx, item.table, &schema, &df)?;
+        state.rescale.push((state.rows, accepted));
+        diags.push(Diagnostic::info(
+            "MCR005",
+            format!("{label}: probabilities read as percentages"),
+        ));
     }
     // Lookup outcomes of this file, before the duplicate pass below parses it again.
     let derive_stats = plan.derive_stats();
     if let (false, Some(key_col)) = (duplicates.is_empty(), key_col) {
         let first = first_lines(item, opts, &plan, key_col, &duplicates)?;
-        let key = item.table.key().unwrap_or_default();
-        for r in rejects.iter_mut().filter(|r| r.column == key) {
-            let Some(k) = r
-                .reason
-                .strip_prefix("duplicate key `")
-                .and_then(|k| k.strip_suffix('`'))
-            else {
+        for r in rejects.iter_mut() {
+            let validate::RejectKind::DuplicateKey(k) = &r.kind else {
                 continue;
             };
             let where_ = match first.get(&key_hash(k)) {

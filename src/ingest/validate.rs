@@ -24,8 +24,34 @@ use crate::profiles::{Many, Mapping, Profile};
 pub struct Reject {
     pub line: u64,
     pub column: String,
+    /// The message shown to the user (file summary, `_rejects/`).
     pub reason: String,
     pub raw: String,
+    /// Why, as data: what later stages complete the message from.
+    pub kind: RejectKind,
+}
+
+/// The kind of a reject, for the stages that act on it (never parsed back from `reason`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum RejectKind {
+    /// A value that does not parse, a required value missing, a ragged row…
+    #[default]
+    Invalid,
+    /// The row's key was seen before (this key): the message says where, once known.
+    DuplicateKey(String),
+}
+
+impl Reject {
+    /// A row whose key was already seen.
+    pub fn duplicate(line: u64, column: &str, key: &str, raw: String) -> Reject {
+        Reject {
+            line,
+            column: column.to_string(),
+            reason: format!("duplicate key `{key}`"),
+            raw,
+            kind: RejectKind::DuplicateKey(key.to_string()),
+        }
+    }
 }
 
 /// How one canonical column is filled.
@@ -658,6 +684,7 @@ impl TablePlan {
                         column,
                         reason,
                         raw: w.line(rec),
+                        kind: RejectKind::Invalid,
                     })
                 }
             }
