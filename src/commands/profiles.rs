@@ -11,11 +11,11 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
             out.write_all(crate::profiles::source_text(name)?.as_bytes())?;
         }
         Some(ProfilesAction::Init { dir, output }) => {
-            let (toml, drafts, unknown) = crate::profiles::init::draft(dir)?;
+            let (toml, drafts, unknown) = crate::ingest::draft::draft(dir)?;
             // The draft must load: a profile that does not parse is a bug here, not the user's.
             crate::profiles::Profile::from_toml(&toml, "the draft")?;
             let mut err = std::io::stderr().lock();
-            err.write_all(crate::profiles::init::coverage(&drafts, &unknown).as_bytes())?;
+            err.write_all(crate::ingest::draft::coverage(&drafts, &unknown).as_bytes())?;
             match output {
                 Some(path) => {
                     std::fs::write(path, &toml)?;

@@ -5,6 +5,7 @@
 //! a lake table holds exactly the columns listed here, typed as [`ColType::polars_dtype`].
 
 pub mod domain;
+pub mod values;
 
 pub use domain::{is_key_tier, Audience, Lang, RevenueSource, Tier};
 

@@ -5,6 +5,7 @@
 //! with file, line, column, reason and the raw record under `_rejects/`.
 
 pub mod derived;
+pub mod draft;
 pub mod fingerprint;
 pub mod parse;
 pub mod probability;

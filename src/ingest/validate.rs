@@ -919,7 +919,7 @@ impl TablePlan {
         Ok(match plan.col.ty {
             ColType::Str => Cell::Str(s),
             ColType::Float => Cell::F(parse::parse_amount(&s, self.decimal_comma)?),
-            ColType::Date => Cell::D(crate::metrics::windows::epoch_days(parse::parse_date(
+            ColType::Date => Cell::D(crate::contract::values::epoch_days(parse::parse_date(
                 &s,
                 &self.date_formats,
             )?)),

@@ -156,23 +156,23 @@ const NEGATIONS: [char; 5] = ['不', '未', '非', '无', '没'];
 
 /// Whether the built-in vocabulary reads `label` as it is.
 fn built_in(t: Target, label: &str, stages: &super::StageMap) -> bool {
-    let n = crate::ingest::parse::normalize_label(label);
+    let n = crate::contract::values::normalize_label(label);
     match t {
-        Target::Bool => crate::ingest::parse::parse_bool(label).is_ok(),
+        Target::Bool => crate::contract::values::parse_bool(label).is_ok(),
         Target::Stage => stages
             .won
             .iter()
             .chain(&stages.lost)
-            .any(|s| crate::ingest::parse::normalize_label(s) == n),
+            .any(|s| crate::contract::values::normalize_label(s) == n),
         Target::Enum(k) => {
             k.labels()
                 .iter()
-                .any(|(l, _)| crate::ingest::parse::normalize_label(l) == n)
+                .any(|(l, _)| crate::contract::values::normalize_label(l) == n)
                 || k.values()
                     .iter()
-                    .any(|v| crate::ingest::parse::normalize_label(v) == n)
+                    .any(|v| crate::contract::values::normalize_label(v) == n)
                 || (k.is_integer()
-                    && crate::ingest::parse::parse_int_label(label)
+                    && crate::contract::values::parse_int_label(label)
                         .is_some_and(|v| k.values().contains(&v.to_string().as_str())))
         }
     }
@@ -254,12 +254,12 @@ pub fn classify(
     for l in labels {
         match read(t, l, stages) {
             Reading::BuiltIn if t == Target::Stage => {
-                let n = crate::ingest::parse::normalize_label(l);
+                let n = crate::contract::values::normalize_label(l);
                 let known = stages
                     .won
                     .iter()
                     .chain(&stages.lost)
-                    .any(|s| crate::ingest::parse::normalize_label(s) == n);
+                    .any(|s| crate::contract::values::normalize_label(s) == n);
                 if !known {
                     out.open.push(l.clone());
                 }

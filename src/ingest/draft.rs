@@ -1,4 +1,5 @@
-//! `mcr profiles init DIR`: draft a profile for an export folder mcr has never seen.
+//! `mcr profiles init DIR`: draft a profile for an export folder mcr has never seen. (Here in
+//! ingest, not in profiles: it reads the exports, and profiles sit below ingest.)
 //!
 //! Each file's table is recognised by its name and headers; columns are mapped by synonyms
 //! (English and Chinese: Salesforce, Dynamics, HubSpot and Chinese-CRM vocabulary). Where a
@@ -9,9 +10,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::labels;
+use super::read;
 use crate::contract::Table;
-use crate::ingest::read;
+use crate::profiles::labels;
 
 /// Normalise a header or synonym: lower case, without spaces and punctuation.
 fn norm(s: &str) -> String {
@@ -394,8 +395,8 @@ fn read_labels(
     columns: &[(&'static str, String)],
     raw: read::RawTable,
 ) -> anyhow::Result<Vec<labels::ColumnLabels>> {
-    let stages = super::StageMap::default();
-    let nulls = super::default_nulls();
+    let stages = crate::profiles::StageMap::default();
+    let nulls = crate::profiles::default_nulls();
     let wanted: Vec<(&'static str, &String, labels::Target, usize)> = columns
         .iter()
         .filter_map(|(c, h)| {
@@ -740,7 +741,7 @@ fn write_stages(t: &mut String, drafts: &[Draft]) {
         .iter()
         .flat_map(|d| &d.labels)
         .filter(|l| l.column == "stage" && !l.too_many);
-    let mut stages = super::StageMap::default();
+    let mut stages = crate::profiles::StageMap::default();
     let mut open: Vec<&str> = Vec::new();
     let mut any = false;
     for l in stage_labels {
