@@ -27,7 +27,7 @@ use crate::error::hinted;
 use crate::lake::manifest::{SourceFile, TableSnapshot};
 use crate::lake::transaction::Transaction;
 use crate::lake::{Lake, LakeView};
-use crate::profiles::{Mapping, Profile};
+use crate::profiles::Profile;
 use read::{FileKind, RawRecord};
 use validate::{Reject, TablePlan};
 
@@ -614,6 +614,137 @@ pub fn metrics_needing(table: Table) -> &'static [&'static str] {
     }
 }
 
+/// An optional table that cannot be mapped: skipped, said (MCR012), recorded.
+fn skip_optional(
+    item: &Item,
+    why: &validate::PlanError,
+    diags: &mut Vec<Diagnostic>,
+) -> crate::lake::manifest::SkippedFile {
+    let label = item_label(item);
+    let unavailable: Vec<String> = metrics_needing(item.table)
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    diags.push(
+        Diagnostic::warning(
+            "MCR012",
+            format!(
+                "{label}: skipped, the optional table {} cannot be mapped: {why}; unavailable without it: {}",
+                item.table,
+                unavailable.join(", ")
+            ),
+        )
+        .with_hint(format!(
+            "map the column in the profile ([[table]] name = \"{}\" / columns, key or compute), or use --strict to stop on it",
+            item.table
+        )),
+    );
+    crate::lake::manifest::SkippedFile {
+        path: label,
+        table: item.table.name().to_string(),
+        reason: why.to_string(),
+        unavailable,
+    }
+}
+
+/// The accounts derived from facts (no accounts file): written as the accounts table, with
+/// a report line and MCR025.
+fn add_derived_accounts(
+    d: derived::DerivedAccounts,
+    states: &mut BTreeMap<Table, TableState>,
+    tx: Option<&Transaction>,
+    reports: &mut Vec<FileReport>,
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<()> {
+    let df = d.frame()?;
+    let schema = Table::Accounts.schema();
+    let mut writer = None;
+    write_frame(&mut writer, tx, Table::Accounts, &schema, &df)?;
+    let n = d.len() as u64;
+    let label = format!("accounts derived from {}", d.sources.join(", "));
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for st in states.values() {
+        for f in &st.files {
+            h.update(f.hash.as_bytes());
+        }
+    }
+    diags.push(Diagnostic::info(
+        "MCR025",
+        format!(
+            "{n} accounts derived from the customers of {} (no accounts file)",
+            d.sources.join(", ")
+        ),
+    ));
+    reports.insert(
+        0,
+        FileReport {
+            path: label.clone(),
+            sheet: None,
+            table: "accounts".into(),
+            encoding: "derived".into(),
+            rows_read: n,
+            accepted: n,
+            rejected: 0,
+            orphans: 0,
+            excluded: 0,
+            columns: validate::ColumnReport::default(),
+            reject_samples: vec![],
+        },
+    );
+    states.insert(
+        Table::Accounts,
+        TableState {
+            seen: KeySet::default(),
+            writer,
+            rejects: Vec::new(),
+            rows: n,
+            files: vec![SourceFile {
+                path: label,
+                size: 0,
+                hash: format!("{:032x}", h.digest128()),
+                encoding: "derived".into(),
+                rows_read: n,
+                accepted: n,
+                rejected: 0,
+                orphans: 0,
+                excluded: 0,
+            }],
+            currencies: HashSet::new(),
+            rescale: Vec::new(),
+        },
+    );
+    Ok(())
+}
+
+/// Mixed currencies without rates: an error, never a silent sum.
+fn check_currencies(
+    states: &BTreeMap<Table, TableState>,
+    has_fx: bool,
+    reporting_currency: &str,
+) -> anyhow::Result<()> {
+    for (t, st) in states {
+        let foreign: Vec<&String> = st
+            .currencies
+            .iter()
+            .filter(|c| **c != reporting_currency)
+            .collect();
+        if !foreign.is_empty() && !has_fx {
+            let mut all: Vec<&String> = st.currencies.iter().collect();
+            all.sort();
+            return Err(hinted(
+                format!(
+                    "{t} ({}) has amounts in {} but the reporting currency is {} and there is no fx_rates table",
+                    st.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
+                    all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                    reporting_currency
+                ),
+                "add fx_rates.csv (currency, rate_to_reporting, valid_from) to the export folder, or set `reporting_currency` in mcr.toml",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn run_items(
     view: &LakeView,
     items: &[Item],
@@ -630,14 +761,21 @@ fn run_items(
         && items
             .iter()
             .any(|i| opts.profile.tables[i.mapping].derive_accounts.is_some());
-    let mut derived: Option<derived::DerivedAccounts> =
-        derive_accounts.then(derived::DerivedAccounts::default);
-    let mut account_keys: Option<KeySet> = if ingesting_accounts {
-        Some(KeySet::default())
-    } else if derive_accounts {
-        None
-    } else {
-        lake_account_keys(view)?
+    let mut accounts = AccountSet {
+        derived: derive_accounts.then(derived::DerivedAccounts::default),
+        keys: if ingesting_accounts {
+            Some(KeySet::default())
+        } else if derive_accounts {
+            None
+        } else {
+            lake_account_keys(view)?
+        },
+    };
+    let ctx = RunCtx {
+        opts,
+        lookups,
+        salt,
+        tx,
     };
     let mut skipped = Vec::new();
     let has_fx = items.iter().any(|i| i.table == Table::FxRates)
@@ -654,137 +792,20 @@ fn run_items(
             currencies: HashSet::new(),
             rescale: Vec::new(),
         });
-        let mapping = &opts.profile.tables[item.mapping];
-        let report = ingest_file(
-            item,
-            mapping,
-            lookups.clone(),
-            opts,
-            salt.clone(),
-            tx,
-            state,
-            &mut account_keys,
-            &mut derived,
-            diags,
-        )?;
-        match report {
+        match ingest_file(&ctx, item, state, &mut accounts, diags)? {
             Ok(r) => reports.push(r),
             Err(why) => {
-                // An optional table that cannot be mapped: skipped, said, recorded.
-                let label = match &item.sheet {
-                    Some(s) => format!("{}[{s}]", item.path.display()),
-                    None => item.path.display().to_string(),
-                };
-                let unavailable: Vec<String> = metrics_needing(item.table)
-                    .iter()
-                    .map(|m| m.to_string())
-                    .collect();
-                diags.push(
-                    Diagnostic::warning(
-                        "MCR012",
-                        format!(
-                            "{label}: skipped, the optional table {} cannot be mapped: {why}; unavailable without it: {}",
-                            item.table,
-                            unavailable.join(", ")
-                        ),
-                    )
-                    .with_hint(format!(
-                        "map the column in the profile ([[table]] name = \"{}\" / columns, key or compute), or use --strict to stop on it",
-                        item.table
-                    )),
-                );
-                skipped.push(crate::lake::manifest::SkippedFile {
-                    path: label,
-                    table: item.table.name().to_string(),
-                    reason: why.to_string(),
-                    unavailable,
-                });
+                skipped.push(skip_optional(item, &why, diags));
                 if states.get(&item.table).is_some_and(|s| s.files.is_empty()) {
                     states.remove(&item.table);
                 }
             }
         }
     }
-    if let Some(d) = derived.filter(|d| !d.is_empty()) {
-        let df = d.frame()?;
-        let schema = Table::Accounts.schema();
-        let mut writer = None;
-        write_frame(&mut writer, tx, Table::Accounts, &schema, &df)?;
-        let n = d.len() as u64;
-        let label = format!("accounts derived from {}", d.sources.join(", "));
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for st in states.values() {
-            for f in &st.files {
-                h.update(f.hash.as_bytes());
-            }
-        }
-        diags.push(Diagnostic::info(
-            "MCR025",
-            format!(
-                "{n} accounts derived from the customers of {} (no accounts file)",
-                d.sources.join(", ")
-            ),
-        ));
-        reports.insert(
-            0,
-            FileReport {
-                path: label.clone(),
-                sheet: None,
-                table: "accounts".into(),
-                encoding: "derived".into(),
-                rows_read: n,
-                accepted: n,
-                rejected: 0,
-                orphans: 0,
-                excluded: 0,
-                columns: validate::ColumnReport::default(),
-                reject_samples: vec![],
-            },
-        );
-        states.insert(
-            Table::Accounts,
-            TableState {
-                seen: KeySet::default(),
-                writer,
-                rejects: Vec::new(),
-                rows: n,
-                files: vec![SourceFile {
-                    path: label,
-                    size: 0,
-                    hash: format!("{:032x}", h.digest128()),
-                    encoding: "derived".into(),
-                    rows_read: n,
-                    accepted: n,
-                    rejected: 0,
-                    orphans: 0,
-                    excluded: 0,
-                }],
-                currencies: HashSet::new(),
-                rescale: Vec::new(),
-            },
-        );
+    if let Some(d) = accounts.derived.filter(|d| !d.is_empty()) {
+        add_derived_accounts(d, &mut states, tx, &mut reports, diags)?;
     }
-    // Mixed currencies without rates: an error, never a silent sum.
-    for (t, st) in &states {
-        let foreign: Vec<&String> = st
-            .currencies
-            .iter()
-            .filter(|c| **c != opts.reporting_currency)
-            .collect();
-        if !foreign.is_empty() && !has_fx {
-            let mut all: Vec<&String> = st.currencies.iter().collect();
-            all.sort();
-            return Err(hinted(
-                format!(
-                    "{t} ({}) has amounts in {} but the reporting currency is {} and there is no fx_rates table",
-                    st.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
-                    all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                    opts.reporting_currency
-                ),
-                "add fx_rates.csv (currency, rate_to_reporting, valid_from) to the export folder, or set `reporting_currency` in mcr.toml",
-            ));
-        }
-    }
+    check_currencies(&states, has_fx, &opts.reporting_currency)?;
     for o in lookup_only {
         for t in &o.tables {
             if let Some(st) = states.get_mut(t) {
@@ -802,6 +823,16 @@ fn run_items(
             }
         }
     }
+    let tables = finish_tables(states, tx)?;
+    Ok((reports, tables, skipped))
+}
+
+/// Close each table's part (an empty table when every row was rejected), rescale
+/// percentage probabilities, write the rejects: the tables of the snapshot.
+fn finish_tables(
+    states: BTreeMap<Table, TableState>,
+    tx: Option<&Transaction>,
+) -> anyhow::Result<BTreeMap<String, TableSnapshot>> {
     let mut tables = BTreeMap::new();
     for (t, mut st) in states {
         let name = t.name().to_string();
@@ -844,7 +875,7 @@ fn run_items(
             },
         );
     }
-    Ok((reports, tables, skipped))
+    Ok(tables)
 }
 
 /// The account_id set of the lake's current accounts (hashed), if any.
@@ -857,32 +888,54 @@ fn lake_account_keys(view: &LakeView) -> anyhow::Result<Option<KeySet>> {
     Ok(Some(ca.iter().flatten().map(key_hash).collect()))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn ingest_file(
-    item: &Item,
-    mapping: &Mapping,
+/// What every file of one ingest shares.
+struct RunCtx<'a> {
+    opts: &'a IngestOptions<'a>,
     lookups: Option<std::sync::Arc<resolve::Lookups>>,
-    opts: &IngestOptions,
     salt: Option<String>,
-    tx: Option<&Transaction>,
-    state: &mut TableState,
-    account_keys: &mut Option<KeySet>,
-    derived: &mut Option<derived::DerivedAccounts>,
-    diags: &mut Vec<Diagnostic>,
-) -> anyhow::Result<Result<FileReport, validate::PlanError>> {
-    let label = match &item.sheet {
+    /// `None` on a dry run.
+    tx: Option<&'a Transaction>,
+}
+
+/// The accounts known so far: their keys for orphan checks (this ingest's accounts, else
+/// the lake's), and the accounts derived from facts when there is no accounts file.
+struct AccountSet {
+    keys: Option<KeySet>,
+    derived: Option<derived::DerivedAccounts>,
+}
+
+/// A file's or sheet's label in messages and the manifest (`path` or `path[sheet]`).
+fn item_label(item: &Item) -> String {
+    match &item.sheet {
         Some(s) => format!("{}[{s}]", item.path.display()),
         None => item.path.display().to_string(),
-    };
+    }
+}
+
+/// Ingest one file (or sheet) into its table: plan its columns, stream it through the four
+/// stages, then report. `Ok(Err(_))`: an optional table that cannot be mapped (skipped by
+/// the caller). Long: the four stages share the file's counters and sets through one
+/// `thread::scope`; the steps before and after it are separate functions.
+fn ingest_file(
+    ctx: &RunCtx,
+    item: &Item,
+    state: &mut TableState,
+    accounts: &mut AccountSet,
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<Result<FileReport, validate::PlanError>> {
+    let (opts, tx) = (ctx.opts, ctx.tx);
+    let mapping = &opts.profile.tables[item.mapping];
+    let (account_keys, derived) = (&mut accounts.keys, &mut accounts.derived);
+    let label = item_label(item);
     let raw = open_item(item, opts)?;
     let plan = TablePlan::with_lookups(
         item.table,
         &raw.headers,
         mapping,
         opts.profile,
-        salt,
+        ctx.salt.clone(),
         raw.delimiter,
-        lookups,
+        ctx.lookups.clone(),
     );
     let plan = match plan {
         Err(e) if item.table != Table::Accounts && !opts.strict => return Ok(Err(e)),
@@ -1176,43 +1229,7 @@ fn ingest_file(
             r.reason = format!("duplicate key `{k}` (first seen {where_})");
         }
     }
-    for st in derive_stats {
-        let outcome = |n: u64, what: &str, samples: &[String]| {
-            let col = item.table.column(&st.column);
-            let fate = if col.is_some_and(|c| c.required) {
-                "rows rejected"
-            } else {
-                "left empty"
-            };
-            format!(
-                "{label}: {n} rows with {what} in lookup `{}` for {} ({fate}; e.g. {})",
-                st.lookup,
-                st.column,
-                samples.join(", ")
-            )
-        };
-        if st.ambiguous > 0 {
-            diags.push(
-                Diagnostic::warning("MCR020", outcome(
-                    st.ambiguous,
-                    "a key that is ambiguous",
-                    &st.ambiguous_samples,
-                ))
-                    .with_hint("the key matches several records (two companies with the same name…); make it unique in the CRM or export ids"),
-            );
-        }
-        if st.not_found > 0 {
-            diags.push(
-                Diagnostic::warning(
-                    "MCR021",
-                    outcome(st.not_found, "a key not found", &st.not_found_samples),
-                )
-                .with_hint(
-                    "export the records it refers to as well, or check the lookup's key column",
-                ),
-            );
-        }
-    }
+    lookup_diagnostics(&label, item.table, derive_stats, diags);
     if rows_read == 0 {
         diags.push(Diagnostic::warning(
             "MCR002",
@@ -1287,6 +1304,52 @@ fn ingest_file(
         columns: plan.columns.clone(),
         reject_samples: samples,
     }))
+}
+
+/// MCR020 / MCR021: rows whose lookups found an ambiguous key or none.
+fn lookup_diagnostics(
+    label: &str,
+    table: Table,
+    stats: Vec<validate::DeriveStats>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for st in stats {
+        let outcome = |n: u64, what: &str, samples: &[String]| {
+            let col = table.column(&st.column);
+            let fate = if col.is_some_and(|c| c.required) {
+                "rows rejected"
+            } else {
+                "left empty"
+            };
+            format!(
+                "{label}: {n} rows with {what} in lookup `{}` for {} ({fate}; e.g. {})",
+                st.lookup,
+                st.column,
+                samples.join(", ")
+            )
+        };
+        if st.ambiguous > 0 {
+            diags.push(
+                Diagnostic::warning("MCR020", outcome(
+                    st.ambiguous,
+                    "a key that is ambiguous",
+                    &st.ambiguous_samples,
+                ))
+                    .with_hint("the key matches several records (two companies with the same name…); make it unique in the CRM or export ids"),
+            );
+        }
+        if st.not_found > 0 {
+            diags.push(
+                Diagnostic::warning(
+                    "MCR021",
+                    outcome(st.not_found, "a key not found", &st.not_found_samples),
+                )
+                .with_hint(
+                    "export the records it refers to as well, or check the lookup's key column",
+                ),
+            );
+        }
+    }
 }
 
 /// Insert a chunk's keys into `seen`; returns, per row, whether its key was there already
