@@ -25,6 +25,7 @@ fn norm(s: &str) -> String {
 }
 
 /// Synonyms of each canonical column, per table (normalised by [`norm`] when compared).
+/// Long: a data table, one arm per column.
 fn synonyms(table: Table, column: &str) -> &'static [&'static str] {
     use Table::*;
     match (table, column) {
@@ -626,6 +627,13 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
             .map(|c| c.name)
             .collect();
     }
+    let t = write_toml(dir, &drafts, accounts_by_name);
+    Ok((t, drafts, unknown))
+}
+
+/// The commented TOML of the drafts (`accounts_by_name`: whether the accounts file has no
+/// id column, `None` without an accounts file).
+fn write_toml(dir: &Path, drafts: &[Draft], accounts_by_name: Option<bool>) -> String {
     let mut t = String::new();
     let name = dir
         .file_name()
@@ -667,8 +675,8 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
         t,
         "date_formats = [\"%m/%d/%Y\", \"%m/%d/%Y %H:%M\", \"%Y/%m/%d %H:%M\", \"%Y-%m-%d %H:%M\"]"
     );
-    write_stages(&mut t, &drafts);
-    for d in &drafts {
+    write_stages(&mut t, drafts);
+    for d in drafts {
         let _ = writeln!(t, "\n# {} → {}", d.file, d.table);
         if !d.unmapped_required.is_empty() {
             let _ = writeln!(
@@ -731,7 +739,7 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
             }
         }
     }
-    Ok((t, drafts, unknown))
+    t
 }
 
 /// The `[stages]` block, when the stage labels found include won / lost ones the built-in

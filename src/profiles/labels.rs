@@ -45,8 +45,8 @@ pub enum Reading {
     Unknown,
 }
 
-/// Keywords of each canonical value (lower case). A data table: one line per value keeps
-/// it readable and easy to extend.
+/// Keywords of each canonical value (lower case). Long: a data table, one line per value
+/// keeps it readable and easy to extend.
 fn keywords(t: Target) -> &'static [(&'static str, &'static [&'static str])] {
     match t {
         Target::Stage => &[
