@@ -393,6 +393,121 @@ fn an_optional_table_that_cannot_be_mapped_is_skipped_unless_strict() {
     assert!(!ok && err.contains("account_id"), "{err}");
 }
 
+#[test]
+fn profiles_init_maps_the_labels_it_recognises_and_lists_the_others() {
+    // The Chinese-CRM export with labels of its own: 赢单(已签约)/丢单-竞品 stages, 关键决策人
+    // and other roles, 非常支持/比较支持/明确反对, 上门拜访/电话沟通/高层拜访/项目会议,
+    // 大客户经理/售前方案经理, 在职; one contact's role (顾问) is not recognisable.
+    let src = fx("chinese-crm-labels");
+    let cny = |dir: &Path| {
+        std::fs::write(
+            dir.join("mcr.toml"),
+            "reporting_currency = \"CNY\"\nas_of = \"2024-12-31\"\n",
+        )
+        .unwrap()
+    };
+    let dir = workdir("");
+    let d = dir.path();
+    cny(d);
+    let o = run_in(
+        d,
+        &[
+            "profiles",
+            "init",
+            src.to_str().unwrap(),
+            "-o",
+            "draft.toml",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cov = stderr(&o);
+    assert!(cov.contains("关键决策人 → decision_maker"), "{cov}");
+    assert!(cov.contains("NOT RECOGNISED: 顾问"), "{cov}");
+    assert!(cov.contains("read as open stages: 方案报价"), "{cov}");
+    let draft = std::fs::read_to_string(d.join("draft.toml")).unwrap();
+    assert!(draft.contains("# TODO \"顾问\""), "{draft}");
+    assert!(draft.contains("\"上门拜访\" = \"visit\""), "{draft}");
+    // Unedited, it ingests: every row but the one with the unknown role.
+    let (ok, v, err) = ingest(d, "draft.toml", &[&src], &[]);
+    assert!(ok, "{err}\n{draft}");
+    for f in v["files"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap();
+        let (read, acc) = (
+            f["rows_read"].as_u64().unwrap(),
+            f["accepted"].as_u64().unwrap(),
+        );
+        let expected_rejects = u64::from(path.ends_with("联系人列表.csv"));
+        assert_eq!(read - acc, expected_rejects, "{path} {f:#}");
+        if expected_rejects == 1 {
+            let reason = f["reject_samples"][0]["reason"].as_str().unwrap();
+            assert!(reason.contains("顾问"), "{reason}");
+        }
+    }
+    // The mapped values, against the fixture's counts (36 contacts: 7 + 6 + 7 + 7 + 8 + 1).
+    assert_eq!(
+        query(
+            d,
+            "SELECT decision_role, count(*) FROM contacts GROUP BY 1 ORDER BY 1"
+        ),
+        [
+            "decision_maker,7",
+            "evaluator,7",
+            "influencer,6",
+            "procurement,8",
+            "technical,7"
+        ]
+    );
+    assert_eq!(
+        query(
+            d,
+            "SELECT support, count(*) FROM contacts GROUP BY 1 ORDER BY 1"
+        ),
+        ["-2,7", "0,8", "1,13", "2,7"]
+    );
+    assert_eq!(
+        query(
+            d,
+            "SELECT type, count(*) FROM activities GROUP BY 1 ORDER BY 1"
+        ),
+        ["call,10", "executive_visit,10", "meeting,10", "visit,11"]
+    );
+    assert_eq!(
+        query(
+            d,
+            "SELECT role, active, count(*) FROM employees GROUP BY 1, 2 ORDER BY 1"
+        ),
+        ["AR,true,2", "FR,true,1", "SR,true,1"]
+    );
+    // Won and lost stages close the opportunity as in the original export.
+    let stages = |dir: &Path| {
+        query(
+            dir,
+            "SELECT is_won, is_closed, count(*) FROM opportunities GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+    };
+    let dir2 = workdir("");
+    cny(dir2.path());
+    let o = run_in(
+        dir2.path(),
+        &[
+            "profiles",
+            "init",
+            fx("chinese-crm").to_str().unwrap(),
+            "-o",
+            "draft.toml",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (ok, _, err) = ingest(dir2.path(), "draft.toml", &[&fx("chinese-crm")], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(stages(d), stages(dir2.path()));
+    assert!(
+        stages(d).iter().any(|l| l.starts_with("true,true,")),
+        "{:?}",
+        stages(d)
+    );
+}
+
 /// (account_id → (tier, kri)) from analyze's account metrics.
 fn tiers_and_kri(dir: &Path) -> BTreeMap<String, (String, String)> {
     query(

@@ -11,11 +11,11 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
             out.write_all(crate::profiles::source_text(name)?.as_bytes())?;
         }
         Some(ProfilesAction::Init { dir, output }) => {
-            let (toml, drafts, unknown) = crate::profiles::init::draft(dir)?;
+            let (toml, drafts, unknown) = crate::ingest::draft::draft(dir)?;
             // The draft must load: a profile that does not parse is a bug here, not the user's.
             crate::profiles::Profile::from_toml(&toml, "the draft")?;
             let mut err = std::io::stderr().lock();
-            err.write_all(crate::profiles::init::coverage(&drafts, &unknown).as_bytes())?;
+            err.write_all(crate::ingest::draft::coverage(&drafts, &unknown).as_bytes())?;
             match output {
                 Some(path) => {
                     std::fs::write(path, &toml)?;
@@ -31,6 +31,12 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
             }
             if drafts.iter().any(|d| !d.unmapped_required.is_empty()) {
                 writeln!(err, "some required columns have no confident match: map them by hand (see NOT MAPPED in the draft)")?;
+            }
+            if drafts
+                .iter()
+                .any(|d| d.labels.iter().any(|l| !l.unknown.is_empty()))
+            {
+                writeln!(err, "some labels were not recognised: map them in the draft (see TODO), or the rows holding them are rejected")?;
             }
         }
         None => {

@@ -7,6 +7,7 @@
 pub mod domain;
 pub mod metric_tables;
 pub mod summary;
+pub mod values;
 
 pub use domain::{is_key_tier, Audience, Dimension, Lang, RevenueSource, SliceLevel, Tier};
 

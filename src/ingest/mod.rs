@@ -5,8 +5,10 @@
 //! with file, line, column, reason and the raw record under `_rejects/`.
 
 pub mod derived;
+pub mod draft;
 pub mod fingerprint;
 pub mod parse;
+pub mod probability;
 pub mod read;
 pub mod resolve;
 pub mod validate;
@@ -25,7 +27,7 @@ use crate::error::hinted;
 use crate::lake::manifest::{SourceFile, TableSnapshot};
 use crate::lake::transaction::Transaction;
 use crate::lake::{Lake, LakeView};
-use crate::profiles::{Mapping, Profile};
+use crate::profiles::Profile;
 use read::{FileKind, RawRecord};
 use validate::{Reject, TablePlan};
 
@@ -423,6 +425,8 @@ struct TableState {
     rows: u64,
     files: Vec<SourceFile>,
     currencies: HashSet<String>,
+    /// Row ranges (first row, rows) of the part holding percentages to divide by 100.
+    rescale: Vec<(u64, u64)>,
 }
 
 /// Ingest sources into the lake (or only validate them with `dry_run`).
@@ -610,6 +614,137 @@ pub fn metrics_needing(table: Table) -> &'static [&'static str] {
     }
 }
 
+/// An optional table that cannot be mapped: skipped, said (MCR012), recorded.
+fn skip_optional(
+    item: &Item,
+    why: &validate::PlanError,
+    diags: &mut Vec<Diagnostic>,
+) -> crate::lake::manifest::SkippedFile {
+    let label = item_label(item);
+    let unavailable: Vec<String> = metrics_needing(item.table)
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    diags.push(
+        Diagnostic::warning(
+            "MCR012",
+            format!(
+                "{label}: skipped, the optional table {} cannot be mapped: {why}; unavailable without it: {}",
+                item.table,
+                unavailable.join(", ")
+            ),
+        )
+        .with_hint(format!(
+            "map the column in the profile ([[table]] name = \"{}\" / columns, key or compute), or use --strict to stop on it",
+            item.table
+        )),
+    );
+    crate::lake::manifest::SkippedFile {
+        path: label,
+        table: item.table.name().to_string(),
+        reason: why.to_string(),
+        unavailable,
+    }
+}
+
+/// The accounts derived from facts (no accounts file): written as the accounts table, with
+/// a report line and MCR025.
+fn add_derived_accounts(
+    d: derived::DerivedAccounts,
+    states: &mut BTreeMap<Table, TableState>,
+    tx: Option<&Transaction>,
+    reports: &mut Vec<FileReport>,
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<()> {
+    let df = d.frame()?;
+    let schema = Table::Accounts.schema();
+    let mut writer = None;
+    write_frame(&mut writer, tx, Table::Accounts, &schema, &df)?;
+    let n = d.len() as u64;
+    let label = format!("accounts derived from {}", d.sources.join(", "));
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for st in states.values() {
+        for f in &st.files {
+            h.update(f.hash.as_bytes());
+        }
+    }
+    diags.push(Diagnostic::info(
+        "MCR025",
+        format!(
+            "{n} accounts derived from the customers of {} (no accounts file)",
+            d.sources.join(", ")
+        ),
+    ));
+    reports.insert(
+        0,
+        FileReport {
+            path: label.clone(),
+            sheet: None,
+            table: "accounts".into(),
+            encoding: "derived".into(),
+            rows_read: n,
+            accepted: n,
+            rejected: 0,
+            orphans: 0,
+            excluded: 0,
+            columns: validate::ColumnReport::default(),
+            reject_samples: vec![],
+        },
+    );
+    states.insert(
+        Table::Accounts,
+        TableState {
+            seen: KeySet::default(),
+            writer,
+            rejects: Vec::new(),
+            rows: n,
+            files: vec![SourceFile {
+                path: label,
+                size: 0,
+                hash: format!("{:032x}", h.digest128()),
+                encoding: "derived".into(),
+                rows_read: n,
+                accepted: n,
+                rejected: 0,
+                orphans: 0,
+                excluded: 0,
+            }],
+            currencies: HashSet::new(),
+            rescale: Vec::new(),
+        },
+    );
+    Ok(())
+}
+
+/// Mixed currencies without rates: an error, never a silent sum.
+fn check_currencies(
+    states: &BTreeMap<Table, TableState>,
+    has_fx: bool,
+    reporting_currency: &str,
+) -> anyhow::Result<()> {
+    for (t, st) in states {
+        let foreign: Vec<&String> = st
+            .currencies
+            .iter()
+            .filter(|c| **c != reporting_currency)
+            .collect();
+        if !foreign.is_empty() && !has_fx {
+            let mut all: Vec<&String> = st.currencies.iter().collect();
+            all.sort();
+            return Err(hinted(
+                format!(
+                    "{t} ({}) has amounts in {} but the reporting currency is {} and there is no fx_rates table",
+                    st.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
+                    all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                    reporting_currency
+                ),
+                "add fx_rates.csv (currency, rate_to_reporting, valid_from) to the export folder, or set `reporting_currency` in mcr.toml",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn run_items(
     view: &LakeView,
     items: &[Item],
@@ -626,14 +761,21 @@ fn run_items(
         && items
             .iter()
             .any(|i| opts.profile.tables[i.mapping].derive_accounts.is_some());
-    let mut derived: Option<derived::DerivedAccounts> =
-        derive_accounts.then(derived::DerivedAccounts::default);
-    let mut account_keys: Option<KeySet> = if ingesting_accounts {
-        Some(KeySet::default())
-    } else if derive_accounts {
-        None
-    } else {
-        lake_account_keys(view)?
+    let mut accounts = AccountSet {
+        derived: derive_accounts.then(derived::DerivedAccounts::default),
+        keys: if ingesting_accounts {
+            Some(KeySet::default())
+        } else if derive_accounts {
+            None
+        } else {
+            lake_account_keys(view)?
+        },
+    };
+    let ctx = RunCtx {
+        opts,
+        lookups,
+        salt,
+        tx,
     };
     let mut skipped = Vec::new();
     let has_fx = items.iter().any(|i| i.table == Table::FxRates)
@@ -648,137 +790,22 @@ fn run_items(
             rows: 0,
             files: Vec::new(),
             currencies: HashSet::new(),
+            rescale: Vec::new(),
         });
-        let mapping = &opts.profile.tables[item.mapping];
-        let report = ingest_file(
-            item,
-            mapping,
-            lookups.clone(),
-            opts,
-            salt.clone(),
-            tx,
-            state,
-            &mut account_keys,
-            &mut derived,
-            diags,
-        )?;
-        match report {
+        match ingest_file(&ctx, item, state, &mut accounts, diags)? {
             Ok(r) => reports.push(r),
             Err(why) => {
-                // An optional table that cannot be mapped: skipped, said, recorded.
-                let label = match &item.sheet {
-                    Some(s) => format!("{}[{s}]", item.path.display()),
-                    None => item.path.display().to_string(),
-                };
-                let unavailable: Vec<String> = metrics_needing(item.table)
-                    .iter()
-                    .map(|m| m.to_string())
-                    .collect();
-                diags.push(
-                    Diagnostic::warning(
-                        "MCR012",
-                        format!(
-                            "{label}: skipped, the optional table {} cannot be mapped: {why}; unavailable without it: {}",
-                            item.table,
-                            unavailable.join(", ")
-                        ),
-                    )
-                    .with_hint(format!(
-                        "map the column in the profile ([[table]] name = \"{}\" / columns, key or compute), or use --strict to stop on it",
-                        item.table
-                    )),
-                );
-                skipped.push(crate::lake::manifest::SkippedFile {
-                    path: label,
-                    table: item.table.name().to_string(),
-                    reason: why.to_string(),
-                    unavailable,
-                });
+                skipped.push(skip_optional(item, &why, diags));
                 if states.get(&item.table).is_some_and(|s| s.files.is_empty()) {
                     states.remove(&item.table);
                 }
             }
         }
     }
-    if let Some(d) = derived.filter(|d| !d.is_empty()) {
-        let df = d.frame()?;
-        let schema = Table::Accounts.schema();
-        let mut writer = None;
-        write_frame(&mut writer, tx, Table::Accounts, &schema, &df)?;
-        let n = d.len() as u64;
-        let label = format!("accounts derived from {}", d.sources.join(", "));
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for st in states.values() {
-            for f in &st.files {
-                h.update(f.hash.as_bytes());
-            }
-        }
-        diags.push(Diagnostic::info(
-            "MCR025",
-            format!(
-                "{n} accounts derived from the customers of {} (no accounts file)",
-                d.sources.join(", ")
-            ),
-        ));
-        reports.insert(
-            0,
-            FileReport {
-                path: label.clone(),
-                sheet: None,
-                table: "accounts".into(),
-                encoding: "derived".into(),
-                rows_read: n,
-                accepted: n,
-                rejected: 0,
-                orphans: 0,
-                excluded: 0,
-                columns: validate::ColumnReport::default(),
-                reject_samples: vec![],
-            },
-        );
-        states.insert(
-            Table::Accounts,
-            TableState {
-                seen: KeySet::default(),
-                writer,
-                rejects: Vec::new(),
-                rows: n,
-                files: vec![SourceFile {
-                    path: label,
-                    size: 0,
-                    hash: format!("{:032x}", h.digest128()),
-                    encoding: "derived".into(),
-                    rows_read: n,
-                    accepted: n,
-                    rejected: 0,
-                    orphans: 0,
-                    excluded: 0,
-                }],
-                currencies: HashSet::new(),
-            },
-        );
+    if let Some(d) = accounts.derived.filter(|d| !d.is_empty()) {
+        add_derived_accounts(d, &mut states, tx, &mut reports, diags)?;
     }
-    // Mixed currencies without rates: an error, never a silent sum.
-    for (t, st) in &states {
-        let foreign: Vec<&String> = st
-            .currencies
-            .iter()
-            .filter(|c| **c != opts.reporting_currency)
-            .collect();
-        if !foreign.is_empty() && !has_fx {
-            let mut all: Vec<&String> = st.currencies.iter().collect();
-            all.sort();
-            return Err(hinted(
-                format!(
-                    "{t} ({}) has amounts in {} but the reporting currency is {} and there is no fx_rates table",
-                    st.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
-                    all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                    opts.reporting_currency
-                ),
-                "add fx_rates.csv (currency, rate_to_reporting, valid_from) to the export folder, or set `reporting_currency` in mcr.toml",
-            ));
-        }
-    }
+    check_currencies(&states, has_fx, &opts.reporting_currency)?;
     for o in lookup_only {
         for t in &o.tables {
             if let Some(st) = states.get_mut(t) {
@@ -796,6 +823,16 @@ fn run_items(
             }
         }
     }
+    let tables = finish_tables(states, tx)?;
+    Ok((reports, tables, skipped))
+}
+
+/// Close each table's part (an empty table when every row was rejected), rescale
+/// percentage probabilities, write the rejects: the tables of the snapshot.
+fn finish_tables(
+    states: BTreeMap<Table, TableState>,
+    tx: Option<&Transaction>,
+) -> anyhow::Result<BTreeMap<String, TableSnapshot>> {
     let mut tables = BTreeMap::new();
     for (t, mut st) in states {
         let name = t.name().to_string();
@@ -804,6 +841,9 @@ fn run_items(
                 anyhow::Context::with_context(w.finish(), || {
                     format!("cannot finish the {name} snapshot")
                 })?;
+                if let (false, Some(tx)) = (st.rescale.is_empty(), tx) {
+                    probability::rescale(&tx.part_path(&name)?, &st.rescale)?;
+                }
             }
             // Every row rejected (or a header-only file): the snapshot is an empty table, so
             // that the manifest never lists a part file that does not exist.
@@ -835,7 +875,7 @@ fn run_items(
             },
         );
     }
-    Ok((reports, tables, skipped))
+    Ok(tables)
 }
 
 /// The account_id set of the lake's current accounts (hashed), if any.
@@ -848,32 +888,54 @@ fn lake_account_keys(view: &LakeView) -> anyhow::Result<Option<KeySet>> {
     Ok(Some(ca.iter().flatten().map(key_hash).collect()))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn ingest_file(
-    item: &Item,
-    mapping: &Mapping,
+/// What every file of one ingest shares.
+struct RunCtx<'a> {
+    opts: &'a IngestOptions<'a>,
     lookups: Option<std::sync::Arc<resolve::Lookups>>,
-    opts: &IngestOptions,
     salt: Option<String>,
-    tx: Option<&Transaction>,
-    state: &mut TableState,
-    account_keys: &mut Option<KeySet>,
-    derived: &mut Option<derived::DerivedAccounts>,
-    diags: &mut Vec<Diagnostic>,
-) -> anyhow::Result<Result<FileReport, validate::PlanError>> {
-    let label = match &item.sheet {
+    /// `None` on a dry run.
+    tx: Option<&'a Transaction>,
+}
+
+/// The accounts known so far: their keys for orphan checks (this ingest's accounts, else
+/// the lake's), and the accounts derived from facts when there is no accounts file.
+struct AccountSet {
+    keys: Option<KeySet>,
+    derived: Option<derived::DerivedAccounts>,
+}
+
+/// A file's or sheet's label in messages and the manifest (`path` or `path[sheet]`).
+fn item_label(item: &Item) -> String {
+    match &item.sheet {
         Some(s) => format!("{}[{s}]", item.path.display()),
         None => item.path.display().to_string(),
-    };
+    }
+}
+
+/// Ingest one file (or sheet) into its table: plan its columns, stream it through the four
+/// stages, then report. `Ok(Err(_))`: an optional table that cannot be mapped (skipped by
+/// the caller). Long: the four stages share the file's counters and sets through one
+/// `thread::scope`; the steps before and after it are separate functions.
+fn ingest_file(
+    ctx: &RunCtx,
+    item: &Item,
+    state: &mut TableState,
+    accounts: &mut AccountSet,
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<Result<FileReport, validate::PlanError>> {
+    let (opts, tx) = (ctx.opts, ctx.tx);
+    let mapping = &opts.profile.tables[item.mapping];
+    let (account_keys, derived) = (&mut accounts.keys, &mut accounts.derived);
+    let label = item_label(item);
     let raw = open_item(item, opts)?;
     let plan = TablePlan::with_lookups(
         item.table,
         &raw.headers,
         mapping,
         opts.profile,
-        salt,
+        ctx.salt.clone(),
         raw.delimiter,
-        lookups,
+        ctx.lookups.clone(),
     );
     let plan = match plan {
         Err(e) if item.table != Table::Accounts && !opts.strict => return Ok(Err(e)),
@@ -910,7 +972,8 @@ fn ingest_file(
     let cur_col = plan.index_of("currency");
     let is_accounts = item.table == Table::Accounts;
     let row_key = plan.row_key_index();
-    let mut occurrences: HashMap<u64, u32, foldhash::fast::RandomState> = HashMap::default();
+    let mut occurrences: HashMap<u64, u32, nohash_hasher::BuildNoHashHasher<u64>> =
+        HashMap::default();
     let attr_cols = match (&mapping.derive_accounts, derived.is_some()) {
         (Some(spec), true) => Some(derived::attr_columns(spec, &raw.headers)),
         _ => None,
@@ -919,11 +982,15 @@ fn ingest_file(
         d.sources.push(label.clone());
     }
     let mut excluded = 0u64;
-    let buffer_whole_file = item.table == Table::Opportunities;
+    // Opportunity probabilities: the largest accepted value decides fractions or percentages
+    // (see [`probability`]); the rows stream as they are, rescaled afterwards if needed.
+    let prob_col = (item.table == Table::Opportunities)
+        .then(|| plan.index_of("probability"))
+        .flatten();
+    let mut max_prob: Option<f64> = None;
 
     let (mut rows_read, mut accepted, mut orphans) = (0u64, 0u64, 0u64);
     let mut rejects: Vec<Reject> = Vec::new();
-    let mut buffered: Vec<DataFrame> = Vec::new();
     let mut duplicates = KeySet::default();
     let mut records = raw.records;
     let mut read_error: Option<read::ReadError> = None;
@@ -981,45 +1048,26 @@ fn ingest_file(
         });
         // Keys: duplicates (across this table's files) and orphans, in file order, on their
         // own thread so that parsing the next chunk overlaps with them.
-        type Parsed = (Vec<RawRecord>, DataFrame, Vec<usize>, Vec<Reject>);
-        let (tx_parsed, rx_parsed) = sync_channel::<Parsed>(1);
-        let (accepted, orphans, rejects, buffered, duplicates) = (
+        let (tx_parsed, rx_parsed) = sync_channel::<(Vec<RawRecord>, validate::Parsed)>(1);
+        let (accepted, orphans, rejects, max_prob, duplicates) = (
             &mut accepted,
             &mut orphans,
             &mut rejects,
-            &mut buffered,
+            &mut max_prob,
             &mut duplicates,
         );
         let position_keys = position.clone();
         let plan_ref = &plan;
         let keys_thread = scope.spawn(move || -> anyhow::Result<()> {
             let mut first = true;
-            for (chunk, mut df, acc, mut rej) in rx_parsed {
-                if let Some(rk) = row_key {
-                    // Row keys: the content hash + the occurrence number among identical
-                    // rows of the file, in file order (stable across re-ingests of the file).
-                    let ca = df.columns()[rk].str()?.clone();
-                    let keyed: StringChunked = ca
-                        .iter()
-                        .map(|k| {
-                            k.map(|k| {
-                                let h = u64::from_str_radix(k, 16).unwrap_or_else(|_| key_hash(k));
-                                let n = occurrences.entry(h).or_insert(0);
-                                *n += 1;
-                                format!("{k}-{n}")
-                            })
-                        })
-                        .collect();
-                    df.with_column(
-                        keyed
-                            .with_name(ca.name().clone())
-                            .into_series()
-                            .into_column(),
-                    )?;
-                    // A parsed chunk is two halves (two chunks per column); the new column
-                    // is one: align them, or the Parquet writer sees ragged batches.
-                    df.align_chunks_par();
-                }
+            for (chunk, parsed) in rx_parsed {
+                let validate::Parsed {
+                    mut df,
+                    accepted: acc,
+                    rejects: mut rej,
+                    row_hashes,
+                    ..
+                } = parsed;
                 if std::mem::take(&mut first) && key_col.is_some() {
                     // Size the key map once for the whole file, from the first chunk's density.
                     let consumed = position_keys
@@ -1028,6 +1076,20 @@ fn ingest_file(
                     let estimate =
                         (file_size as f64 / consumed as f64 * chunk.len() as f64).min(1e9) as usize;
                     seen.reserve(estimate.saturating_sub(seen.len()));
+                    if row_key.is_some() {
+                        occurrences.reserve(estimate);
+                    }
+                }
+                let mut key_hashes = None;
+                if let Some(rk) = row_key {
+                    let (keys, hashes) = row_keys(&row_hashes, &mut occurrences, &df.columns()[rk]);
+                    df.replace_column(rk, keys)?;
+                    if df.should_rechunk() {
+                        // Only when a half of the chunk was empty: the layouts then differ,
+                        // and the Parquet writer needs aligned batches.
+                        df.align_chunks_par();
+                    }
+                    key_hashes = Some(hashes);
                 }
                 let mut mask: Option<Vec<bool>> = None;
                 if key_col.is_some() || fk_col.is_some() {
@@ -1036,7 +1098,7 @@ fn ingest_file(
                         .transpose()?;
                     let fks = fk_col.map(|i| df.columns()[i].str().cloned()).transpose()?;
                     let dup = match &keys {
-                        Some(kc) => insert_keys(seen, kc, duplicates, |h| {
+                        Some(kc) => insert_keys(seen, kc, key_hashes.as_deref(), duplicates, |h| {
                             if let (true, Some(set)) = (is_accounts, account_keys.as_mut()) {
                                 set.insert(h);
                             }
@@ -1051,12 +1113,12 @@ fn ingest_file(
                         let key = keys.as_mut().and_then(|k| k.next()).flatten();
                         let fk = fks.as_mut().and_then(|f| f.next()).flatten();
                         if let (Some(k), true) = (key, dup[row]) {
-                            rej.push(Reject {
-                                line: rec.line,
-                                column: item.table.key().unwrap_or_default().to_string(),
-                                reason: format!("duplicate key `{k}`"),
-                                raw: plan_ref.raw_text(rec),
-                            });
+                            rej.push(Reject::duplicate(
+                                rec.line,
+                                item.table.key().unwrap_or_default(),
+                                k,
+                                plan_ref.raw_text(rec),
+                            ));
                             keep[row] = false;
                             continue;
                         }
@@ -1075,6 +1137,7 @@ fn ingest_file(
                                             "account_id `{fk}` is not in accounts (--strict)"
                                         ),
                                         raw: plan_ref.raw_text(rec),
+                                        kind: validate::RejectKind::Invalid,
                                     });
                                     keep[row] = false;
                                 } else {
@@ -1102,9 +1165,10 @@ fn ingest_file(
                 rej.sort_by_key(|r| r.line);
                 *accepted += df.height() as u64;
                 rejects.extend(rej);
-                if buffer_whole_file {
-                    buffered.push(df);
-                } else if df.height() > 0 && tx_frames.send(df).is_err() {
+                if let Some(m) = prob_col.and_then(|i| df.columns()[i].f64().ok()?.max()) {
+                    *max_prob = Some(max_prob.map_or(m, |x: f64| x.max(m)));
+                }
+                if df.height() > 0 && tx_frames.send(df).is_err() {
                     // The writer stopped: its error is reported by the caller.
                     break;
                 }
@@ -1120,9 +1184,9 @@ fn ingest_file(
                 }
             };
             rows_read += chunk.len() as u64;
-            let (df, acc, rej, ex) = parse_parallel(&plan, &chunk);
-            excluded += ex;
-            if tx_parsed.send((chunk, df, acc, rej)).is_err() {
+            let parsed = parse_parallel(&plan, &chunk);
+            excluded += parsed.excluded;
+            if tx_parsed.send((chunk, parsed)).is_err() {
                 break; // the keys thread stopped: its error is reported below
             }
             bar.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
@@ -1142,34 +1206,20 @@ fn ingest_file(
     if let Some(e) = read_error {
         return Err(e.into_hinted());
     }
-    if buffer_whole_file && !buffered.is_empty() {
-        let mut df = buffered.remove(0);
-        for b in buffered {
-            df.vstack_mut_owned(b)?;
-        }
+    if max_prob.is_some_and(|m| m > 1.0) {
         // Probabilities: a file whose values are all ≤ 1 holds fractions, else percentages.
-        let p = df.column("probability")?.f64()?.clone();
-        if p.max().is_some_and(|m| m > 1.0) {
-            let scaled = (&p / 100.0).with_name("probability".into());
-            df.replace("probability", scaled.into_series().into_column())?;
-            diags.push(Diagnostic::info(
-                "MCR005",
-                format!("{label}: probabilities read as percentages"),
-            ));
-        }
-        write_frame(&mut state.writer, tx, item.table, &schema, &df)?;
+        state.rescale.push((state.rows, accepted));
+        diags.push(Diagnostic::info(
+            "MCR005",
+            format!("{label}: probabilities read as percentages"),
+        ));
     }
     // Lookup outcomes of this file, before the duplicate pass below parses it again.
     let derive_stats = plan.derive_stats();
     if let (false, Some(key_col)) = (duplicates.is_empty(), key_col) {
         let first = first_lines(item, opts, &plan, key_col, &duplicates)?;
-        let key = item.table.key().unwrap_or_default();
-        for r in rejects.iter_mut().filter(|r| r.column == key) {
-            let Some(k) = r
-                .reason
-                .strip_prefix("duplicate key `")
-                .and_then(|k| k.strip_suffix('`'))
-            else {
+        for r in rejects.iter_mut() {
+            let validate::RejectKind::DuplicateKey(k) = &r.kind else {
                 continue;
             };
             let where_ = match first.get(&key_hash(k)) {
@@ -1179,43 +1229,7 @@ fn ingest_file(
             r.reason = format!("duplicate key `{k}` (first seen {where_})");
         }
     }
-    for st in derive_stats {
-        let outcome = |n: u64, what: &str, samples: &[String]| {
-            let col = item.table.column(&st.column);
-            let fate = if col.is_some_and(|c| c.required) {
-                "rows rejected"
-            } else {
-                "left empty"
-            };
-            format!(
-                "{label}: {n} rows with {what} in lookup `{}` for {} ({fate}; e.g. {})",
-                st.lookup,
-                st.column,
-                samples.join(", ")
-            )
-        };
-        if st.ambiguous > 0 {
-            diags.push(
-                Diagnostic::warning("MCR020", outcome(
-                    st.ambiguous,
-                    "a key that is ambiguous",
-                    &st.ambiguous_samples,
-                ))
-                    .with_hint("the key matches several records (two companies with the same name…); make it unique in the CRM or export ids"),
-            );
-        }
-        if st.not_found > 0 {
-            diags.push(
-                Diagnostic::warning(
-                    "MCR021",
-                    outcome(st.not_found, "a key not found", &st.not_found_samples),
-                )
-                .with_hint(
-                    "export the records it refers to as well, or check the lookup's key column",
-                ),
-            );
-        }
-    }
+    lookup_diagnostics(&label, item.table, derive_stats, diags);
     if rows_read == 0 {
         diags.push(Diagnostic::warning(
             "MCR002",
@@ -1292,6 +1306,52 @@ fn ingest_file(
     }))
 }
 
+/// MCR020 / MCR021: rows whose lookups found an ambiguous key or none.
+fn lookup_diagnostics(
+    label: &str,
+    table: Table,
+    stats: Vec<validate::DeriveStats>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for st in stats {
+        let outcome = |n: u64, what: &str, samples: &[String]| {
+            let col = table.column(&st.column);
+            let fate = if col.is_some_and(|c| c.required) {
+                "rows rejected"
+            } else {
+                "left empty"
+            };
+            format!(
+                "{label}: {n} rows with {what} in lookup `{}` for {} ({fate}; e.g. {})",
+                st.lookup,
+                st.column,
+                samples.join(", ")
+            )
+        };
+        if st.ambiguous > 0 {
+            diags.push(
+                Diagnostic::warning("MCR020", outcome(
+                    st.ambiguous,
+                    "a key that is ambiguous",
+                    &st.ambiguous_samples,
+                ))
+                    .with_hint("the key matches several records (two companies with the same name…); make it unique in the CRM or export ids"),
+            );
+        }
+        if st.not_found > 0 {
+            diags.push(
+                Diagnostic::warning(
+                    "MCR021",
+                    outcome(st.not_found, "a key not found", &st.not_found_samples),
+                )
+                .with_hint(
+                    "export the records it refers to as well, or check the lookup's key column",
+                ),
+            );
+        }
+    }
+}
+
 /// Insert a chunk's keys into `seen`; returns, per row, whether its key was there already
 /// (those keys are also added to `duplicates`). `on_new` sees each new key.
 ///
@@ -1301,15 +1361,24 @@ fn ingest_file(
 fn insert_keys(
     seen: &mut KeySet,
     keys: &StringChunked,
+    hashes: Option<&[u64]>,
     duplicates: &mut KeySet,
     mut on_new: impl FnMut(u64),
 ) -> Vec<bool> {
     let mut dup = vec![false; keys.len()];
-    let mut hs: Vec<(u64, u32)> = keys
-        .iter()
-        .enumerate()
-        .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
-        .collect();
+    let mut hs: Vec<(u64, u32)> = match hashes {
+        // Row keys: hashed when they were made.
+        Some(hashes) => hashes
+            .iter()
+            .enumerate()
+            .map(|(row, &h)| (h, row as u32))
+            .collect(),
+        None => keys
+            .iter()
+            .enumerate()
+            .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
+            .collect(),
+    };
     let buckets = (seen.capacity() / 7 * 8).max(8).next_power_of_two();
     let bmask = buckets as u64 - 1;
     hs.sort_unstable_by_key(|&(h, row)| (h & bmask, row));
@@ -1367,24 +1436,80 @@ fn first_lines(
 }
 
 /// Parse a chunk on two threads (halves) and stitch the results.
-fn parse_parallel(
-    plan: &TablePlan,
-    chunk: &[RawRecord],
-) -> (DataFrame, Vec<usize>, Vec<Reject>, u64) {
+fn parse_parallel(plan: &TablePlan, chunk: &[RawRecord]) -> validate::Parsed {
     if chunk.len() < 4096 {
         return plan.parse_chunk_counted(chunk);
     }
     let mid = chunk.len() / 2;
-    let ((mut a, mut acc_a, mut rej_a, ex_a), (b, acc_b, rej_b, ex_b)) = rayon::join(
+    let (mut a, b) = rayon::join(
         || plan.parse_chunk_counted(&chunk[..mid]),
         || plan.parse_chunk_counted(&chunk[mid..]),
     );
-    if a.vstack_mut_owned(b).is_err() {
+    if a.append(b, mid).is_err() {
         return plan.parse_chunk_counted(chunk);
     }
-    acc_a.extend(acc_b.into_iter().map(|i| i + mid));
-    rej_a.extend(rej_b);
-    (a, acc_a, rej_a, ex_a + ex_b)
+    a
+}
+
+/// `{h:016x}-{n}` written into `buf` (`format!` was a tenth of an invoice-line ingest).
+fn row_key_text(h: u64, n: u32, buf: &mut [u8; 32]) -> &str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in buf[..16].iter_mut().enumerate() {
+        *b = HEX[((h >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    buf[16] = b'-';
+    let mut digits = [0u8; 10];
+    let (mut v, mut len) = (n, 0);
+    loop {
+        digits[len] = b'0' + (v % 10) as u8;
+        len += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        buf[17 + i] = digits[len - 1 - i];
+    }
+    // ASCII only: hex digits, `-`, decimal digits.
+    std::str::from_utf8(&buf[..17 + len]).unwrap_or_default()
+}
+
+/// Row keys: the content hash + the occurrence number among identical rows of the file, in
+/// file order (stable across re-ingests of the file), as `{hash:016x}-{n}`. Returns the key
+/// column, laid out in the same chunks as `like` (so that the frame needs no rechunk before
+/// the Parquet writer), and each key's [`key_hash`].
+fn row_keys(
+    hashes: &[u64],
+    occurrences: &mut HashMap<u64, u32, nohash_hasher::BuildNoHashHasher<u64>>,
+    like: &Column,
+) -> (Column, Vec<u64>) {
+    let mut keys: Option<StringChunked> = None;
+    let mut key_hashes = Vec::with_capacity(hashes.len());
+    let mut buf = [0u8; 32];
+    let mut rest = hashes;
+    for len in like.as_materialized_series().chunk_lengths() {
+        let (part, tail) = rest.split_at(len.min(rest.len()));
+        rest = tail;
+        let mut b = StringChunkedBuilder::new(like.name().clone(), part.len());
+        for &h in part {
+            let n = occurrences.entry(h).or_insert(0);
+            *n += 1;
+            let k = row_key_text(h, *n, &mut buf);
+            key_hashes.push(key_hash(k));
+            b.append_value(k);
+        }
+        let piece = b.finish();
+        match keys.as_mut() {
+            // `append_owned` adds the piece's chunk as it is (no copy).
+            Some(k) => {
+                let _ = k.append_owned(piece);
+            }
+            None => keys = Some(piece),
+        }
+    }
+    let ca = keys.unwrap_or_else(|| StringChunked::full_null(like.name().clone(), 0));
+    (ca.into_series().into_column(), key_hashes)
 }
 
 /// Write a frame to the table's part file (opened on first use; nothing on a dry run).
@@ -1450,4 +1575,20 @@ fn progress_bar(enabled: bool, size: u64, label: &str) -> indicatif::ProgressBar
             .unwrap_or_default(),
     );
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn row_key_text_is_hex_hash_dash_occurrence() {
+        let mut buf = [0u8; 32];
+        for (h, n) in [
+            (0u64, 1u32),
+            (0xdead_beef, 12),
+            (u64::MAX, u32::MAX),
+            (1 << 63, 10),
+        ] {
+            assert_eq!(super::row_key_text(h, n, &mut buf), format!("{h:016x}-{n}"));
+        }
+    }
 }

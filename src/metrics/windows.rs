@@ -1,6 +1,6 @@
 //! Date windows of metrics.md ("Windows") and helpers to filter polars date columns by them.
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 use polars::prelude::*;
 
 /// A half-open date window `(start_excl, end_incl]`: a date `d` is inside when
@@ -80,20 +80,8 @@ pub fn sub_months(d: NaiveDate, m: u32) -> NaiveDate {
     d.checked_sub_months(Months::new(m)).unwrap_or(d)
 }
 
-/// Days since 1970-01-01 (the physical value of a polars `Date`).
-pub fn epoch_days(d: NaiveDate) -> i32 {
-    d.num_days_from_ce() - EPOCH_FROM_CE
-}
-
-/// 1970-01-01 as days from 0001-01-01 (chrono's `num_days_from_ce`, where that day is 1).
-const EPOCH_FROM_CE: i32 = 719_163;
-
-/// The date of a day count since 1970-01-01 (polars' `Date` representation).
-pub fn from_epoch_days(days: i32) -> NaiveDate {
-    days.checked_add(EPOCH_FROM_CE)
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .unwrap_or_default()
-}
+/// Day numbers of polars dates, from the bottom layer (shared with ingest).
+pub use crate::contract::values::{epoch_days, from_epoch_days};
 
 /// A polars `Date` literal (a plain `lit(NaiveDate)` would be a datetime).
 pub fn date_lit(d: NaiveDate) -> Expr {

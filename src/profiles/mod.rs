@@ -7,7 +7,7 @@
 //! TOML under `src/profiles/`); any other file is loaded from disk, so a user can copy one,
 //! edit it and ingest without recompiling.
 
-pub mod init;
+pub mod labels;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -282,7 +282,7 @@ fn auto() -> String {
     "auto".into()
 }
 
-fn default_nulls() -> Vec<String> {
+pub(crate) fn default_nulls() -> Vec<String> {
     ["", "#N/A", "N/A", "NULL", "null", "(blank)"]
         .map(String::from)
         .to_vec()
@@ -598,7 +598,7 @@ impl Profile {
                         let bad = match col.ty {
                             ColType::Enum(kind) => (!kind.values().contains(&v.as_str()))
                                 .then(|| format!("valid values: {}", kind.values().join(", "))),
-                            ColType::Bool => crate::ingest::parse::parse_bool(v)
+                            ColType::Bool => crate::contract::values::parse_bool(v)
                                 .err()
                                 .map(|_| "use true or false".to_string()),
                             _ => None,

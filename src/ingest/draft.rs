@@ -1,4 +1,5 @@
-//! `mcr profiles init DIR`: draft a profile for an export folder mcr has never seen.
+//! `mcr profiles init DIR`: draft a profile for an export folder mcr has never seen. (Here in
+//! ingest, not in profiles: it reads the exports, and profiles sit below ingest.)
 //!
 //! Each file's table is recognised by its name and headers; columns are mapped by synonyms
 //! (English and Chinese: Salesforce, Dynamics, HubSpot and Chinese-CRM vocabulary). Where a
@@ -9,8 +10,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::read;
 use crate::contract::Table;
-use crate::ingest::read;
+use crate::profiles::labels;
 
 /// Normalise a header or synonym: lower case, without spaces and punctuation.
 fn norm(s: &str) -> String {
@@ -23,6 +25,7 @@ fn norm(s: &str) -> String {
 }
 
 /// Synonyms of each canonical column, per table (normalised by [`norm`] when compared).
+/// Long: a data table, one arm per column.
 fn synonyms(table: Table, column: &str) -> &'static [&'static str] {
     use Table::*;
     match (table, column) {
@@ -379,6 +382,60 @@ pub struct Draft {
     pub extra: Vec<String>,
     /// Required columns with no confident match.
     pub unmapped_required: Vec<&'static str>,
+    /// The labels found in label columns (stages, roles, types, yes/no…) and how they read.
+    pub labels: Vec<labels::ColumnLabels>,
+}
+
+/// Rows read for the labels of a file (enough for any label vocabulary).
+const LABEL_ROWS: usize = 100_000;
+
+/// The distinct labels of the label columns among `columns` (canonical → header), in the
+/// order first seen, classified against the built-in vocabulary.
+fn read_labels(
+    table: Table,
+    columns: &[(&'static str, String)],
+    raw: read::RawTable,
+) -> anyhow::Result<Vec<labels::ColumnLabels>> {
+    let stages = crate::profiles::StageMap::default();
+    let nulls = crate::profiles::default_nulls();
+    let wanted: Vec<(&'static str, &String, labels::Target, usize)> = columns
+        .iter()
+        .filter_map(|(c, h)| {
+            let t = labels::Target::of(table, c)?;
+            let i = raw
+                .headers
+                .iter()
+                .position(|x| x.trim().trim_start_matches('\u{feff}') == h)?;
+            Some((*c, h, t, i))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut found: Vec<Vec<String>> = vec![Vec::new(); wanted.len()];
+    for rec in raw.records.take(LABEL_ROWS) {
+        let rec = rec.map_err(read::ReadError::into_hinted)?;
+        for (k, (_, _, _, i)) in wanted.iter().enumerate() {
+            let Some(v) = rec.fields.get(*i).and_then(|b| std::str::from_utf8(b).ok()) else {
+                continue;
+            };
+            let v = v.trim();
+            let f = &mut found[k];
+            if v.is_empty()
+                || nulls.iter().any(|n| n == v)
+                || f.len() > labels::MAX_LABELS
+                || f.iter().any(|x| x == v)
+            {
+                continue;
+            }
+            f.push(v.to_string());
+        }
+    }
+    Ok(wanted
+        .iter()
+        .zip(&found)
+        .map(|((c, h, t, _), f)| labels::classify(*t, c, h, f, &stages))
+        .collect())
 }
 
 fn find(headers: &[String], syns: &[&str]) -> Option<String> {
@@ -446,15 +503,18 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
                 }
             }
         }
+        let (encoding, headers) = (raw.encoding.clone(), raw.headers.clone());
+        let labels = read_labels(table, &columns, raw)?;
         drafts.push(Draft {
             file: name,
             table,
-            encoding: raw.encoding.clone(),
-            headers: raw.headers.clone(),
+            encoding,
+            headers,
             columns,
             key: None,
             extra: vec![],
             unmapped_required: vec![],
+            labels,
         });
     }
     // Keys and references: accounts keyed by name when they have no id; then every other
@@ -567,6 +627,13 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
             .map(|c| c.name)
             .collect();
     }
+    let t = write_toml(dir, &drafts, accounts_by_name);
+    Ok((t, drafts, unknown))
+}
+
+/// The commented TOML of the drafts (`accounts_by_name`: whether the accounts file has no
+/// id column, `None` without an accounts file).
+fn write_toml(dir: &Path, drafts: &[Draft], accounts_by_name: Option<bool>) -> String {
     let mut t = String::new();
     let name = dir
         .file_name()
@@ -583,7 +650,15 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
         "#   mcr ingest {} --profile <this file> --dry-run",
         dir.display()
     );
-    let _ = writeln!(t, "# Columns were matched by name (English and Chinese synonyms); nothing was guessed from values.");
+    let _ = writeln!(
+        t,
+        "# Columns were matched by name (English and Chinese synonyms); labels the built-in"
+    );
+    let _ = writeln!(
+        t,
+        "# vocabulary does not accept were mapped only when recognised without doubt (the others"
+    );
+    let _ = writeln!(t, "# are TODO lines below: nothing was guessed).");
     let _ = writeln!(t, "name = {}", q(&name));
     let _ = writeln!(t, "description = {}", q(&format!("drafted from {name}")));
     let enc = drafts
@@ -600,7 +675,8 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
         t,
         "date_formats = [\"%m/%d/%Y\", \"%m/%d/%Y %H:%M\", \"%Y/%m/%d %H:%M\", \"%Y-%m-%d %H:%M\"]"
     );
-    for d in &drafts {
+    write_stages(&mut t, drafts);
+    for d in drafts {
         let _ = writeln!(t, "\n# {} → {}", d.file, d.table);
         if !d.unmapped_required.is_empty() {
             let _ = writeln!(
@@ -638,6 +714,7 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
         if !ignored.is_empty() {
             let _ = writeln!(t, "# not used: {}", ignored.join(", "));
         }
+        write_value_maps(&mut t, d);
     }
     if accounts_by_name == Some(false) {
         if let Some(a) = drafts.iter().find(|d| d.table == Table::Accounts) {
@@ -662,7 +739,79 @@ pub fn draft(dir: &Path) -> anyhow::Result<(String, Vec<Draft>, Vec<String>)> {
             }
         }
     }
-    Ok((t, drafts, unknown))
+    t
+}
+
+/// The `[stages]` block, when the stage labels found include won / lost ones the built-in
+/// lists do not hold (they are added to the built-in lists).
+fn write_stages(t: &mut String, drafts: &[Draft]) {
+    let stage_labels = drafts
+        .iter()
+        .flat_map(|d| &d.labels)
+        .filter(|l| l.column == "stage" && !l.too_many);
+    let mut stages = crate::profiles::StageMap::default();
+    let mut open: Vec<&str> = Vec::new();
+    let mut any = false;
+    for l in stage_labels {
+        for (label, v) in &l.mapped {
+            any = true;
+            match v.as_str() {
+                "won" => stages.won.push(label.clone()),
+                _ => stages.lost.push(label.clone()),
+            }
+        }
+        open.extend(l.open.iter().map(String::as_str));
+    }
+    let list = |v: &[String]| v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ");
+    if any {
+        let _ = writeln!(
+            t,
+            "# Stages that close an opportunity: the built-in labels and those found in the export."
+        );
+        let _ = writeln!(
+            t,
+            "[stages]\nwon = [{}]\nlost = [{}]",
+            list(&stages.won),
+            list(&stages.lost)
+        );
+    }
+    if !open.is_empty() {
+        let _ = writeln!(
+            t,
+            "# Stages read as open (neither won nor lost): {}. Add a closing one to [stages] won / lost.",
+            open.join(", ")
+        );
+    }
+}
+
+/// `[table.values.<column>]` for the labels found that the built-in vocabulary does not
+/// accept: the recognised ones mapped, the others as TODO comments.
+fn write_value_maps(t: &mut String, d: &Draft) {
+    for l in &d.labels {
+        if l.column == "stage" || (l.mapped.is_empty() && l.unknown.is_empty()) {
+            continue;
+        }
+        let Some(target) = labels::Target::of(d.table, l.column) else {
+            continue;
+        };
+        let _ = writeln!(
+            t,
+            "# labels of {} that mcr reads only through this map:",
+            l.header
+        );
+        let _ = writeln!(t, "[table.values.{}]", l.column);
+        for (label, v) in &l.mapped {
+            let _ = writeln!(t, "{} = {}", q(label), q(v));
+        }
+        for label in &l.unknown {
+            let _ = writeln!(
+                t,
+                "# TODO {} = \"?\"  — not recognised; map it to one of {} (until then, rows with it are rejected)",
+                q(label),
+                labels::allowed(target)
+            );
+        }
+    }
 }
 
 /// The coverage table printed by `mcr profiles init`.
@@ -690,6 +839,44 @@ pub fn coverage(drafts: &[Draft], unknown: &[String]) -> String {
             un,
             d.file
         );
+        for l in &d.labels {
+            if l.too_many {
+                let _ = writeln!(
+                    s,
+                    "    {}: more than {} distinct values, not read as labels",
+                    l.header,
+                    labels::MAX_LABELS
+                );
+                continue;
+            }
+            if !l.mapped.is_empty() {
+                let m: Vec<String> = l.mapped.iter().map(|(a, b)| format!("{a} → {b}")).collect();
+                let _ = writeln!(
+                    s,
+                    "    {} ({}) mapped: {}",
+                    l.header,
+                    l.column,
+                    m.join(", ")
+                );
+            }
+            if !l.open.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "    {} read as open stages: {}",
+                    l.header,
+                    l.open.join(", ")
+                );
+            }
+            if !l.unknown.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "    {} ({}) NOT RECOGNISED: {} — see the TODO lines in the draft (rows with them are rejected until mapped)",
+                    l.header,
+                    l.column,
+                    l.unknown.join(", ")
+                );
+            }
+        }
     }
     for u in unknown {
         let _ = writeln!(
