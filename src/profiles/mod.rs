@@ -489,161 +489,126 @@ impl Profile {
             )
         })?;
         for m in &p.tables {
-            let Some(t) = m.table() else {
+            p.check_mapping(m, origin)?;
+        }
+        p.check_lookups(origin)?;
+        Ok(p)
+    }
+
+    /// A `[[table]]`'s names, patterns, keys, computes, sign rules, derived accounts, value
+    /// maps and derives against the contract.
+    fn check_mapping(&self, m: &Mapping, origin: &str) -> anyhow::Result<()> {
+        let p = self;
+        let Some(t) = m.table() else {
+            return Err(hinted(
+                format!("profile {origin}: unknown table `{}`", m.name),
+                format!("use one of: {}", Table::ALL.map(|t| t.name()).join(", ")),
+            ));
+        };
+        for f in &m.files {
+            globset::Glob::new(f).map_err(|e| {
+                hinted(
+                    format!("profile {origin}: bad file pattern `{f}`: {e}"),
+                    "use * and ? wildcards, e.g. `Account*.csv`",
+                )
+            })?;
+        }
+        if m.key.is_some() && t.key().is_none() {
+            return Err(hinted(
+                format!("profile {origin}: table `{t}` has no key, so `key` cannot be set"),
+                "remove `key` from this [[table]]",
+            ));
+        }
+        check_computes(m, t, origin)?;
+        for (c, _) in &m.sign {
+            if t.column(c).is_some_and(|c| c.ty != ColType::Float) {
                 return Err(hinted(
-                    format!("profile {origin}: unknown table `{}`", m.name),
-                    format!("use one of: {}", Table::ALL.map(|t| t.name()).join(", ")),
+                    format!("profile {origin}: {t}.{c} is not numeric, a sign rule cannot apply"),
+                    "use a sign rule on amount or gross_margin",
                 ));
-            };
-            for f in &m.files {
-                globset::Glob::new(f).map_err(|e| {
-                    hinted(
-                        format!("profile {origin}: bad file pattern `{f}`: {e}"),
-                        "use * and ? wildcards, e.g. `Account*.csv`",
-                    )
-                })?;
             }
-            if m.key.is_some() && t.key().is_none() {
+        }
+        if let Some(attrs) = &m.derive_accounts {
+            if !t.has_account_fk() {
                 return Err(hinted(
-                    format!("profile {origin}: table `{t}` has no key, so `key` cannot be set"),
-                    "remove `key` from this [[table]]",
+                    format!(
+                        "profile {origin}: `derive_accounts` on `{t}`, which has no account_id"
+                    ),
+                    "use it on revenue or opportunities",
                 ));
             }
-            let computes = m.computes();
-            for (c, comp) in computes
-                .iter()
-                .flat_map(|(c, v)| v.iter().map(move |x| (c, x)))
-            {
-                let col = t.column(c);
-                let bad = match comp {
-                    Compute::Row(r) if !r.row => Some("`row = false` means nothing; remove it"),
-                    Compute::Row(_) if t.key() != Some(c.as_str()) => {
-                        Some("a row key fills only the table's key column")
-                    }
-                    Compute::Product(_) if col.is_some_and(|c| c.ty != ColType::Float) => {
-                        Some("a product fills only a numeric column (amount, gross_margin…)")
-                    }
-                    Compute::Product(p) if p.product.len() < 2 => {
-                        Some("a product needs at least two columns")
-                    }
-                    Compute::Concat(k) if k.concat.is_empty() => {
-                        Some("a concat needs at least one column")
-                    }
-                    _ => None,
-                };
-                if let (Some(why), true) = (bad, col.is_some()) {
+            for a in attrs.keys() {
+                let ok = Table::Accounts
+                    .column(a)
+                    .is_some_and(|c| c.ty == ColType::Str && c.name != "account_id");
+                if !ok {
                     return Err(hinted(
-                        format!("profile {origin}: {t}.{c}: invalid compute"),
-                        why,
+                        format!("profile {origin}: derive_accounts: `{a}` is not a text column of accounts"),
+                        "use name, industry, region, country, owner_id or parent_account_id",
                     ));
-                }
-            }
-            for (c, _) in &m.sign {
-                if t.column(c).is_some_and(|c| c.ty != ColType::Float) {
-                    return Err(hinted(
-                        format!(
-                            "profile {origin}: {t}.{c} is not numeric, a sign rule cannot apply"
-                        ),
-                        "use a sign rule on amount or gross_margin",
-                    ));
-                }
-            }
-            if let Some(attrs) = &m.derive_accounts {
-                if !t.has_account_fk() {
-                    return Err(hinted(
-                        format!(
-                            "profile {origin}: `derive_accounts` on `{t}`, which has no account_id"
-                        ),
-                        "use it on revenue or opportunities",
-                    ));
-                }
-                for a in attrs.keys() {
-                    let ok = Table::Accounts
-                        .column(a)
-                        .is_some_and(|c| c.ty == ColType::Str && c.name != "account_id");
-                    if !ok {
-                        return Err(hinted(
-                            format!("profile {origin}: derive_accounts: `{a}` is not a text column of accounts"),
-                            "use name, industry, region, country, owner_id or parent_account_id",
-                        ));
-                    }
-                }
-            }
-            let cols = m
-                .columns
-                .keys()
-                .chain(m.values.keys())
-                .chain(m.constants.keys())
-                .chain(m.derive.keys())
-                .chain(m.compute.keys())
-                .chain(m.sign.keys());
-            for c in cols {
-                if t.column(c).is_none() {
-                    return Err(hinted(
-                        format!("profile {origin}: table `{t}` has no column `{c}`"),
-                        format!(
-                            "canonical columns of {t}: {}",
-                            t.columns()
-                                .iter()
-                                .map(|c| c.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-            }
-            for (c, map) in &m.values {
-                if let Some(col) = t.column(c) {
-                    for (label, v) in map {
-                        let bad = match col.ty {
-                            ColType::Enum(kind) => (!kind.values().contains(&v.as_str()))
-                                .then(|| format!("valid values: {}", kind.values().join(", "))),
-                            ColType::Bool => crate::contract::values::parse_bool(v)
-                                .err()
-                                .map(|_| "use true or false".to_string()),
-                            _ => None,
-                        };
-                        if let Some(hint) = bad {
-                            return Err(hinted(
-                                format!(
-                                    "profile {origin}: `{label}` maps to `{v}`, not a valid {c}"
-                                ),
-                                hint,
-                            ));
-                        }
-                    }
-                }
-            }
-            for (c, spec) in &m.derive {
-                for d in spec.as_slice() {
-                    if !p.lookups.iter().any(|l| l.name == d.lookup) {
-                        return Err(hinted(
-                            format!(
-                                "profile {origin}: {t}.{c} derives from an unknown lookup `{}`",
-                                d.lookup
-                            ),
-                            format!(
-                                "declare it with [[lookup]] name = \"{}\" / files / key / value",
-                                d.lookup
-                            ),
-                        ));
-                    }
-                    let ranked = t
-                        .column(c)
-                        .and_then(|col| match col.ty {
-                            ColType::Enum(k) => Some(k),
-                            _ => None,
-                        })
-                        .is_some_and(|k| strength(k, k.values()[0]).is_some());
-                    if d.many == Many::Strongest && !ranked {
-                        return Err(hinted(
-                            format!("profile {origin}: `many = \"strongest\"` on {t}.{c}, which has no order"),
-                            "use it for decision_role, level, support or intimacy; elsewhere leave `many` out",
-                        ));
-                    }
                 }
             }
         }
+        let cols = m
+            .columns
+            .keys()
+            .chain(m.values.keys())
+            .chain(m.constants.keys())
+            .chain(m.derive.keys())
+            .chain(m.compute.keys())
+            .chain(m.sign.keys());
+        for c in cols {
+            if t.column(c).is_none() {
+                return Err(hinted(
+                    format!("profile {origin}: table `{t}` has no column `{c}`"),
+                    format!(
+                        "canonical columns of {t}: {}",
+                        t.columns()
+                            .iter()
+                            .map(|c| c.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        check_values(m, t, origin)?;
+        for (c, spec) in &m.derive {
+            for d in spec.as_slice() {
+                if !p.lookups.iter().any(|l| l.name == d.lookup) {
+                    return Err(hinted(
+                        format!(
+                            "profile {origin}: {t}.{c} derives from an unknown lookup `{}`",
+                            d.lookup
+                        ),
+                        format!(
+                            "declare it with [[lookup]] name = \"{}\" / files / key / value",
+                            d.lookup
+                        ),
+                    ));
+                }
+                let ranked = t
+                    .column(c)
+                    .and_then(|col| match col.ty {
+                        ColType::Enum(k) => Some(k),
+                        _ => None,
+                    })
+                    .is_some_and(|k| strength(k, k.values()[0]).is_some());
+                if d.many == Many::Strongest && !ranked {
+                    return Err(hinted(
+                        format!("profile {origin}: `many = \"strongest\"` on {t}.{c}, which has no order"),
+                        "use it for decision_role, level, support or intimacy; elsewhere leave `many` out",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Lookup names are unique, their file patterns valid, and `then` chains end (no cycles)
+    /// at known lookups.
+    fn check_lookups(&self, origin: &str) -> anyhow::Result<()> {
+        let p = self;
         let mut names = std::collections::HashSet::new();
         for l in &p.lookups {
             if !names.insert(l.name.as_str()) {
@@ -689,7 +654,7 @@ impl Profile {
                 cur = n;
             }
         }
-        Ok(p)
+        Ok(())
     }
 
     /// The mappings that a file (or sheet) name matches, first match per table.
@@ -755,6 +720,64 @@ pub fn source_text(name_or_path: &str) -> anyhow::Result<String> {
     }
     load(name_or_path)?;
     Ok(std::fs::read_to_string(name_or_path)?)
+}
+
+/// Computed columns fit their target: row keys only in the key column, products only in
+/// numeric columns with two factors or more, concatenations of at least one column.
+fn check_computes(m: &Mapping, t: Table, origin: &str) -> anyhow::Result<()> {
+    let computes = m.computes();
+    for (c, comp) in computes
+        .iter()
+        .flat_map(|(c, v)| v.iter().map(move |x| (c, x)))
+    {
+        let col = t.column(c);
+        let bad = match comp {
+            Compute::Row(r) if !r.row => Some("`row = false` means nothing; remove it"),
+            Compute::Row(_) if t.key() != Some(c.as_str()) => {
+                Some("a row key fills only the table's key column")
+            }
+            Compute::Product(_) if col.is_some_and(|c| c.ty != ColType::Float) => {
+                Some("a product fills only a numeric column (amount, gross_margin…)")
+            }
+            Compute::Product(p) if p.product.len() < 2 => {
+                Some("a product needs at least two columns")
+            }
+            Compute::Concat(k) if k.concat.is_empty() => Some("a concat needs at least one column"),
+            _ => None,
+        };
+        if let (Some(why), true) = (bad, col.is_some()) {
+            return Err(hinted(
+                format!("profile {origin}: {t}.{c}: invalid compute"),
+                why,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Value maps map onto valid values of enum and boolean columns.
+fn check_values(m: &Mapping, t: Table, origin: &str) -> anyhow::Result<()> {
+    for (c, map) in &m.values {
+        if let Some(col) = t.column(c) {
+            for (label, v) in map {
+                let bad = match col.ty {
+                    ColType::Enum(kind) => (!kind.values().contains(&v.as_str()))
+                        .then(|| format!("valid values: {}", kind.values().join(", "))),
+                    ColType::Bool => crate::contract::values::parse_bool(v)
+                        .err()
+                        .map(|_| "use true or false".to_string()),
+                    _ => None,
+                };
+                if let Some(hint) = bad {
+                    return Err(hinted(
+                        format!("profile {origin}: `{label}` maps to `{v}`, not a valid {c}"),
+                        hint,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
