@@ -240,15 +240,12 @@ impl TablePlan {
         delimiter: u8,
         lookups: Option<Arc<Lookups>>,
     ) -> Result<TablePlan, PlanError> {
-        let normalized: Vec<String> = headers.iter().map(|h| norm_header(h)).collect();
+        let hdr = HeaderIndex::new(headers);
         let mut used: HashMap<usize, &'static str> = HashMap::new();
         let mut cols = Vec::new();
         let mut report = ColumnReport::default();
         let computes = mapping.computes();
-        let find = |h: &str| {
-            let h = norm_header(h);
-            normalized.iter().position(|x| *x == h)
-        };
+        let find = |h: &str| hdr.find(h);
         for col in table.columns() {
             let mut candidates: Vec<String> = mapping
                 .columns
@@ -265,27 +262,8 @@ impl TablePlan {
                 candidates.push(norm_header(h));
             }
             candidates.push(col.name.to_string());
-            let mut sources: Vec<usize> = Vec::new();
-            for c in &candidates {
-                if let Some(i) = normalized.iter().position(|h| h == c) {
-                    if !sources.contains(&i) {
-                        sources.push(i);
-                    }
-                }
-            }
-            // Two source headers that both equal a chosen candidate: ambiguous.
+            let sources = hdr.sources(&candidates, col.name)?;
             for &i in &sources {
-                if let Some(j) = normalized
-                    .iter()
-                    .enumerate()
-                    .position(|(j, h)| j != i && *h == normalized[i])
-                {
-                    return Err(PlanError::Duplicate {
-                        column: col.name.into(),
-                        first: headers[i.min(j)].clone(),
-                        second: headers[i.max(j)].clone(),
-                    });
-                }
                 // One source column feeding two canonical columns is fine (e.g. a name used
                 // as both id and name).
                 used.insert(i, col.name);
@@ -294,22 +272,7 @@ impl TablePlan {
                 let names: Vec<&str> = sources.iter().map(|&i| headers[i].as_str()).collect();
                 report.found.push((col.name.to_string(), names.join("|")));
             }
-            let compute = match computed {
-                Some(crate::profiles::Compute::Concat(c)) => c
-                    .concat
-                    .iter()
-                    .map(|h| find(h))
-                    .collect::<Option<Vec<usize>>>()
-                    .map(|ix| ComputePlan::Concat(ix, c.sep.clone())),
-                Some(crate::profiles::Compute::Product(p)) => p
-                    .product
-                    .iter()
-                    .map(|h| find(h))
-                    .collect::<Option<Vec<usize>>>()
-                    .map(ComputePlan::Product),
-                Some(crate::profiles::Compute::Row(_)) => Some(ComputePlan::Row),
-                _ => None,
-            };
+            let compute = computed.and_then(|c| ComputePlan::of(c, &hdr));
             if let (Some(c), Some(comp)) = (&compute, computed) {
                 if let ComputePlan::Concat(ix, _) | ComputePlan::Product(ix) = c {
                     for &i in ix {
@@ -325,60 +288,8 @@ impl TablePlan {
                     None => report.found.push((col.name.to_string(), shown)),
                 }
             }
-            let sign = match mapping.sign.get(col.name) {
-                None => None,
-                Some(rule) => {
-                    let Some(i) = find(&rule.column) else {
-                        return Err(PlanError::MissingSource {
-                            what: "sign rule",
-                            column: col.name.into(),
-                            header: rule.column.clone(),
-                            headers: headers.join(", "),
-                        });
-                    };
-                    used.insert(i, col.name);
-                    Some(SignPlan {
-                        col: i,
-                        prefixes: rule
-                            .prefix
-                            .iter()
-                            .map(|p| p.trim().to_lowercase())
-                            .collect(),
-                        values: rule
-                            .values
-                            .iter()
-                            .map(|v| parse::normalize_label(v))
-                            .collect(),
-                        negative: rule.negative,
-                    })
-                }
-            };
-            let mut derive = Vec::new();
-            if let (Some(spec), Some(l)) = (mapping.derive.get(col.name), lookups.as_ref()) {
-                for d in spec.as_slice() {
-                    let from = d.from.as_slice().iter().find_map(|c| {
-                        let c = norm_header(c);
-                        normalized.iter().position(|h| *h == c)
-                    });
-                    if let Some(from) = from {
-                        used.insert(from, col.name);
-                        let _ = l;
-                        derive.push(DerivePlan {
-                            lookup: d.lookup.clone(),
-                            from,
-                            from_header: headers[from].clone(),
-                            many: d.many,
-                            quiet: d.missing == crate::profiles::Missing::Quiet,
-                        });
-                    }
-                }
-            }
-            // Lookups that read no file cannot help when another one can (MCR022 says so).
-            if let Some(l) = lookups.as_deref() {
-                if derive.iter().any(|d| !l.is_empty(&d.lookup)) {
-                    derive.retain(|d| !l.is_empty(&d.lookup));
-                }
-            }
+            let sign = SignPlan::of(mapping, col.name, &hdr, &mut used)?;
+            let derive = DerivePlan::of(mapping, col.name, &hdr, lookups.as_deref(), &mut used);
             for d in &derive {
                 report.derived.push((
                     col.name.to_string(),
@@ -409,22 +320,7 @@ impl TablePlan {
                     report.missing.push(col.name.to_string());
                 }
             }
-            let mut labels = FastMap::default();
-            if let ColType::Enum(kind) = col.ty {
-                for (l, v) in kind.labels() {
-                    labels.insert(parse::normalize_label(l), (*v).to_string());
-                }
-                for v in kind.values() {
-                    labels.insert(parse::normalize_label(v), (*v).to_string());
-                }
-            }
-            let mut rewrite = false;
-            if let Some(map) = mapping.values.get(col.name) {
-                for (l, v) in map {
-                    labels.insert(parse::normalize_label(l), v.clone());
-                }
-                rewrite = !matches!(col.ty, ColType::Enum(_)) && !map.is_empty();
-            }
+            let (labels, rewrite) = value_labels(mapping, col);
             cols.push(ColumnPlan {
                 col,
                 sources,
@@ -442,24 +338,8 @@ impl TablePlan {
                     .unwrap_or_default(),
             });
         }
-        // Columns read for accounts derived from this table count as used.
-        for srcs in mapping.derive_accounts.iter().flat_map(|d| d.values()) {
-            for h in srcs.as_slice() {
-                if let Some(i) = find(h) {
-                    used.insert(i, "derive_accounts");
-                }
-            }
-        }
         let exclude = super::resolve::Exclude::new(&mapping.exclude, headers);
-        for (i, h) in headers.iter().enumerate() {
-            if exclude
-                .headers()
-                .iter()
-                .any(|x| norm_header(x) == norm_header(h))
-            {
-                used.insert(i, "exclude");
-            }
-        }
+        mark_derive_and_exclude(mapping, &exclude, &hdr, &mut used);
         report.ignored = headers
             .iter()
             .enumerate()
@@ -476,15 +356,7 @@ impl TablePlan {
             cols,
             columns: report,
             n_fields: headers.len(),
-            null_first: {
-                let mut t = [false; 256];
-                for v in &profile.null_values {
-                    if let Some(b) = v.trim().as_bytes().first() {
-                        t[usize::from(*b)] = true;
-                    }
-                }
-                t
-            },
+            null_first: null_first_bytes(&profile.null_values),
             max_null_len: profile
                 .null_values
                 .iter()
@@ -1092,6 +964,212 @@ pub(crate) fn row_hash(rec: &RawRecord, n: usize, scratch: &mut Vec<u8>) -> u64 
         scratch.push(0x1f);
     }
     xxhash_rust::xxh3::xxh3_64(scratch)
+}
+
+/// A file's headers with their normalised forms, for looking up profile column names.
+struct HeaderIndex<'a> {
+    raw: &'a [String],
+    norm: Vec<String>,
+}
+
+impl<'a> HeaderIndex<'a> {
+    fn new(raw: &'a [String]) -> Self {
+        HeaderIndex {
+            raw,
+            norm: raw.iter().map(|h| norm_header(h)).collect(),
+        }
+    }
+
+    /// Position of the header equal to `h` after normalisation.
+    fn find(&self, h: &str) -> Option<usize> {
+        let h = norm_header(h);
+        self.norm.iter().position(|x| *x == h)
+    }
+
+    /// The headers matching `candidates` (profile names, then the canonical name), in that
+    /// order; two headers equal to one chosen candidate are ambiguous.
+    fn sources(&self, candidates: &[String], column: &str) -> Result<Vec<usize>, PlanError> {
+        let mut sources: Vec<usize> = Vec::new();
+        for c in candidates {
+            if let Some(i) = self.norm.iter().position(|h| h == c) {
+                if !sources.contains(&i) {
+                    sources.push(i);
+                }
+            }
+        }
+        for &i in &sources {
+            if let Some(j) = self
+                .norm
+                .iter()
+                .enumerate()
+                .position(|(j, h)| j != i && *h == self.norm[i])
+            {
+                return Err(PlanError::Duplicate {
+                    column: column.into(),
+                    first: self.raw[i.min(j)].clone(),
+                    second: self.raw[i.max(j)].clone(),
+                });
+            }
+        }
+        Ok(sources)
+    }
+
+    /// Every header, for error messages.
+    fn joined(&self) -> String {
+        self.raw.join(", ")
+    }
+}
+
+impl ComputePlan {
+    /// The plan of a profile compute, when every header it reads is in the file.
+    fn of(c: &crate::profiles::Compute, hdr: &HeaderIndex) -> Option<ComputePlan> {
+        match c {
+            crate::profiles::Compute::Concat(c) => c
+                .concat
+                .iter()
+                .map(|h| hdr.find(h))
+                .collect::<Option<Vec<usize>>>()
+                .map(|ix| ComputePlan::Concat(ix, c.sep.clone())),
+            crate::profiles::Compute::Product(p) => p
+                .product
+                .iter()
+                .map(|h| hdr.find(h))
+                .collect::<Option<Vec<usize>>>()
+                .map(ComputePlan::Product),
+            crate::profiles::Compute::Row(_) => Some(ComputePlan::Row),
+            _ => None,
+        }
+    }
+}
+
+impl SignPlan {
+    /// The sign rule of column `name`, if the profile has one; its source header must exist.
+    fn of(
+        mapping: &Mapping,
+        name: &'static str,
+        hdr: &HeaderIndex,
+        used: &mut HashMap<usize, &'static str>,
+    ) -> Result<Option<SignPlan>, PlanError> {
+        let Some(rule) = mapping.sign.get(name) else {
+            return Ok(None);
+        };
+        let Some(i) = hdr.find(&rule.column) else {
+            return Err(PlanError::MissingSource {
+                what: "sign rule",
+                column: name.into(),
+                header: rule.column.clone(),
+                headers: hdr.joined(),
+            });
+        };
+        used.insert(i, name);
+        Ok(Some(SignPlan {
+            col: i,
+            prefixes: rule
+                .prefix
+                .iter()
+                .map(|p| p.trim().to_lowercase())
+                .collect(),
+            values: rule
+                .values
+                .iter()
+                .map(|v| parse::normalize_label(v))
+                .collect(),
+            negative: rule.negative,
+        }))
+    }
+}
+
+impl DerivePlan {
+    /// The derives of column `name` whose source header is in the file (none without
+    /// lookups). Lookups that read no file are dropped when another one can help (MCR022
+    /// says so).
+    fn of(
+        mapping: &Mapping,
+        name: &'static str,
+        hdr: &HeaderIndex,
+        lookups: Option<&Lookups>,
+        used: &mut HashMap<usize, &'static str>,
+    ) -> Vec<DerivePlan> {
+        let mut derive = Vec::new();
+        let (Some(spec), Some(l)) = (mapping.derive.get(name), lookups) else {
+            return derive;
+        };
+        for d in spec.as_slice() {
+            let from = d.from.as_slice().iter().find_map(|c| hdr.find(c));
+            if let Some(from) = from {
+                used.insert(from, name);
+                derive.push(DerivePlan {
+                    lookup: d.lookup.clone(),
+                    from,
+                    from_header: hdr.raw[from].clone(),
+                    many: d.many,
+                    quiet: d.missing == crate::profiles::Missing::Quiet,
+                });
+            }
+        }
+        if derive.iter().any(|d| !l.is_empty(&d.lookup)) {
+            derive.retain(|d| !l.is_empty(&d.lookup));
+        }
+        derive
+    }
+}
+
+/// Label → value map of a column: the contract's labels of an enum column plus the profile's
+/// value map; `true` when a non-enum column's values are rewritten by a map.
+fn value_labels(
+    mapping: &Mapping,
+    col: &crate::contract::Column,
+) -> (FastMap<String, String>, bool) {
+    let mut labels = FastMap::default();
+    if let ColType::Enum(kind) = col.ty {
+        for (l, v) in kind.labels() {
+            labels.insert(parse::normalize_label(l), (*v).to_string());
+        }
+        for v in kind.values() {
+            labels.insert(parse::normalize_label(v), (*v).to_string());
+        }
+    }
+    let mut rewrite = false;
+    if let Some(map) = mapping.values.get(col.name) {
+        for (l, v) in map {
+            labels.insert(parse::normalize_label(l), v.clone());
+        }
+        rewrite = !matches!(col.ty, ColType::Enum(_)) && !map.is_empty();
+    }
+    (labels, rewrite)
+}
+
+/// Columns read for accounts derived from this table, and the exclusion rule's columns, count
+/// as used (not reported as ignored).
+fn mark_derive_and_exclude(
+    mapping: &Mapping,
+    exclude: &super::resolve::Exclude,
+    hdr: &HeaderIndex,
+    used: &mut HashMap<usize, &'static str>,
+) {
+    for srcs in mapping.derive_accounts.iter().flat_map(|d| d.values()) {
+        for h in srcs.as_slice() {
+            if let Some(i) = hdr.find(h) {
+                used.insert(i, "derive_accounts");
+            }
+        }
+    }
+    for (i, h) in hdr.norm.iter().enumerate() {
+        if exclude.headers().iter().any(|x| norm_header(x) == *h) {
+            used.insert(i, "exclude");
+        }
+    }
+}
+
+/// Which first bytes can start a null marker (a fast pre-check before the lookup).
+fn null_first_bytes(null_values: &[String]) -> [bool; 256] {
+    let mut t = [false; 256];
+    for v in null_values {
+        if let Some(b) = v.trim().as_bytes().first() {
+            t[usize::from(*b)] = true;
+        }
+    }
+    t
 }
 
 /// Positions (in the plan's columns) of the columns `TablePlan::fix_up` reads.
