@@ -521,6 +521,15 @@ pub(crate) struct Sinks {
     pub rows: [u64; N_TABLES],
 }
 
+impl Sinks {
+    /// Write the finished `row` to table `t`'s file and count it.
+    fn write(&mut self, t: usize, row: &mut Row) -> csv::Result<()> {
+        row.flush(&mut self.w[t])?;
+        self.rows[t] += 1;
+        Ok(())
+    }
+}
+
 /// A day offset at fraction `t` of the history (0 = first day, 1 = end date).
 fn hist_day(w: &World, t: f64) -> i32 {
     let t = t.clamp(0.0, 1.0);
@@ -606,8 +615,7 @@ fn accounts_rows(
     } else {
         row.empty();
     }
-    row.flush(&mut s.w[T_ACCOUNTS])?;
-    s.rows[T_ACCOUNTS] += 1;
+    s.write(T_ACCOUNTS, row)?;
     Ok(())
 }
 
@@ -665,8 +673,7 @@ fn contacts_rows(
         row.label(st, &mut r, EnumKind::Support, (support + 2) as usize);
         row.label(st, &mut r, EnumKind::Intimacy, intimacy as usize);
         row.id('E', 5, p.contact_owner(k) + 1);
-        row.flush(&mut s.w[T_CONTACTS])?;
-        s.rows[T_CONTACTS] += 1;
+        s.write(T_CONTACTS, row)?;
     }
     Ok(())
 }
@@ -759,8 +766,7 @@ fn opportunities_rows(
         } else {
             row.empty();
         }
-        row.flush(&mut s.w[T_OPPORTUNITIES])?;
-        s.rows[T_OPPORTUNITIES] += 1;
+        s.write(T_OPPORTUNITIES, row)?;
     }
     Ok(())
 }
@@ -801,8 +807,7 @@ fn revenue_rows(
         row.money(st, &mut r, margin);
         let line = pick(&mut r, &PRODUCT_LINES);
         row.text(st, &mut r, line);
-        row.flush(&mut s.w[T_REVENUE])?;
-        s.rows[T_REVENUE] += 1;
+        s.write(T_REVENUE, row)?;
     }
     Ok(())
 }
@@ -862,8 +867,7 @@ fn activities_rows(
         row.label(st, &mut r, EnumKind::ActivityType, ty);
         let subject = SUBJECTS[r.random_range(0..SUBJECTS.len())];
         row.text(st, &mut r, subject);
-        row.flush(&mut s.w[T_ACTIVITIES])?;
-        s.rows[T_ACTIVITIES] += 1;
+        s.write(T_ACTIVITIES, row)?;
     }
     Ok(())
 }
@@ -892,8 +896,7 @@ fn agreements_rows(
             let end = start + r.random_range(365..5 * 365);
             row.date(st, &mut r, end);
         }
-        row.flush(&mut s.w[T_AGREEMENTS])?;
-        s.rows[T_AGREEMENTS] += 1;
+        s.write(T_AGREEMENTS, row)?;
     }
     Ok(())
 }
@@ -921,8 +924,7 @@ fn surveys_rows(
         row.fmt(format_args!("{score:.1}"));
         let level = weighted(&mut r, &[30, 50, 20]);
         row.label(st, &mut r, EnumKind::Level, level);
-        row.flush(&mut s.w[T_SURVEYS])?;
-        s.rows[T_SURVEYS] += 1;
+        s.write(T_SURVEYS, row)?;
     }
     Ok(())
 }
