@@ -62,3 +62,22 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// `mcr ingest SOURCES --profile PROFILE --lake lake --json EXTRA` in `dir`:
+/// (success, the JSON report, stderr).
+pub fn ingest(
+    dir: &Path,
+    profile: &str,
+    sources: &[&Path],
+    extra: &[&str],
+) -> (bool, serde_json::Value, String) {
+    let mut args: Vec<String> = vec!["ingest".to_string()];
+    args.extend(sources.iter().map(|s| s.to_str().unwrap().to_string()));
+    for a in ["--profile", profile, "--lake", "lake", "--json"] {
+        args.push(a.to_string());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let o = mcr().current_dir(dir).args(&args).output().unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.success(), v, stderr(&o))
+}

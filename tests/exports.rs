@@ -22,19 +22,6 @@ fn fx(p: &str) -> PathBuf {
     fixture(&format!("profiles/{p}"))
 }
 
-/// `mcr ingest` with `--json`: (success, report, stderr).
-fn ingest(dir: &Path, profile: &str, sources: &[&Path], extra: &[&str]) -> (bool, Value, String) {
-    let mut args = vec!["ingest".to_string()];
-    args.extend(sources.iter().map(|s| s.to_str().unwrap().to_string()));
-    for a in ["--profile", profile, "--lake", "lake", "--json"] {
-        args.push(a.to_string());
-    }
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let o = mcr().current_dir(dir).args(&args).output().unwrap();
-    let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
-    (o.status.success(), v, stderr(&o))
-}
-
 /// (read, accepted, rejected, excluded) of the file whose path ends with `name`; checks
 /// read = accepted + rejected + excluded.
 fn counts(v: &Value, name: &str) -> (u64, u64, u64, u64) {

@@ -19,20 +19,6 @@ fn workdir() -> tempfile::TempDir {
     dir
 }
 
-fn ingest(dir: &Path, profile: &str, sources: &[&Path], extra: &[&str]) -> (bool, Value, String) {
-    let mut args = vec!["ingest".to_string()];
-    args.extend(sources.iter().map(|s| s.to_str().unwrap().to_string()));
-    args.extend(
-        ["--profile", profile, "--lake", "lake", "--json"]
-            .iter()
-            .map(|s| s.to_string()),
-    );
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let o = mcr().current_dir(dir).args(&args).output().unwrap();
-    let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
-    (o.status.success(), v, stderr(&o))
-}
-
 /// (read, accepted, rejected, orphans) of the file whose path ends with `name`.
 fn counts(v: &Value, name: &str) -> (u64, u64, u64, u64) {
     let f = v["files"]
