@@ -54,17 +54,18 @@ pub fn attr_columns(spec: &BTreeMap<String, OneOrMany>, headers: &[String]) -> A
 
 impl DerivedAccounts {
     /// Note an account id seen on an accepted row; `cell` reads the row's source columns.
+    /// Returns whether the account now has every attribute (later rows cannot change it).
     pub fn add<'a>(
         &mut self,
         id: &str,
         cols: &AttrColumns,
         cell: impl Fn(usize) -> Option<&'a str>,
-    ) {
+    ) -> bool {
         let i = match self.index.get(id) {
             Some(&i) => {
                 // Attributes already complete: nothing to read (the common case).
                 if cols.iter().all(|(slot, _)| self.values[i][*slot].is_some()) {
-                    return;
+                    return true;
                 }
                 i
             }
@@ -80,6 +81,7 @@ impl DerivedAccounts {
                 self.values[i][*slot] = ix.iter().find_map(|&c| cell(c)).map(str::to_string);
             }
         }
+        cols.iter().all(|(slot, _)| self.values[i][*slot].is_some())
     }
 
     pub fn len(&self) -> usize {

@@ -31,8 +31,13 @@ use crate::profiles::Profile;
 use read::{FileKind, RawRecord};
 use validate::{Reject, TablePlan};
 
-/// Records per parse chunk (and per Parquet row group).
-const CHUNK: usize = 128 * 1024;
+/// Records per parse chunk. Small enough that the stages' queues keep few chunks alive (the
+/// reader reuses their records) and the pipeline fills and drains quickly.
+const CHUNK: usize = 16 * 1024;
+
+/// Rows per Parquet row group: the writer gathers parsed chunks up to this size (a small
+/// row group costs a compression context per column and a less useful footer).
+const ROW_GROUP: usize = 128 * 1024;
 
 /// Options of one ingest.
 pub struct IngestOptions<'a> {
@@ -420,6 +425,9 @@ struct TableState {
     /// Keys seen so far (8 bytes per row: where a key was first seen is found by a second
     /// pass over the file, only when it has duplicates).
     seen: KeySet,
+    /// Row-keyed tables: per content hash, how many identical rows earlier files had and
+    /// this file has so far (their keys are `{hash}-1` … `{hash}-n`).
+    row_counts: RowCounts,
     writer: Option<ParquetWriter>,
     rejects: Vec<(String, Reject)>,
     rows: u64,
@@ -695,6 +703,7 @@ fn add_derived_accounts(
         Table::Accounts,
         TableState {
             seen: KeySet::default(),
+            row_counts: RowCounts::default(),
             writer,
             rejects: Vec::new(),
             rows: n,
@@ -785,6 +794,7 @@ fn run_items(
     for item in items {
         let state = states.entry(item.table).or_insert_with(|| TableState {
             seen: KeySet::default(),
+            row_counts: RowCounts::default(),
             writer: None,
             rejects: Vec::new(),
             rows: 0,
@@ -972,8 +982,6 @@ fn ingest_file(
     let cur_col = plan.index_of("currency");
     let is_accounts = item.table == Table::Accounts;
     let row_key = plan.row_key_index();
-    let mut occurrences: HashMap<u64, u32, nohash_hasher::BuildNoHashHasher<u64>> =
-        HashMap::default();
     let attr_cols = match (&mapping.derive_accounts, derived.is_some()) {
         (Some(spec), true) => Some(derived::attr_columns(spec, &raw.headers)),
         _ => None,
@@ -1000,6 +1008,7 @@ fn ingest_file(
     // Parquet.
     let mut writer = state.writer.take();
     let seen = &mut state.seen;
+    let row_counts = &mut state.row_counts;
     let currencies = &mut state.currencies;
     let schema = plan.schema();
     let file_size = raw.size;
@@ -1041,8 +1050,19 @@ fn ingest_file(
         let writer_slot = &mut writer;
         let schema = &schema;
         let write_thread = scope.spawn(move || -> anyhow::Result<()> {
+            let mut pending: Option<DataFrame> = None;
             for df in rx_frames {
-                write_frame(writer_slot, tx, item.table, schema, &df)?;
+                let p = match pending.as_mut() {
+                    Some(p) => p.vstack_mut_owned(df)?,
+                    None => pending.insert(df),
+                };
+                if p.height() >= ROW_GROUP {
+                    write_frame(writer_slot, tx, item.table, schema, p.rechunk_mut())?;
+                    pending = None;
+                }
+            }
+            if let Some(mut p) = pending {
+                write_frame(writer_slot, tx, item.table, schema, p.rechunk_mut())?;
             }
             Ok(())
         });
@@ -1077,19 +1097,19 @@ fn ingest_file(
                         (file_size as f64 / consumed as f64 * chunk.len() as f64).min(1e9) as usize;
                     seen.reserve(estimate.saturating_sub(seen.len()));
                     if row_key.is_some() {
-                        occurrences.reserve(estimate);
+                        row_counts.reserve(estimate);
                     }
                 }
-                let mut key_hashes = None;
+                let mut row_dup = None;
                 if let Some(rk) = row_key {
-                    let (keys, hashes) = row_keys(&row_hashes, &mut occurrences, &df.columns()[rk]);
+                    let (keys, dup) = row_keys(&row_hashes, row_counts, &df.columns()[rk]);
                     df.replace_column(rk, keys)?;
                     if df.should_rechunk() {
                         // Only when a half of the chunk was empty: the layouts then differ,
                         // and the Parquet writer needs aligned batches.
                         df.align_chunks_par();
                     }
-                    key_hashes = Some(hashes);
+                    row_dup = Some(dup);
                 }
                 let mut mask: Option<Vec<bool>> = None;
                 if key_col.is_some() || fk_col.is_some() {
@@ -1097,53 +1117,69 @@ fn ingest_file(
                         .map(|i| df.columns()[i].str().cloned())
                         .transpose()?;
                     let fks = fk_col.map(|i| df.columns()[i].str().cloned()).transpose()?;
-                    let dup = match &keys {
-                        Some(kc) => insert_keys(seen, kc, key_hashes.as_deref(), duplicates, |h| {
+                    let dup = match (row_dup, &keys) {
+                        (Some(dup), _) => dup,
+                        (None, Some(kc)) => insert_keys(seen, kc, duplicates, |h| {
                             if let (true, Some(set)) = (is_accounts, account_keys.as_mut()) {
                                 set.insert(h);
                             }
                         }),
-                        None => vec![false; df.height()],
+                        (None, None) => vec![false; df.height()],
                     };
                     let mut keys = keys.as_ref().map(|k| k.iter());
                     let mut fks = fks.as_ref().map(|f| f.iter());
                     let mut keep = vec![true; df.height()];
+                    let mut last: Option<(&str, bool, bool)> = None;
                     for (row, &rec_idx) in acc.iter().enumerate() {
                         let rec = &chunk[rec_idx];
                         let key = keys.as_mut().and_then(|k| k.next()).flatten();
                         let fk = fks.as_mut().and_then(|f| f.next()).flatten();
                         if let (Some(k), true) = (key, dup[row]) {
-                            rej.push(Reject::duplicate(
+                            let mut r = Reject::duplicate(
                                 rec.line,
                                 item.table.key().unwrap_or_default(),
                                 k,
                                 plan_ref.raw_text(rec),
-                            ));
+                            );
+                            if row_key.is_some() {
+                                // Row keys are unique within a file.
+                                r.found_first("in an earlier file");
+                            }
+                            rej.push(r);
                             keep[row] = false;
                             continue;
                         }
-                        if let (Some(fk), Some(d), Some(cols)) =
-                            (fk, derived.as_mut(), attr_cols.as_ref())
-                        {
-                            d.add(fk, cols, |i| plan_ref.field(rec, i).ok().flatten());
-                        }
-                        if let (Some(fk), Some(set)) = (fk, account_keys.as_ref()) {
-                            if !set.contains(&key_hash(fk)) {
-                                if opts.strict {
-                                    rej.push(Reject {
-                                        line: rec.line,
-                                        column: "account_id".into(),
-                                        reason: format!(
-                                            "account_id `{fk}` is not in accounts (--strict)"
-                                        ),
-                                        raw: plan_ref.raw_text(rec),
-                                        kind: validate::RejectKind::Invalid,
-                                    });
-                                    keep[row] = false;
-                                } else {
-                                    *orphans += 1;
-                                }
+                        let Some(fk) = fk else { continue };
+                        // Lines of one invoice or deal follow each other: the previous
+                        // row's account needs no second lookup.
+                        let known = match last {
+                            Some((l, known, true)) if l == fk => known,
+                            _ => {
+                                let complete = match (derived.as_mut(), attr_cols.as_ref()) {
+                                    (Some(d), Some(cols)) => d.add(fk, cols, |i| {
+                                        plan_ref.field(rec, i).ok().flatten()
+                                    }),
+                                    _ => true,
+                                };
+                                let known = account_keys
+                                    .as_ref()
+                                    .is_none_or(|set| set.contains(&key_hash(fk)));
+                                last = Some((fk, known, complete));
+                                known
                             }
+                        };
+                        if known {
+                        } else if opts.strict {
+                            rej.push(Reject {
+                                line: rec.line,
+                                column: "account_id".into(),
+                                reason: format!("account_id `{fk}` is not in accounts (--strict)"),
+                                raw: plan_ref.raw_text(rec),
+                                kind: validate::RejectKind::Invalid,
+                            });
+                            keep[row] = false;
+                        } else {
+                            *orphans += 1;
                         }
                     }
                     if keep.iter().any(|k| !k) {
@@ -1202,6 +1238,7 @@ fn ingest_file(
         written
     })?;
     state.writer = writer;
+    end_row_counts(&mut state.row_counts);
     bar.finish_and_clear();
     if let Some(e) = read_error {
         return Err(e.into_hinted());
@@ -1226,7 +1263,7 @@ fn ingest_file(
                 Some(&line) if line < r.line => format!("on line {line}"),
                 _ => "in an earlier file".to_string(),
             };
-            r.reason = format!("duplicate key `{k}` (first seen {where_})");
+            r.found_first(&where_);
         }
     }
     lookup_diagnostics(&label, item.table, derive_stats, diags);
@@ -1361,24 +1398,15 @@ fn lookup_diagnostics(
 fn insert_keys(
     seen: &mut KeySet,
     keys: &StringChunked,
-    hashes: Option<&[u64]>,
     duplicates: &mut KeySet,
     mut on_new: impl FnMut(u64),
 ) -> Vec<bool> {
     let mut dup = vec![false; keys.len()];
-    let mut hs: Vec<(u64, u32)> = match hashes {
-        // Row keys: hashed when they were made.
-        Some(hashes) => hashes
-            .iter()
-            .enumerate()
-            .map(|(row, &h)| (h, row as u32))
-            .collect(),
-        None => keys
-            .iter()
-            .enumerate()
-            .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
-            .collect(),
-    };
+    let mut hs: Vec<(u64, u32)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
+        .collect();
     let buckets = (seen.capacity() / 7 * 8).max(8).next_power_of_two();
     let bmask = buckets as u64 - 1;
     hs.sort_unstable_by_key(|&(h, row)| (h & bmask, row));
@@ -1475,29 +1503,59 @@ fn row_key_text(h: u64, n: u32, buf: &mut [u8; 32]) -> &str {
     std::str::from_utf8(&buf[..17 + len]).unwrap_or_default()
 }
 
+/// Per content hash of a row-keyed table: identical rows in the earlier files (the most in
+/// any one of them) and in this file so far.
+#[derive(Clone, Copy, Default)]
+struct RowCount {
+    before: u32,
+    here: u32,
+}
+
+type RowCounts = HashMap<u64, RowCount, nohash_hasher::BuildNoHashHasher<u64>>;
+
+/// After a file: its counts become the earlier files' counts.
+fn end_row_counts(counts: &mut RowCounts) {
+    for c in counts.values_mut() {
+        c.before = c.before.max(c.here);
+        c.here = 0;
+    }
+}
+
 /// Row keys: the content hash + the occurrence number among identical rows of the file, in
 /// file order (stable across re-ingests of the file), as `{hash:016x}-{n}`. Returns the key
 /// column, laid out in the same chunks as `like` (so that the frame needs no rechunk before
-/// the Parquet writer), and each key's [`key_hash`].
-fn row_keys(
-    hashes: &[u64],
-    occurrences: &mut HashMap<u64, u32, nohash_hasher::BuildNoHashHasher<u64>>,
-    like: &Column,
-) -> (Column, Vec<u64>) {
+/// the Parquet writer), and per row whether an earlier file had the same key: the n-th copy
+/// of a line is a duplicate when an earlier file had n copies or more (each file numbers
+/// its copies from 1), which is what a set of the earlier keys would say, with one map
+/// probe per row instead of a probe, a key hash and a set insert.
+fn row_keys(hashes: &[u64], counts: &mut RowCounts, like: &Column) -> (Column, Vec<bool>) {
+    // The map is far larger than the caches: probed in bucket order (as `insert_keys`
+    // does), a chunk sweeps it once instead of missing the cache on every row.
+    counts.reserve(hashes.len());
+    let buckets = (counts.capacity() / 7 * 8).max(8).next_power_of_two();
+    let bmask = buckets as u64 - 1;
+    let mut order: Vec<(u64, u32)> = (0..hashes.len() as u32)
+        .map(|row| (hashes[row as usize] & bmask, row))
+        .collect();
+    order.sort_unstable();
+    let mut nth = vec![0u32; hashes.len()];
+    let mut dup = vec![false; hashes.len()];
+    for (_, row) in order {
+        let c = counts.entry(hashes[row as usize]).or_default();
+        c.here += 1;
+        nth[row as usize] = c.here;
+        dup[row as usize] = c.here <= c.before;
+    }
     let mut keys: Option<StringChunked> = None;
-    let mut key_hashes = Vec::with_capacity(hashes.len());
     let mut buf = [0u8; 32];
     let mut rest = hashes;
+    let mut nth = nth.into_iter();
     for len in like.as_materialized_series().chunk_lengths() {
         let (part, tail) = rest.split_at(len.min(rest.len()));
         rest = tail;
         let mut b = StringChunkedBuilder::new(like.name().clone(), part.len());
-        for &h in part {
-            let n = occurrences.entry(h).or_insert(0);
-            *n += 1;
-            let k = row_key_text(h, *n, &mut buf);
-            key_hashes.push(key_hash(k));
-            b.append_value(k);
+        for (&h, n) in part.iter().zip(nth.by_ref()) {
+            b.append_value(row_key_text(h, n, &mut buf));
         }
         let piece = b.finish();
         match keys.as_mut() {
@@ -1509,7 +1567,7 @@ fn row_keys(
         }
     }
     let ca = keys.unwrap_or_else(|| StringChunked::full_null(like.name().clone(), 0));
-    (ca.into_series().into_column(), key_hashes)
+    (ca.into_series().into_column(), dup)
 }
 
 /// Write a frame to the table's part file (opened on first use; nothing on a dry run).

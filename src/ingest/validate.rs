@@ -52,6 +52,13 @@ impl Reject {
             kind: RejectKind::DuplicateKey(key.to_string()),
         }
     }
+
+    /// Complete a duplicate's message with where its key was first seen.
+    pub fn found_first(&mut self, where_: &str) {
+        if let RejectKind::DuplicateKey(k) = &self.kind {
+            self.reason = format!("duplicate key `{k}` (first seen {where_})");
+        }
+    }
 }
 
 /// How one canonical column is filled.

@@ -736,6 +736,9 @@ fn check_computes(m: &Mapping, t: Table, origin: &str) -> anyhow::Result<()> {
             Compute::Row(_) if t.key() != Some(c.as_str()) => {
                 Some("a row key fills only the table's key column")
             }
+            Compute::Row(_) if t == Table::Accounts => Some(
+                "accounts are referred to by their account_id, which a row key cannot be; key them by a column or a concat",
+            ),
             Compute::Product(_) if col.is_some_and(|c| c.ty != ColType::Float) => {
                 Some("a product fills only a numeric column (amount, gross_margin…)")
             }
