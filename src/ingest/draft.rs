@@ -413,8 +413,12 @@ fn read_labels(
         return Ok(vec![]);
     }
     let mut found: Vec<Vec<String>> = vec![Vec::new(); wanted.len()];
-    for rec in raw.records.take(LABEL_ROWS) {
-        let rec = rec.map_err(read::ReadError::into_hinted)?;
+    let mut records = raw.records;
+    let mut batch = read::RecordBatch::default();
+    records
+        .read_batch(&mut batch, LABEL_ROWS)
+        .map_err(read::ReadError::into_hinted)?;
+    for rec in batch.iter() {
         for (k, (_, _, _, i)) in wanted.iter().enumerate() {
             let Some(v) = rec.fields.get(*i).and_then(|b| std::str::from_utf8(b).ok()) else {
                 continue;

@@ -28,7 +28,7 @@ use crate::lake::manifest::{SourceFile, TableSnapshot};
 use crate::lake::transaction::Transaction;
 use crate::lake::{Lake, LakeView};
 use crate::profiles::Profile;
-use read::{FileKind, RawRecord};
+use read::{FileKind, RecordBatch};
 use validate::{Reject, TablePlan};
 
 /// Records per parse chunk. Small enough that the stages' queues keep few chunks alive (the
@@ -1013,37 +1013,24 @@ fn ingest_file(
     let schema = plan.schema();
     let file_size = raw.size;
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let (tx_chunks, rx_chunks) = sync_channel::<Result<Vec<RawRecord>, read::ReadError>>(2);
-        // Parsed chunks come back to the reader, which reads into their records again.
-        let (tx_spent, rx_spent) = sync_channel::<Vec<RawRecord>>(3);
+        let (tx_chunks, rx_chunks) = sync_channel::<Result<RecordBatch, read::ReadError>>(2);
+        // Parsed chunks come back to the reader, which reads into their buffers again.
+        let (tx_spent, rx_spent) = sync_channel::<RecordBatch>(3);
         scope.spawn(move || loop {
-            let mut chunk = rx_spent
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-            let mut n = 0;
-            let end = loop {
-                if n == chunk.len() {
-                    if n == CHUNK {
-                        break Ok(false);
-                    }
-                    chunk.push(RawRecord::default());
-                }
-                match records.read_into(&mut chunk[n]) {
-                    Ok(true) => n += 1,
-                    Ok(false) => break Ok(true),
-                    Err(e) => break Err(e),
-                }
-            };
-            chunk.truncate(n);
-            let more = matches!(end, Ok(false));
+            let mut chunk = rx_spent.try_recv().unwrap_or_default();
+            let read = records.read_batch(&mut chunk, CHUNK);
+            let n = chunk.len();
+            // The records before a read error are sent first.
             if n > 0 && tx_chunks.send(Ok(chunk)).is_err() {
                 return;
             }
-            if let Err(e) = end {
-                let _ = tx_chunks.send(Err(e));
-            }
-            if !more {
-                return;
+            match read {
+                Err(e) => {
+                    let _ = tx_chunks.send(Err(e));
+                    return;
+                }
+                Ok(()) if n < CHUNK => return,
+                Ok(()) => {}
             }
         });
         let (tx_frames, rx_frames) = sync_channel::<DataFrame>(2);
@@ -1068,7 +1055,7 @@ fn ingest_file(
         });
         // Keys: duplicates (across this table's files) and orphans, in file order, on their
         // own thread so that parsing the next chunk overlaps with them.
-        let (tx_parsed, rx_parsed) = sync_channel::<(Vec<RawRecord>, validate::Parsed)>(1);
+        let (tx_parsed, rx_parsed) = sync_channel::<(RecordBatch, validate::Parsed)>(1);
         let (accepted, orphans, rejects, max_prob, duplicates) = (
             &mut accepted,
             &mut orphans,
@@ -1131,7 +1118,7 @@ fn ingest_file(
                     let mut keep = vec![true; df.height()];
                     let mut last: Option<(&str, bool, bool)> = None;
                     for (row, &rec_idx) in acc.iter().enumerate() {
-                        let rec = &chunk[rec_idx];
+                        let rec = chunk.get(rec_idx);
                         let key = keys.as_mut().and_then(|k| k.next()).flatten();
                         let fk = fks.as_mut().and_then(|f| f.next()).flatten();
                         if let (Some(k), true) = (key, dup[row]) {
@@ -1139,7 +1126,7 @@ fn ingest_file(
                                 rec.line,
                                 item.table.key().unwrap_or_default(),
                                 k,
-                                plan_ref.raw_text(rec),
+                                plan_ref.raw_text(&rec),
                             );
                             if row_key.is_some() {
                                 // Row keys are unique within a file.
@@ -1156,9 +1143,9 @@ fn ingest_file(
                             Some((l, known, true)) if l == fk => known,
                             _ => {
                                 let complete = match (derived.as_mut(), attr_cols.as_ref()) {
-                                    (Some(d), Some(cols)) => d.add(fk, cols, |i| {
-                                        plan_ref.field(rec, i).ok().flatten()
-                                    }),
+                                    (Some(d), Some(cols)) => {
+                                        d.add(fk, cols, |i| plan_ref.field(&rec, i).ok().flatten())
+                                    }
                                     _ => true,
                                 };
                                 let known = account_keys
@@ -1174,7 +1161,7 @@ fn ingest_file(
                                 line: rec.line,
                                 column: "account_id".into(),
                                 reason: format!("account_id `{fk}` is not in accounts (--strict)"),
-                                raw: plan_ref.raw_text(rec),
+                                raw: plan_ref.raw_text(&rec),
                                 kind: validate::RejectKind::Invalid,
                             });
                             keep[row] = false;
@@ -1220,7 +1207,7 @@ fn ingest_file(
                 }
             };
             rows_read += chunk.len() as u64;
-            let parsed = parse_parallel(&plan, &chunk);
+            let parsed = parse_parallel(&plan, chunk.all());
             excluded += parsed.excluded;
             if tx_parsed.send((chunk, parsed)).is_err() {
                 break; // the keys thread stopped: its error is reported below
@@ -1443,35 +1430,34 @@ fn first_lines(
 ) -> anyhow::Result<HashMap<u64, u64>> {
     let mut records = open_item(item, opts)?.records;
     let mut first = HashMap::new();
-    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut chunk = RecordBatch::default();
     loop {
-        chunk.clear();
-        for r in records.by_ref().take(CHUNK) {
-            chunk.push(r.map_err(read::ReadError::into_hinted)?);
-        }
+        records
+            .read_batch(&mut chunk, CHUNK)
+            .map_err(read::ReadError::into_hinted)?;
         if chunk.is_empty() {
             return Ok(first);
         }
-        let (df, acc, _) = plan.parse_chunk(&chunk);
+        let (df, acc, _) = plan.parse_chunk(chunk.all());
         let keys = df.columns()[key_col].str()?;
         for (k, &i) in keys.iter().zip(&acc) {
             let Some(h) = k.map(key_hash).filter(|h| wanted.contains(h)) else {
                 continue;
             };
-            first.entry(h).or_insert(chunk[i].line);
+            first.entry(h).or_insert(chunk.get(i).line);
         }
     }
 }
 
 /// Parse a chunk on two threads (halves) and stitch the results.
-fn parse_parallel(plan: &TablePlan, chunk: &[RawRecord]) -> validate::Parsed {
+fn parse_parallel(plan: &TablePlan, chunk: read::Batch<'_>) -> validate::Parsed {
     if chunk.len() < 4096 {
         return plan.parse_chunk_counted(chunk);
     }
     let mid = chunk.len() / 2;
     let (mut a, b) = rayon::join(
-        || plan.parse_chunk_counted(&chunk[..mid]),
-        || plan.parse_chunk_counted(&chunk[mid..]),
+        || plan.parse_chunk_counted(chunk.slice(0..mid)),
+        || plan.parse_chunk_counted(chunk.slice(mid..chunk.len())),
     );
     if a.append(b, mid).is_err() {
         return plan.parse_chunk_counted(chunk);
@@ -1648,5 +1634,42 @@ mod tests {
         ] {
             assert_eq!(super::row_key_text(h, n, &mut buf), format!("{h:016x}-{n}"));
         }
+    }
+
+    /// Identical rows are numbered in file order; across files, the n-th copy is a duplicate
+    /// when an earlier file had n copies or more (as a set of the earlier keys would say).
+    #[test]
+    fn row_keys_number_copies_and_find_copies_of_earlier_files() {
+        use polars::prelude::*;
+        let keys = |hashes: &[u64], counts: &mut super::RowCounts| {
+            let like = StringChunked::full_null("k".into(), hashes.len()).into_column();
+            let (col, dup) = super::row_keys(hashes, counts, &like);
+            let col: Vec<String> = col
+                .str()
+                .unwrap()
+                .into_no_null_iter()
+                .map(String::from)
+                .collect();
+            (col, dup)
+        };
+        let mut counts = super::RowCounts::default();
+        let (k, d) = keys(&[7, 9, 7, 7], &mut counts);
+        let h7 = format!("{:016x}", 7);
+        assert_eq!(k[0], format!("{h7}-1"));
+        assert_eq!(k[2], format!("{h7}-2"));
+        assert_eq!(k[3], format!("{h7}-3"));
+        assert_eq!(d, [false; 4]);
+        // The same file's next chunk goes on numbering.
+        let (k, d) = keys(&[7], &mut counts);
+        assert_eq!((k[0].as_str(), d[0]), (format!("{h7}-4").as_str(), false));
+        super::end_row_counts(&mut counts);
+        // A second file: its first four 7s were in the first file, its fifth was not.
+        let (k, d) = keys(&[7, 7, 7, 7, 7, 9, 9, 3], &mut counts);
+        assert_eq!(d, [true, true, true, true, false, true, false, false]);
+        assert_eq!(k[4], format!("{h7}-5"));
+        super::end_row_counts(&mut counts);
+        // A third file is checked against the most copies of any earlier file.
+        let (_, d) = keys(&[7, 7, 7, 7, 7, 7, 9, 9, 9], &mut counts);
+        assert_eq!(d, [true, true, true, true, true, false, true, true, false]);
     }
 }

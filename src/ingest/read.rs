@@ -7,7 +7,6 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
-use csv::ByteRecord;
 use encoding_rs::Encoding;
 
 /// Errors that stop the reading of a whole file.
@@ -49,69 +48,281 @@ impl ReadError {
     }
 }
 
-/// One raw record: the 1-based line (or row / element) and its fields as UTF-8 bytes.
+/// A chunk of raw records, stored flat: every field's bytes back to back in one buffer and
+/// every field's end in another, so that a chunk is a few allocations reused from chunk to
+/// chunk (one `ByteRecord` per record was three allocations each, scattered over the heap,
+/// and the parse waited on cache misses to reach them).
 #[derive(Default)]
-pub struct RawRecord {
+pub struct RecordBatch {
+    /// Field bytes; `used` of them are filled (the rest is room for the CSV parser).
+    data: Vec<u8>,
+    used: usize,
+    /// Field ends, relative to their record's first byte; `n_ends` are filled.
+    ends: Vec<usize>,
+    n_ends: usize,
+    recs: Vec<RecordSpan>,
+}
+
+#[derive(Clone, Copy)]
+struct RecordSpan {
+    line: u64,
+    /// The record's first byte in `data` and first end in `ends`.
+    data: usize,
+    ends: usize,
+    fields: usize,
+}
+
+/// One raw record: the 1-based line (or row / element) it starts on and its fields as bytes.
+#[derive(Clone, Copy)]
+pub struct RawRecord<'a> {
     pub line: u64,
-    pub fields: ByteRecord,
+    pub fields: Fields<'a>,
 }
 
-/// The records of a file. CSV records can be read into an existing record
-/// ([`Records::read_into`]), so that a reader reusing its records allocates nothing per row.
-/// A read error ends the records (it is reported once).
-pub enum Records {
-    Csv {
-        rdr: csv::Reader<BufReader<Box<dyn Read + Send>>>,
-        path: PathBuf,
-        done: bool,
-    },
-    Rows(std::vec::IntoIter<RawRecord>),
+/// The fields of a [`RawRecord`].
+#[derive(Clone, Copy)]
+pub struct Fields<'a> {
+    /// The record's bytes (from its first field on).
+    data: &'a [u8],
+    ends: &'a [usize],
 }
 
-impl Records {
-    /// Read the next record into `rec`, reusing its buffers; `Ok(false)` at the end.
-    pub fn read_into(&mut self, rec: &mut RawRecord) -> Result<bool, ReadError> {
-        match self {
-            Records::Csv { rdr, path, done } => {
-                if *done {
-                    return Ok(false);
-                }
-                match rdr.read_byte_record(&mut rec.fields) {
-                    Ok(true) => {
-                        rec.line = rec.fields.position().map(|p| p.line()).unwrap_or(0);
-                        Ok(true)
-                    }
-                    Ok(false) => {
-                        *done = true;
-                        Ok(false)
-                    }
-                    Err(e) => {
-                        *done = true;
-                        Err(csv_err(path, e))
-                    }
-                }
-            }
-            Records::Rows(rows) => match rows.next() {
-                Some(r) => {
-                    *rec = r;
-                    Ok(true)
-                }
-                None => Ok(false),
+impl<'a> Fields<'a> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Field `i`, if the record has it.
+    pub fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.data.get(start..end)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let (data, ends) = (self.data, self.ends);
+        ends.iter().scan(0, move |start, &end| {
+            let f = data.get(*start..end).unwrap_or_default();
+            *start = end;
+            Some(f)
+        })
+    }
+}
+
+impl RecordBatch {
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.used = 0;
+        self.n_ends = 0;
+        self.recs.clear();
+    }
+
+    /// Record `i` (panics when out of range, like a slice).
+    pub fn get(&self, i: usize) -> RawRecord<'_> {
+        let r = self.recs[i];
+        RawRecord {
+            line: r.line,
+            fields: Fields {
+                data: &self.data[r.data..self.used],
+                ends: &self.ends[r.ends..r.ends + r.fields],
             },
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = RawRecord<'_>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Records `range` of the batch.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Batch<'_> {
+        Batch { batch: self, range }
+    }
+
+    pub fn all(&self) -> Batch<'_> {
+        self.slice(0..self.len())
+    }
+
+    /// Append a record made of `fields` (spreadsheet rows, JSON elements, tests).
+    pub fn push<F: AsRef<[u8]>>(&mut self, line: u64, fields: impl IntoIterator<Item = F>) {
+        let span = RecordSpan {
+            line,
+            data: self.used,
+            ends: self.n_ends,
+            fields: 0,
+        };
+        self.data.truncate(self.used);
+        self.ends.truncate(self.n_ends);
+        let mut n = 0;
+        for f in fields {
+            self.data.extend_from_slice(f.as_ref());
+            self.ends.push(self.data.len() - span.data);
+            n += 1;
+        }
+        self.used = self.data.len();
+        self.n_ends = self.ends.len();
+        self.recs.push(RecordSpan { fields: n, ..span });
+    }
+
+    /// Read one CSV record into the batch; `Ok(false)` at the end of the input.
+    ///
+    /// The line is where the record's first byte is: line ends and empty lines before it are
+    /// skipped here and counted in `skipped` (the parser counts the newlines it reads, so
+    /// it would give the line of the previous record's end: one line early after an empty
+    /// line, and after every CRLF, whose LF it reads with the next record).
+    fn read_csv<R: std::io::BufRead>(
+        &mut self,
+        src: &mut R,
+        core: &mut csv_core::Reader,
+        skipped: &mut u64,
+    ) -> std::io::Result<bool> {
+        use csv_core::ReadRecordResult::*;
+        loop {
+            let input = src.fill_buf()?;
+            let n = input
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .count();
+            *skipped += input[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            let more = n == input.len() && n > 0;
+            src.consume(n);
+            if !more {
+                break;
+            }
+        }
+        let span = RecordSpan {
+            line: core.line() + *skipped,
+            data: self.used,
+            ends: self.n_ends,
+            fields: 0,
+        };
+        let (mut out, mut n) = (self.used, self.n_ends);
+        loop {
+            if out == self.data.len() {
+                self.data.resize((self.data.len() * 2).max(1 << 16), 0);
+            }
+            if n == self.ends.len() {
+                self.ends.resize((self.ends.len() * 2).max(1 << 12), 0);
+            }
+            let input = src.fill_buf()?;
+            let (res, nin, nout, nend) =
+                core.read_record(input, &mut self.data[out..], &mut self.ends[n..]);
+            src.consume(nin);
+            out += nout;
+            n += nend;
+            match res {
+                InputEmpty | OutputFull | OutputEndsFull => continue,
+                Record => {
+                    self.used = out;
+                    self.n_ends = n;
+                    self.recs.push(RecordSpan {
+                        fields: n - span.ends,
+                        ..span
+                    });
+                    return Ok(true);
+                }
+                End => return Ok(false),
+            }
         }
     }
 }
 
-impl Iterator for Records {
-    type Item = Result<RawRecord, ReadError>;
+/// A range of a [`RecordBatch`]'s records (a chunk's half, for parsing on two threads).
+#[derive(Clone)]
+pub struct Batch<'a> {
+    batch: &'a RecordBatch,
+    range: std::ops::Range<usize>,
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        let mut rec = RawRecord::default();
-        match self.read_into(&mut rec) {
-            Ok(true) => Some(Ok(rec)),
-            Ok(false) => None,
-            Err(e) => Some(Err(e)),
+impl<'a> Batch<'a> {
+    pub fn len(&self) -> usize {
+        self.range.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.range.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> RawRecord<'a> {
+        self.batch.get(self.range.start + i)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = RawRecord<'a>> + 'a {
+        let b = self.batch;
+        self.range.clone().map(move |i| b.get(i))
+    }
+
+    /// Records `range` of this range.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Batch<'a> {
+        let start = self.range.start + range.start;
+        Batch {
+            batch: self.batch,
+            range: start..(self.range.start + range.end).min(self.range.end),
         }
+    }
+}
+
+/// The records of a file, read a batch at a time ([`Records::read_batch`]). A read error
+/// ends the records (it is reported once).
+pub enum Records {
+    Csv {
+        src: BufReader<Box<dyn Read + Send>>,
+        core: Box<csv_core::Reader>,
+        /// Newlines skipped between records (see [`RecordBatch::read_csv`]).
+        skipped: u64,
+        path: PathBuf,
+        done: bool,
+    },
+    /// Spreadsheet rows, JSON elements, Parquet rows: already in memory.
+    Rows { batch: RecordBatch, next: usize },
+}
+
+impl Records {
+    /// Read up to `max` records into `batch` (emptied first); an empty batch at the end.
+    pub fn read_batch(&mut self, batch: &mut RecordBatch, max: usize) -> Result<(), ReadError> {
+        batch.clear();
+        match self {
+            Records::Csv {
+                src,
+                core,
+                skipped,
+                path,
+                done,
+            } => {
+                while !*done && batch.len() < max {
+                    match batch.read_csv(src, core, skipped) {
+                        Ok(true) => {}
+                        Ok(false) => *done = true,
+                        Err(e) => {
+                            *done = true;
+                            return Err(ReadError::Line {
+                                path: path.clone(),
+                                line: core.line() + *skipped,
+                                why: e.to_string(),
+                            });
+                        }
+                    }
+                }
+            }
+            Records::Rows { batch: rows, next } => {
+                let end = (*next + max).min(rows.len());
+                for rec in rows.slice(*next..end).iter() {
+                    batch.push(rec.line, rec.fields.iter());
+                }
+                *next = end;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -345,22 +556,24 @@ fn open_csv(path: &Path, encoding: &str, delimiter: &str) -> Result<RawTable, Re
         let mut bom = [0u8; 3];
         reader.read_exact(&mut bom).map_err(open_err(path))?;
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delim)
-        .buffer_capacity(1 << 20)
-        .from_reader(reader);
-    let mut header = ByteRecord::new();
-    let got = rdr
-        .read_byte_record(&mut header)
-        .map_err(|e| csv_err(path, e))?;
-    if !got {
+    let core = csv_core::ReaderBuilder::new().delimiter(delim).build();
+    let mut records = Records::Csv {
+        src: reader,
+        core: Box::new(core),
+        skipped: 0,
+        path: path.to_path_buf(),
+        done: false,
+    };
+    let mut header = RecordBatch::default();
+    records.read_batch(&mut header, 1)?;
+    if header.is_empty() {
         return Err(ReadError::Empty {
             path: path.to_path_buf(),
         });
     }
     let headers = header
+        .get(0)
+        .fields
         .iter()
         .map(|h| {
             String::from_utf8_lossy(h)
@@ -374,22 +587,9 @@ fn open_csv(path: &Path, encoding: &str, delimiter: &str) -> Result<RawTable, Re
         encoding: enc_name.to_string(),
         delimiter: delim,
         size,
-        records: Records::Csv {
-            rdr,
-            path: path.to_path_buf(),
-            done: false,
-        },
+        records,
         position: pos,
     })
-}
-
-fn csv_err(path: &Path, e: csv::Error) -> ReadError {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
-    ReadError::Line {
-        path: path.to_path_buf(),
-        line,
-        why: e.to_string(),
-    }
 }
 
 fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -416,22 +616,16 @@ fn table_from_rows(
         });
     }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let records: Vec<RawRecord> = rows
-        .into_iter()
-        .map(|(line, fields)| {
-            let mut rec = ByteRecord::new();
-            for f in &fields {
-                rec.push_field(f.as_bytes());
-            }
-            RawRecord { line, fields: rec }
-        })
-        .collect();
+    let mut batch = RecordBatch::default();
+    for (line, fields) in &rows {
+        batch.push(*line, fields);
+    }
     Ok(RawTable {
         headers,
         encoding: encoding.to_string(),
         delimiter: b',',
         size,
-        records: Records::Rows(records.into_iter()),
+        records: Records::Rows { batch, next: 0 },
         position: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(size)),
     })
 }
@@ -674,6 +868,70 @@ mod tests {
         let s = "名称".repeat(10);
         let bytes = &s.as_bytes()[..s.len() - 1];
         assert_eq!(detect_encoding(bytes).unwrap().1, "utf-8");
+    }
+
+    fn csv_records(text: &[u8], buf: usize) -> Records {
+        Records::Csv {
+            src: BufReader::with_capacity(buf, Box::new(std::io::Cursor::new(text.to_vec()))),
+            core: Box::new(csv_core::Reader::new()),
+            skipped: 0,
+            path: "t.csv".into(),
+            done: false,
+        }
+    }
+
+    fn read_all(mut r: Records, max: usize) -> Vec<(u64, Vec<String>)> {
+        let mut out = Vec::new();
+        let mut batch = RecordBatch::default();
+        loop {
+            r.read_batch(&mut batch, max).unwrap();
+            if batch.is_empty() {
+                return out;
+            }
+            for rec in batch.iter() {
+                let f = rec.fields.iter();
+                out.push((
+                    rec.line,
+                    f.map(|b| String::from_utf8_lossy(b).into()).collect(),
+                ));
+            }
+        }
+    }
+
+    /// Records are what the `csv` crate reads (fields), on the line their first byte is on,
+    /// whatever the input buffer size and the batch size (records and fields cut across
+    /// buffer refills, batches reused, fields and records larger than the initial buffers).
+    #[test]
+    fn csv_batches_read_records_and_their_first_lines() {
+        let big = "x".repeat(70_000);
+        let many = vec!["f"; 5000].join(",");
+        let text = format!(
+            "a,b,c\r\n1,\"two\r\nlines\",3\r\n\r\n\n4,\"say \"\"hi\"\"\",6\nragged\n{big},y,z\n{many}\n7,8,9"
+        );
+        let expected_lines = [1, 2, 5, 6, 7, 8, 9];
+        let mut want: Vec<Vec<String>> = Vec::new();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        for r in rdr.byte_records() {
+            let r = r.unwrap();
+            want.push(
+                r.iter()
+                    .map(|b| String::from_utf8_lossy(b).into())
+                    .collect(),
+            );
+        }
+        assert_eq!(want.len(), expected_lines.len());
+        for buf in [1, 3, 64, 1 << 20] {
+            for max in [1, 2, 1000] {
+                let got = read_all(csv_records(text.as_bytes(), buf), max);
+                let lines: Vec<u64> = got.iter().map(|(l, _)| *l).collect();
+                assert_eq!(lines, expected_lines, "buffer {buf}, batch {max}");
+                let fields: Vec<Vec<String>> = got.into_iter().map(|(_, f)| f).collect();
+                assert!(fields == want, "buffer {buf}, batch {max}");
+            }
+        }
     }
 
     #[test]

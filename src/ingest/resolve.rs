@@ -274,20 +274,29 @@ pub fn build(
                 continue;
             };
             let exclude = Exclude::new(&l.exclude, &raw.headers);
-            for rec in raw.records {
-                let rec = rec.map_err(read::ReadError::into_hinted)?;
-                let cell = |i: usize| {
-                    rec.fields
-                        .get(i)
-                        .and_then(|b| std::str::from_utf8(b).ok())
-                        .map(str::trim)
-                        .filter(|s| !nulls.contains(s))
-                };
-                if exclude.matches(cell) {
-                    continue;
+            let mut records = raw.records;
+            let mut batch = read::RecordBatch::default();
+            loop {
+                records
+                    .read_batch(&mut batch, 16 * 1024)
+                    .map_err(read::ReadError::into_hinted)?;
+                if batch.is_empty() {
+                    break;
                 }
-                if let (Some(k), Some(v)) = (ki.get(cell), vi.get(cell)) {
-                    map.insert(&k, v);
+                for rec in batch.iter() {
+                    let cell = |i: usize| {
+                        rec.fields
+                            .get(i)
+                            .and_then(|b| std::str::from_utf8(b).ok())
+                            .map(str::trim)
+                            .filter(|s| !nulls.contains(s))
+                    };
+                    if exclude.matches(cell) {
+                        continue;
+                    }
+                    if let (Some(k), Some(v)) = (ki.get(cell), vi.get(cell)) {
+                        map.insert(&k, v);
+                    }
                 }
             }
             map.files.push(label);

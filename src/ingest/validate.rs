@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use polars::prelude::*;
 
 use super::parse;
-use super::read::RawRecord;
+use super::read::{Batch, RawRecord};
 use super::resolve::{Found, Lookups};
 use crate::contract::{ColType, Column as ContractColumn, EnumKind, Table};
 use crate::profiles::{Many, Mapping, Profile};
@@ -426,7 +426,7 @@ impl TablePlan {
 
     /// Try a column's lookups on a record: the first that finds a value wins; an ambiguous
     /// key stops the search (it is never guessed).
-    fn derive(&self, plan: &ColumnPlan, rec: &RawRecord) -> Derived {
+    fn derive(&self, plan: &ColumnPlan, rec: &RawRecord<'_>) -> Derived {
         let Some(lookups) = self.lookups.as_deref() else {
             return Derived::NoKey;
         };
@@ -520,7 +520,7 @@ impl TablePlan {
 
     /// Parse a chunk of records. Returns the typed frame of accepted rows, the indexes (into
     /// `records`) of those rows, and the rejects.
-    pub fn parse_chunk(&self, records: &[RawRecord]) -> (DataFrame, Vec<usize>, Vec<Reject>) {
+    pub fn parse_chunk(&self, records: Batch<'_>) -> (DataFrame, Vec<usize>, Vec<Reject>) {
         let p = self.parse_chunk_counted(records);
         (p.df, p.accepted, p.rejects)
     }
@@ -533,7 +533,7 @@ impl TablePlan {
 
     /// [`Self::parse_chunk`], also counting the rows left out by `exclude` and returning the
     /// accepted rows' content hashes when the table is keyed by row.
-    pub fn parse_chunk_counted(&self, records: &[RawRecord]) -> Parsed {
+    pub fn parse_chunk_counted(&self, records: Batch<'_>) -> Parsed {
         let mut excluded = 0u64;
         let n = records.len();
         let mut builders: Vec<Builder> = self.cols.iter().map(|c| Builder::new(c.col, n)).collect();
@@ -545,7 +545,7 @@ impl TablePlan {
         let mut raw_lines = None;
         for (idx, rec) in records.iter().enumerate() {
             cells.clear();
-            match self.parse_row(rec, &mut cells, &mut scratch) {
+            match self.parse_row(&rec, &mut cells, &mut scratch) {
                 Ok(false) => excluded += 1,
                 Ok(true) => {
                     for (b, c) in builders.iter_mut().zip(cells.drain(..)) {
@@ -562,7 +562,7 @@ impl TablePlan {
                         line: rec.line,
                         column,
                         reason,
-                        raw: w.line(rec),
+                        raw: w.line(&rec),
                         kind: RejectKind::Invalid,
                     })
                 }
@@ -580,13 +580,13 @@ impl TablePlan {
     }
 
     /// The record as one line of text, for the rejects file.
-    pub fn raw_text(&self, rec: &RawRecord) -> String {
+    pub fn raw_text(&self, rec: &RawRecord<'_>) -> String {
         RawLines::new(self.delimiter).line(rec)
     }
 
     pub(crate) fn field<'r>(
         &self,
-        rec: &'r RawRecord,
+        rec: &RawRecord<'r>,
         i: usize,
     ) -> Result<Option<&'r str>, String> {
         let Some(bytes) = rec.fields.get(i) else {
@@ -614,7 +614,7 @@ impl TablePlan {
 
     fn parse_row<'r>(
         &'r self,
-        rec: &'r RawRecord,
+        rec: &RawRecord<'r>,
         cells: &mut Vec<Cell<'r>>,
         scratch: &mut Vec<u8>,
     ) -> Result<bool, (String, String)> {
@@ -760,7 +760,7 @@ impl TablePlan {
     }
 
     /// Apply a sign rule: −|v| when the row matches it.
-    fn signed<'r>(&self, sign: &SignPlan, rec: &RawRecord, cell: Cell<'r>) -> Cell<'r> {
+    fn signed<'r>(&self, sign: &SignPlan, rec: &RawRecord<'_>, cell: Cell<'r>) -> Cell<'r> {
         let Cell::F(v) = cell else {
             return cell;
         };
@@ -946,14 +946,14 @@ impl RawLines {
             .from_writer(Vec::new())
     }
 
-    fn line(&mut self, rec: &RawRecord) -> String {
+    fn line(&mut self, rec: &RawRecord<'_>) -> String {
         // The writer keeps what it wrote (it has no way to clear its `Vec`): start afresh
         // now and then.
         if self.w.get_ref().len() > 1 << 20 {
             self.w = Self::writer(self.delimiter);
         }
         let start = self.w.get_ref().len();
-        let _ = self.w.write_byte_record(&rec.fields);
+        let _ = self.w.write_record(rec.fields.iter());
         let _ = self.w.flush();
         String::from_utf8_lossy(&self.w.get_ref()[start..])
             .trim_end_matches('\n')
@@ -964,7 +964,7 @@ impl RawLines {
 /// The content hash of a record's first `n` fields (trimmed, each followed by 0x1f): the
 /// base of a row key. One-shot xxh3 over a reused buffer (the streaming hasher fed field by
 /// field was 5 % of an invoice-line ingest); the same value as streaming the same bytes.
-pub(crate) fn row_hash(rec: &RawRecord, n: usize, scratch: &mut Vec<u8>) -> u64 {
+pub(crate) fn row_hash(rec: &RawRecord<'_>, n: usize, scratch: &mut Vec<u8>) -> u64 {
     scratch.clear();
     for f in rec.fields.iter().take(n) {
         scratch.extend_from_slice(f.trim_ascii());
@@ -1389,6 +1389,7 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::read::RecordBatch;
 
     proptest::proptest! {
         /// The fast `trim` is `str::trim`, Unicode spaces (U+3000) and control characters
@@ -1402,15 +1403,17 @@ mod tests {
     #[test]
     fn fields_trim_nulls_and_invalid_utf8() {
         let p = plan(Table::Accounts, &["account_id", "name"]);
-        let r = RawRecord {
-            line: 2,
-            fields: csv::ByteRecord::from(vec![
+        let mut b = RecordBatch::default();
+        b.push(
+            2,
+            [
                 &b" A1 "[..],
                 &b"NULL"[..],
                 &b"\xff"[..],
                 &b"\xe4\xb8\xad "[..],
-            ]),
-        };
+            ],
+        );
+        let r = b.get(0);
         assert_eq!(p.field(&r, 0), Ok(Some("A1")));
         assert_eq!(p.field(&r, 1), Ok(None));
         assert!(p.field(&r, 2).unwrap_err().contains("invalid UTF-8"));
@@ -1418,11 +1421,16 @@ mod tests {
         assert_eq!(p.field(&r, 9), Ok(None));
     }
 
-    fn rec(line: u64, fields: &[&str]) -> RawRecord {
-        RawRecord {
-            line,
-            fields: csv::ByteRecord::from(fields.to_vec()),
+    fn rec<'a>(line: u64, fields: &[&'a str]) -> (u64, Vec<&'a str>) {
+        (line, fields.to_vec())
+    }
+
+    fn batch(recs: &[(u64, Vec<&str>)]) -> RecordBatch {
+        let mut b = RecordBatch::default();
+        for (line, fields) in recs {
+            b.push(*line, fields);
         }
+        b
     }
 
     fn plan(table: Table, headers: &[&str]) -> TablePlan {
@@ -1489,7 +1497,7 @@ mod tests {
             rec(6, &["", "A1", "", "", "", "", "", "", ""]),
             rec(7, &["C6", "A1", ""]),
         ];
-        let (df, acc, rej) = p.parse_chunk(&recs);
+        let (df, acc, rej) = p.parse_chunk(batch(&recs).all());
         assert_eq!(acc, vec![0, 1]);
         assert_eq!(df.height(), 2);
         let reasons: Vec<(u64, &str)> = rej.iter().map(|r| (r.line, r.column.as_str())).collect();
@@ -1541,7 +1549,7 @@ mod tests {
             rec(3, &["O2", "A1", "输单", "5"]),
             rec(4, &["O3", "A1", "Proposal", "(5)"]),
         ];
-        let (df, _, rej) = p.parse_chunk(&recs);
+        let (df, _, rej) = p.parse_chunk(batch(&recs).all());
         assert!(rej.is_empty());
         let won: Vec<Option<bool>> = df
             .column("is_won")
@@ -1657,7 +1665,7 @@ prefix = ["c"]
             rejects: rej,
             excluded,
             row_hashes,
-        } = plan.parse_chunk_counted(&recs);
+        } = plan.parse_chunk_counted(batch(&recs).all());
         assert_eq!(acc, vec![0, 1, 2, 3]);
         assert_eq!(excluded, 1);
         assert_eq!(rej.len(), 2);
@@ -1703,7 +1711,11 @@ prefix = ["c"]
     /// streaming hash of the trimmed fields, each followed by 0x1f.
     #[test]
     fn row_hash_equals_the_streaming_hash_of_the_trimmed_fields() {
-        let r = rec(2, &["536365", " 85123A ", "", "WHITE HANGING HEART", "6"]);
+        let b = batch(&[rec(
+            2,
+            &["536365", " 85123A ", "", "WHITE HANGING HEART", "6"],
+        )]);
+        let r = b.get(0);
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for f in ["536365", "85123A", "", "WHITE HANGING HEART", "6"] {
             h.update(f.as_bytes());

@@ -841,6 +841,17 @@ mod tests {
         assert!(e.to_string().contains("boss"));
         let e = Profile::from_toml("name='x'\nfoo=1\n", "t").unwrap_err();
         assert!(e.to_string().contains("foo"));
+        // Other tables refer to accounts by id: a row key cannot be one.
+        let e = Profile::from_toml(
+            "name='x'\n[[table]]\nname='accounts'\nfiles=['a.csv']\nkey={row=true}\n",
+            "t",
+        )
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("invalid compute"), "{e:#}");
+        assert!(
+            format!("{e:?}").contains("referred to by their account_id"),
+            "{e:?}"
+        );
         assert!(load("nonexistent-profile")
             .unwrap_err()
             .downcast_ref::<UsageError>()
