@@ -10,6 +10,7 @@ pub mod fingerprint;
 pub mod parse;
 pub mod probability;
 pub mod read;
+pub mod rejects;
 pub mod resolve;
 pub mod validate;
 
@@ -429,7 +430,7 @@ struct TableState {
     /// this file has so far (their keys are `{hash}-1` … `{hash}-n`).
     row_counts: RowCounts,
     writer: Option<ParquetWriter>,
-    rejects: Vec<(String, Reject)>,
+    rejects: rejects::RejectSink,
     rows: u64,
     files: Vec<SourceFile>,
     currencies: HashSet<String>,
@@ -705,7 +706,7 @@ fn add_derived_accounts(
             seen: KeySet::default(),
             row_counts: RowCounts::default(),
             writer,
-            rejects: Vec::new(),
+            rejects: rejects::RejectSink::default(),
             rows: n,
             files: vec![SourceFile {
                 path: label,
@@ -796,7 +797,7 @@ fn run_items(
             seen: KeySet::default(),
             row_counts: RowCounts::default(),
             writer: None,
-            rejects: Vec::new(),
+            rejects: rejects::RejectSink::default(),
             rows: 0,
             files: Vec::new(),
             currencies: HashSet::new(),
@@ -863,14 +864,12 @@ fn finish_tables(
             }
             (None, None) => {}
         }
-        let rejects = if st.rejects.is_empty() {
-            None
-        } else if let Some(tx) = tx {
-            write_rejects(&tx.rejects_path(&name)?, &st.rejects)?;
-            Some(tx.final_rejects(&name))
-        } else {
-            Some(String::new())
+        let rejects = match (st.rejects.rows(), tx) {
+            (0, _) => None,
+            (_, Some(tx)) => Some(tx.final_rejects(&name)),
+            (_, None) => Some(String::new()),
         };
+        std::mem::take(&mut st.rejects).finish(tx, t)?;
         let parts = match tx {
             Some(tx) => vec![tx.final_part(&name)],
             None => vec![],
@@ -998,7 +997,12 @@ fn ingest_file(
     let mut max_prob: Option<f64> = None;
 
     let (mut rows_read, mut accepted, mut orphans) = (0u64, 0u64, 0u64);
-    let mut rejects: Vec<Reject> = Vec::new();
+    // Rejects stream to the table's rejects file through the writer thread; the first few
+    // are kept for the summary, and duplicate keys are held until the second pass below
+    // tells where each was first seen.
+    let mut rejected = 0u64;
+    let mut samples: Vec<Reject> = Vec::new();
+    let mut held: Vec<Reject> = Vec::new();
     let mut duplicates = KeySet::default();
     let mut records = raw.records;
     let mut read_error: Option<read::ReadError> = None;
@@ -1033,12 +1037,18 @@ fn ingest_file(
                 Ok(()) => {}
             }
         });
-        let (tx_frames, rx_frames) = sync_channel::<DataFrame>(2);
+        let (tx_frames, rx_frames) = sync_channel::<(DataFrame, Vec<Reject>)>(2);
         let writer_slot = &mut writer;
         let schema = &schema;
+        let sink = &mut state.rejects;
+        let label_w = label.as_str();
         let write_thread = scope.spawn(move || -> anyhow::Result<()> {
             let mut pending: Option<DataFrame> = None;
-            for df in rx_frames {
+            for (df, rej) in rx_frames {
+                sink.push(tx, item.table, label_w, rej)?;
+                if df.height() == 0 {
+                    continue;
+                }
                 let p = match pending.as_mut() {
                     Some(p) => p.vstack_mut_owned(df)?,
                     None => pending.insert(df),
@@ -1056,10 +1066,12 @@ fn ingest_file(
         // Keys: duplicates (across this table's files) and orphans, in file order, on their
         // own thread so that parsing the next chunk overlaps with them.
         let (tx_parsed, rx_parsed) = sync_channel::<(RecordBatch, validate::Parsed)>(1);
-        let (accepted, orphans, rejects, max_prob, duplicates) = (
+        let (accepted, orphans, rejected, samples, held, max_prob, duplicates) = (
             &mut accepted,
             &mut orphans,
-            &mut rejects,
+            &mut rejected,
+            &mut samples,
+            &mut held,
             &mut max_prob,
             &mut duplicates,
         );
@@ -1187,11 +1199,17 @@ fn ingest_file(
                 }
                 rej.sort_by_key(|r| r.line);
                 *accepted += df.height() as u64;
-                rejects.extend(rej);
+                *rejected += rej.len() as u64;
+                samples.extend(rej.iter().take(5 - samples.len()).cloned());
+                if row_key.is_none() && rej.iter().any(|r| r.is_duplicate()) {
+                    let (dup, rest) = rej.into_iter().partition(Reject::is_duplicate);
+                    held.extend::<Vec<Reject>>(dup);
+                    rej = rest;
+                }
                 if let Some(m) = prob_col.and_then(|i| df.columns()[i].f64().ok()?.max()) {
                     *max_prob = Some(max_prob.map_or(m, |x: f64| x.max(m)));
                 }
-                if df.height() > 0 && tx_frames.send(df).is_err() {
+                if (df.height() > 0 || !rej.is_empty()) && tx_frames.send((df, rej)).is_err() {
                     // The writer stopped: its error is reported by the caller.
                     break;
                 }
@@ -1242,7 +1260,7 @@ fn ingest_file(
     let derive_stats = plan.derive_stats();
     if let (false, Some(key_col)) = (duplicates.is_empty(), key_col) {
         let first = first_lines(item, opts, &plan, key_col, &duplicates)?;
-        for r in rejects.iter_mut() {
+        for r in held.iter_mut().chain(samples.iter_mut()) {
             let validate::RejectKind::DuplicateKey(k) = &r.kind else {
                 continue;
             };
@@ -1253,6 +1271,7 @@ fn ingest_file(
             r.found_first(&where_);
         }
     }
+    state.rejects.push(ctx.tx, item.table, &label, held)?;
     lookup_diagnostics(&label, item.table, derive_stats, diags);
     if rows_read == 0 {
         diags.push(Diagnostic::warning(
@@ -1266,16 +1285,12 @@ fn ingest_file(
                 .with_hint("ingest the matching accounts, or use --strict to reject them"),
         );
     }
-    if !rejects.is_empty() {
+    if rejected > 0 {
         diags.push(
-            Diagnostic::warning(
-                "MCR004",
-                format!("{label}: {} rows rejected", rejects.len()),
-            )
-            .with_hint("see `_rejects/` in the lake, or the samples above"),
+            Diagnostic::warning("MCR004", format!("{label}: {rejected} rows rejected"))
+                .with_hint("see `_rejects/` in the lake, or the samples above"),
         );
     }
-    let rejected = rejects.len() as u64;
     debug_assert_eq!(rows_read, accepted + rejected + excluded);
     if excluded > 0 {
         diags.push(Diagnostic::info(
@@ -1303,18 +1318,14 @@ fn ingest_file(
         orphans,
         excluded,
     });
-    let samples = rejects
-        .iter()
-        .take(5)
+    let samples = samples
+        .into_iter()
         .map(|r| RejectSample {
             line: r.line,
             column: r.column.clone(),
             reason: r.reason.clone(),
         })
         .collect();
-    state
-        .rejects
-        .extend(rejects.into_iter().map(|r| (label.clone(), r)));
     Ok(Ok(FileReport {
         path: label,
         sheet: item.sheet.clone(),
@@ -1586,22 +1597,6 @@ fn write_frame(
     Ok(())
 }
 
-fn write_rejects(path: &Path, rejects: &[(String, Reject)]) -> anyhow::Result<()> {
-    let file: Vec<&str> = rejects.iter().map(|(f, _)| f.as_str()).collect();
-    let line: Vec<u64> = rejects.iter().map(|(_, r)| r.line).collect();
-    let column: Vec<&str> = rejects.iter().map(|(_, r)| r.column.as_str()).collect();
-    let reason: Vec<&str> = rejects.iter().map(|(_, r)| r.reason.as_str()).collect();
-    let raw: Vec<&str> = rejects.iter().map(|(_, r)| r.raw.as_str()).collect();
-    let mut df = df!(
-        "source_file" => file,
-        "line" => line,
-        "column" => column,
-        "reason" => reason,
-        "raw_record" => raw,
-    )?;
-    crate::lake::write_parquet(&mut df, path)
-}
-
 fn progress_bar(enabled: bool, size: u64, label: &str) -> indicatif::ProgressBar {
     if !enabled {
         return indicatif::ProgressBar::hidden();
@@ -1647,8 +1642,8 @@ mod tests {
             let col: Vec<String> = col
                 .str()
                 .unwrap()
-                .into_no_null_iter()
-                .map(String::from)
+                .iter()
+                .map(|k| k.unwrap_or_default().to_string())
                 .collect();
             (col, dup)
         };

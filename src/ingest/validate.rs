@@ -53,6 +53,10 @@ impl Reject {
         }
     }
 
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self.kind, RejectKind::DuplicateKey(_))
+    }
+
     /// Complete a duplicate's message with where its key was first seen.
     pub fn found_first(&mut self, where_: &str) {
         if let RejectKind::DuplicateKey(k) = &self.kind {
