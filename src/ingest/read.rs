@@ -908,7 +908,8 @@ mod tests {
         let text = format!(
             "a,b,c\r\n1,\"two\r\nlines\",3\r\n\r\n\n4,\"say \"\"hi\"\"\",6\nragged\n{big},y,z\n{many}\n7,8,9"
         );
-        let expected_lines = [1, 2, 5, 6, 7, 8, 9];
+        // a,b,c | 1,"two | lines",3 | (empty) | (empty) | 4,… | ragged | big | many | 7,8,9
+        let expected_lines = [1, 2, 6, 7, 8, 9, 10];
         let mut want: Vec<Vec<String>> = Vec::new();
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(false)

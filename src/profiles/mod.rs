@@ -848,10 +848,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(format!("{e:#}").contains("invalid compute"), "{e:#}");
-        assert!(
-            format!("{e:?}").contains("referred to by their account_id"),
-            "{e:?}"
-        );
+        let hint = crate::error::hint_of(&e).unwrap_or_default();
+        assert!(hint.contains("referred to by their account_id"), "{hint}");
         assert!(load("nonexistent-profile")
             .unwrap_err()
             .downcast_ref::<UsageError>()
