@@ -37,8 +37,9 @@ use validate::{Reject, TablePlan};
 const CHUNK: usize = 16 * 1024;
 
 /// Rows per Parquet row group: the writer gathers parsed chunks up to this size (a small
-/// row group costs a compression context per column and a less useful footer).
-const ROW_GROUP: usize = 128 * 1024;
+/// row group costs a compression context per column and a less useful footer; the last
+/// one is compressed after the parse is over).
+const ROW_GROUP: usize = 64 * 1024;
 
 /// Options of one ingest.
 pub struct IngestOptions<'a> {
@@ -1037,18 +1038,12 @@ fn ingest_file(
                 Ok(()) => {}
             }
         });
-        let (tx_frames, rx_frames) = sync_channel::<(DataFrame, Vec<Reject>)>(2);
+        let (tx_frames, rx_frames) = sync_channel::<DataFrame>(2);
         let writer_slot = &mut writer;
         let schema = &schema;
-        let sink = &mut state.rejects;
-        let label_w = label.as_str();
         let write_thread = scope.spawn(move || -> anyhow::Result<()> {
             let mut pending: Option<DataFrame> = None;
-            for (df, rej) in rx_frames {
-                sink.push(tx, item.table, label_w, rej)?;
-                if df.height() == 0 {
-                    continue;
-                }
+            for df in rx_frames {
                 let p = match pending.as_mut() {
                     Some(p) => p.vstack_mut_owned(df)?,
                     None => pending.insert(df),
@@ -1060,6 +1055,17 @@ fn ingest_file(
             }
             if let Some(mut p) = pending {
                 write_frame(writer_slot, tx, item.table, schema, p.rechunk_mut())?;
+            }
+            Ok(())
+        });
+        // Rejects go to their own file on their own thread (so that neither writer waits
+        // for the other's compression at the end of the file).
+        let (tx_rejects, rx_rejects) = sync_channel::<Vec<Reject>>(4);
+        let sink = &mut state.rejects;
+        let label_r = label.as_str();
+        let rejects_thread = scope.spawn(move || -> anyhow::Result<()> {
+            for rej in rx_rejects {
+                sink.push(tx, item.table, label_r, rej)?;
             }
             Ok(())
         });
@@ -1209,7 +1215,10 @@ fn ingest_file(
                 if let Some(m) = prob_col.and_then(|i| df.columns()[i].f64().ok()?.max()) {
                     *max_prob = Some(max_prob.map_or(m, |x: f64| x.max(m)));
                 }
-                if (df.height() > 0 || !rej.is_empty()) && tx_frames.send((df, rej)).is_err() {
+                if !rej.is_empty() && tx_rejects.send(rej).is_err() {
+                    break; // the rejects writer stopped: its error is reported below
+                }
+                if df.height() > 0 && tx_frames.send(df).is_err() {
                     // The writer stopped: its error is reported by the caller.
                     break;
                 }
@@ -1239,8 +1248,12 @@ fn ingest_file(
         let written = write_thread
             .join()
             .map_err(|_| anyhow::anyhow!("the Parquet writer thread panicked"))?;
+        let rejects_written = rejects_thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the rejects writer thread panicked"))?;
         keys?;
-        written
+        written?;
+        rejects_written
     })?;
     state.writer = writer;
     end_row_counts(&mut state.row_counts);
