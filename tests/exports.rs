@@ -618,3 +618,50 @@ fn a_large_invoice_export_keeps_every_line_across_parse_chunks() {
     );
     assert_eq!(one(d, "SELECT count(*) FROM accounts"), "50");
 }
+
+/// Reject lines name the line a record starts on, in CRLF files and after empty lines too
+/// (the CSV parser alone counts a CRLF line's LF with the next record).
+#[test]
+fn reject_lines_are_right_in_crlf_exports_with_empty_lines_and_quoted_newlines() {
+    let dir = workdir("as_of = \"2011-12-31\"\n");
+    let d = dir.path();
+    let src = d.join("exports");
+    std::fs::create_dir(&src).unwrap();
+    let lines = [
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+        "536365,85123A,\"WHITE \"\"HEART\"\"\",6,12/1/2010 8:26,2.55,17850,United Kingdom",
+        "",
+        "536366,71053,\"two",
+        "lines\",x,12/1/2010 8:28,3.39,17850,United Kingdom",
+        "536367,84406B,ragged",
+        "536368,22752,SET 7,2,12/1/2010 8:34,7.65,,France",
+        "536369,21730,LANTERN,6,12/1/2010 8:35,4.25,13047,United Kingdom",
+    ];
+    std::fs::write(src.join("lines.csv"), lines.join("\r\n") + "\r\n").unwrap();
+    let (ok, v, err) = ingest(d, "invoice_lines", &[&src], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(counts(&v, "lines.csv"), (5, 2, 3, 0));
+    let f = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["table"] == "revenue")
+        .unwrap();
+    let at: Vec<(u64, String)> = f["reject_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let c = r["column"].as_str().unwrap().to_string();
+            (r["line"].as_u64().unwrap(), c)
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (4, "amount".to_string()),
+            (6, String::new()),
+            (7, "account_id".to_string())
+        ]
+    );
+}

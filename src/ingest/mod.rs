@@ -1008,9 +1008,9 @@ fn ingest_file(
     let mut records = raw.records;
     let mut read_error: Option<read::ReadError> = None;
 
-    // Four stages run at once: the reader thread decodes records, this thread parses them
-    // (two halves on the rayon pool), the keys thread checks keys, the writer thread encodes
-    // Parquet.
+    // Five stages run at once: the reader thread reads records into batches, this thread
+    // parses them (two halves on the rayon pool), the keys thread checks keys, the writer
+    // thread encodes the table's Parquet and the rejects thread its rejects.
     let mut writer = state.writer.take();
     let seen = &mut state.seen;
     let row_counts = &mut state.row_counts;
