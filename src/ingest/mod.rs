@@ -423,6 +423,7 @@ fn salt(lake: &Lake, create: bool) -> anyhow::Result<String> {
 }
 
 /// Per-table state across its files: key dedupe and writers.
+#[derive(Default)]
 struct TableState {
     /// Keys seen so far (8 bytes per row: where a key was first seen is found by a second
     /// pass over the file, only when it has duplicates).
@@ -704,10 +705,7 @@ fn add_derived_accounts(
     states.insert(
         Table::Accounts,
         TableState {
-            seen: KeySet::default(),
-            row_counts: RowCounts::default(),
             writer,
-            rejects: rejects::RejectSink::default(),
             rows: n,
             files: vec![SourceFile {
                 path: label,
@@ -720,8 +718,7 @@ fn add_derived_accounts(
                 orphans: 0,
                 excluded: 0,
             }],
-            currencies: HashSet::new(),
-            rescale: Vec::new(),
+            ..TableState::default()
         },
     );
     Ok(())
@@ -794,16 +791,7 @@ fn run_items(
     let mut reports = Vec::new();
     let mut states: BTreeMap<Table, TableState> = BTreeMap::new();
     for item in items {
-        let state = states.entry(item.table).or_insert_with(|| TableState {
-            seen: KeySet::default(),
-            row_counts: RowCounts::default(),
-            writer: None,
-            rejects: rejects::RejectSink::default(),
-            rows: 0,
-            files: Vec::new(),
-            currencies: HashSet::new(),
-            rescale: Vec::new(),
-        });
+        let state = states.entry(item.table).or_default();
         match ingest_file(&ctx, item, state, &mut accounts, diags)? {
             Ok(r) => reports.push(r),
             Err(why) => {
@@ -998,7 +986,7 @@ fn ingest_file(
     let mut max_prob: Option<f64> = None;
 
     let (mut rows_read, mut accepted, mut orphans) = (0u64, 0u64, 0u64);
-    // Rejects stream to the table's rejects file through the writer thread; the first few
+    // Rejects stream to the table's rejects file through the rejects thread; the first few
     // are kept for the summary, and duplicate keys are held until the second pass below
     // tells where each was first seen.
     let mut rejected = 0u64;
@@ -1100,9 +1088,11 @@ fn ingest_file(
                         .max(1);
                     let estimate =
                         (file_size as f64 / consumed as f64 * chunk.len() as f64).min(1e9) as usize;
-                    seen.reserve(estimate.saturating_sub(seen.len()));
+                    // Row-keyed tables count rows instead of keeping a key set.
                     if row_key.is_some() {
                         row_counts.reserve(estimate);
+                    } else {
+                        seen.reserve(estimate.saturating_sub(seen.len()));
                     }
                 }
                 let mut row_dup = None;
@@ -1173,8 +1163,7 @@ fn ingest_file(
                                 known
                             }
                         };
-                        if known {
-                        } else if opts.strict {
+                        if !known && opts.strict {
                             rej.push(Reject {
                                 line: rec.line,
                                 column: "account_id".into(),
@@ -1183,7 +1172,7 @@ fn ingest_file(
                                 kind: validate::RejectKind::Invalid,
                             });
                             keep[row] = false;
-                        } else {
+                        } else if !known {
                             *orphans += 1;
                         }
                     }
@@ -1208,8 +1197,9 @@ fn ingest_file(
                 *rejected += rej.len() as u64;
                 samples.extend(rej.iter().take(5 - samples.len()).cloned());
                 if row_key.is_none() && rej.iter().any(|r| r.is_duplicate()) {
-                    let (dup, rest) = rej.into_iter().partition(Reject::is_duplicate);
-                    held.extend::<Vec<Reject>>(dup);
+                    let (dup, rest): (Vec<Reject>, Vec<Reject>) =
+                        rej.into_iter().partition(Reject::is_duplicate);
+                    held.extend(dup);
                     rej = rest;
                 }
                 if let Some(m) = prob_col.and_then(|i| df.columns()[i].f64().ok()?.max()) {
@@ -1418,8 +1408,7 @@ fn insert_keys(
         .enumerate()
         .filter_map(|(row, k)| k.map(|k| (key_hash(k), row as u32)))
         .collect();
-    let buckets = (seen.capacity() / 7 * 8).max(8).next_power_of_two();
-    let bmask = buckets as u64 - 1;
+    let bmask = bucket_mask(seen.capacity());
     hs.sort_unstable_by_key(|&(h, row)| (h & bmask, row));
     for (h, row) in hs {
         if seen.insert(h) {
@@ -1430,6 +1419,13 @@ fn insert_keys(
         }
     }
     dup
+}
+
+/// The bucket mask of a hashbrown table of this capacity (7/8 load factor, buckets a power
+/// of two): a [`key_hash`] goes to bucket `hash & mask`, so probing keys sorted by it sweeps
+/// the table once.
+fn bucket_mask(capacity: usize) -> u64 {
+    (capacity / 7 * 8).max(8).next_power_of_two() as u64 - 1
 }
 
 /// Open a file (or sheet) to ingest with the profile's encoding and delimiter.
@@ -1542,8 +1538,7 @@ fn row_keys(hashes: &[u64], counts: &mut RowCounts, like: &Column) -> (Column, V
     // The map is far larger than the caches: probed in bucket order (as `insert_keys`
     // does), a chunk sweeps it once instead of missing the cache on every row.
     counts.reserve(hashes.len());
-    let buckets = (counts.capacity() / 7 * 8).max(8).next_power_of_two();
-    let bmask = buckets as u64 - 1;
+    let bmask = bucket_mask(counts.capacity());
     let mut order: Vec<(u64, u32)> = (0..hashes.len() as u32)
         .map(|row| (hashes[row as usize] & bmask, row))
         .collect();
