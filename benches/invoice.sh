@@ -23,11 +23,7 @@ cd "$(dirname "$0")/.."
 N="${1:-1000000}"
 W="${2:-/tmp/mcr-invoice}"
 REPS="${REPS:-5}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mcr/target}"
-cargo build --release --quiet --bin mcr --example polars_baseline
-MCR="$CARGO_TARGET_DIR/release/mcr"
-BASE="$CARGO_TARGET_DIR/release/examples/polars_baseline"
-FMT="%e %U %S %M"
+source benches/compare.sh
 mkdir -p "$W"
 if [ "$(cat "$W/lines" 2>/dev/null)" != "$N" ]; then
     rm -rf "$W/csv"
@@ -75,19 +71,6 @@ if [ "$(cat "$W/lines" 2>/dev/null)" != "$N" ]; then
 fi
 du -sh "$W/csv"
 sync
-best() { sort -n | head -1; }
-: > "$W/base.times"; : > "$W/mcr.times"
-for i in $(seq "$REPS"); do
-    rm -rf "$W/baseline" "$W/lake"
-    /usr/bin/time -o "$W/t" -f "$FMT" "$BASE" "$W/csv" "$W/baseline" 2>/dev/null
-    cat "$W/t" >> "$W/base.times"
-    /usr/bin/time -o "$W/t" -f "$FMT" "$MCR" ingest "$W/csv" --profile invoice_lines --lake "$W/lake" -q
-    cat "$W/t" >> "$W/mcr.times"
-done
-show() { awk '{printf "  %6.2f s wall  %6.2f s CPU  %5d MB peak\n", $1, $2 + $3, $4 / 1024}' "$1"; }
-echo "polars baseline (CSV → Parquet, no validation), $REPS runs:"; show "$W/base.times"
-echo "mcr ingest --profile invoice_lines, $REPS runs:";              show "$W/mcr.times"
-b=$(cut -d' ' -f1 "$W/base.times" | best); m=$(cut -d' ' -f1 "$W/mcr.times" | best)
-awk -v b="$b" -v m="$m" 'BEGIN { printf "best of each: baseline %.2f s, mcr %.2f s → mcr at %.0f %% of the baseline throughput\n", b, m, 100 * b / m }'
+compare_with_baseline "$W" "$REPS" "mcr ingest --profile invoice_lines" --profile invoice_lines
 "$MCR" ingest "$W/csv" --profile invoice_lines --lake "$W/lake" --json --force -q \
     | awk '/"rows_read"|"accepted"|"rejected"/ { gsub(/[ ,]/, ""); printf "  %s", $0 } END { print "" }'
