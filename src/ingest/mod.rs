@@ -1450,14 +1450,7 @@ fn first_lines(
 ) -> anyhow::Result<HashMap<u64, u64>> {
     let mut records = open_item(item, opts)?.records;
     let mut first = HashMap::new();
-    let mut chunk = RecordBatch::default();
-    loop {
-        records
-            .read_batch(&mut chunk, CHUNK)
-            .map_err(read::ReadError::into_hinted)?;
-        if chunk.is_empty() {
-            return Ok(first);
-        }
+    records.for_each_batch(CHUNK, |chunk| {
         let (df, acc, _) = plan.parse_chunk(chunk.all());
         let keys = df.columns()[key_col].str()?;
         for (k, &i) in keys.iter().zip(&acc) {
@@ -1466,7 +1459,9 @@ fn first_lines(
             };
             first.entry(h).or_insert(chunk.get(i).line);
         }
-    }
+        Ok(())
+    })?;
+    Ok(first)
 }
 
 /// Parse a chunk on two threads (halves) and stitch the results.

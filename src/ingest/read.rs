@@ -288,6 +288,24 @@ pub enum Records {
 }
 
 impl Records {
+    /// Read the remaining records `max` at a time into one reused batch and hand each batch
+    /// to `f` (a read error ends it, with its hint).
+    pub fn for_each_batch(
+        &mut self,
+        max: usize,
+        mut f: impl FnMut(&RecordBatch) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut batch = RecordBatch::default();
+        loop {
+            self.read_batch(&mut batch, max)
+                .map_err(ReadError::into_hinted)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            f(&batch)?;
+        }
+    }
+
     /// Read up to `max` records into `batch` (emptied first); an empty batch at the end.
     pub fn read_batch(&mut self, batch: &mut RecordBatch, max: usize) -> Result<(), ReadError> {
         batch.clear();

@@ -275,14 +275,7 @@ pub fn build(
             };
             let exclude = Exclude::new(&l.exclude, &raw.headers);
             let mut records = raw.records;
-            let mut batch = read::RecordBatch::default();
-            loop {
-                records
-                    .read_batch(&mut batch, 16 * 1024)
-                    .map_err(read::ReadError::into_hinted)?;
-                if batch.is_empty() {
-                    break;
-                }
+            records.for_each_batch(super::CHUNK, |batch| {
                 for rec in batch.iter() {
                     let cell = |i: usize| {
                         rec.fields
@@ -298,7 +291,8 @@ pub fn build(
                         map.insert(&k, v);
                     }
                 }
-            }
+                Ok(())
+            })?;
             map.files.push(label);
             used.push((src, l.name.clone()));
         }
