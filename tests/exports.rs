@@ -51,6 +51,23 @@ fn diag_messages(v: &Value, code: &str) -> Vec<String> {
         .collect()
 }
 
+/// `mcr profiles init SRC -o draft.toml` in `dir`, which must succeed; its coverage table
+/// (stderr).
+fn draft_profile(dir: &Path, src: &Path) -> String {
+    let o = run_in(
+        dir,
+        &[
+            "profiles",
+            "init",
+            src.to_str().unwrap(),
+            "-o",
+            "draft.toml",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    stderr(&o)
+}
+
 fn query(dir: &Path, sql: &str) -> Vec<String> {
     let o = run_in(
         dir,
@@ -396,18 +413,7 @@ fn profiles_init_maps_the_labels_it_recognises_and_lists_the_others() {
     let dir = workdir("");
     let d = dir.path();
     cny(d);
-    let o = run_in(
-        d,
-        &[
-            "profiles",
-            "init",
-            src.to_str().unwrap(),
-            "-o",
-            "draft.toml",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let cov = stderr(&o);
+    let cov = draft_profile(d, &src);
     assert!(cov.contains("关键决策人 → decision_maker"), "{cov}");
     assert!(cov.contains("NOT RECOGNISED: 顾问"), "{cov}");
     assert!(cov.contains("read as open stages: 方案报价"), "{cov}");
@@ -474,17 +480,7 @@ fn profiles_init_maps_the_labels_it_recognises_and_lists_the_others() {
     };
     let dir2 = workdir("");
     cny(dir2.path());
-    let o = run_in(
-        dir2.path(),
-        &[
-            "profiles",
-            "init",
-            fx("chinese-crm").to_str().unwrap(),
-            "-o",
-            "draft.toml",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    draft_profile(dir2.path(), &fx("chinese-crm"));
     let (ok, _, err) = ingest(dir2.path(), "draft.toml", &[&fx("chinese-crm")], &[]);
     assert!(ok, "{err}");
     assert_eq!(stages(d), stages(dir2.path()));
@@ -521,18 +517,7 @@ fn profiles_init_drafts_a_profile_that_ingests_a_chinese_crm_export_unedited() {
         "reporting_currency = \"CNY\"\nas_of = \"2024-12-31\"\n",
     )
     .unwrap();
-    let o = run_in(
-        d,
-        &[
-            "profiles",
-            "init",
-            src.to_str().unwrap(),
-            "-o",
-            "draft.toml",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let cov = stderr(&o);
+    let cov = draft_profile(d, &src);
     for t in [
         "accounts",
         "opportunities",
