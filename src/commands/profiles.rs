@@ -11,32 +11,36 @@ pub fn run(ctx: &Context, args: &ProfilesArgs) -> anyhow::Result<ExitStatus> {
             out.write_all(crate::profiles::source_text(name)?.as_bytes())?;
         }
         Some(ProfilesAction::Init { dir, output }) => {
-            let (toml, drafts, unknown) = crate::ingest::draft::draft(dir)?;
-            // The draft must load: a profile that does not parse is a bug here, not the user's.
-            crate::profiles::Profile::from_toml(&toml, "the draft")?;
+            let d = crate::ingest::draft::draft(dir, ctx.settings.reporting_currency.as_deref())?;
             let mut err = std::io::stderr().lock();
-            err.write_all(crate::ingest::draft::coverage(&drafts, &unknown).as_bytes())?;
+            if ctx.settings.json {
+                let mut v = serde_json::to_value(&d)?;
+                if output.is_none() {
+                    v["profile"] = serde_json::Value::String(d.toml.clone());
+                }
+                serde_json::to_writer_pretty(&mut out, &v)?;
+                writeln!(out)?;
+            } else if !ctx.settings.quiet {
+                err.write_all(crate::ingest::draft::coverage(&d).as_bytes())?;
+            }
             match output {
                 Some(path) => {
-                    std::fs::write(path, &toml)?;
+                    std::fs::write(path, &d.toml).map_err(|e| {
+                        crate::error::hinted(
+                            format!("cannot write {}: {e}", path.display()),
+                            "choose a writable path for -o",
+                        )
+                    })?;
                     writeln!(
                         err,
-                        "wrote {}; check it with `mcr ingest {} --profile {} --dry-run`",
+                        "wrote {}; ingest with `mcr ingest {} --profile {}`",
                         path.display(),
                         dir.display(),
                         path.display()
                     )?;
                 }
-                None => out.write_all(toml.as_bytes())?,
-            }
-            if drafts.iter().any(|d| !d.unmapped_required.is_empty()) {
-                writeln!(err, "some required columns have no confident match: map them by hand (see NOT MAPPED in the draft)")?;
-            }
-            if drafts
-                .iter()
-                .any(|d| d.labels.iter().any(|l| !l.unknown.is_empty()))
-            {
-                writeln!(err, "some labels were not recognised: map them in the draft (see TODO), or the rows holding them are rejected")?;
+                None if !ctx.settings.json => out.write_all(d.toml.as_bytes())?,
+                None => {}
             }
         }
         None => {

@@ -425,6 +425,12 @@ pub fn detect_encoding(head: &[u8]) -> Result<(&'static Encoding, &'static str),
         }
         Err(_) => {}
     }
+    // GBK/GB18030 text pairs its high bytes (common characters are two bytes ≥ 0xA1); text
+    // in a Western single-byte code page (Excel's "CSV" on a European Windows: `STÜCK`,
+    // `Schließfach`) has them alone between ASCII letters.
+    if single_high_bytes(sample) && !looks_binary(head) {
+        return Ok((encoding_rs::WINDOWS_1252, "windows-1252"));
+    }
     let (_, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(trim_partial(head));
     if !had_errors && !looks_binary(head) {
         return Ok((encoding_rs::GB18030, "gb18030"));
@@ -433,6 +439,23 @@ pub fn detect_encoding(head: &[u8]) -> Result<(&'static Encoding, &'static str),
 }
 
 /// Cut a possibly truncated trailing multi-byte sequence (for GB18030 sniffing).
+/// Whether most runs of bytes ≥ 0x80 are one byte long (a single-byte code page, not GBK).
+fn single_high_bytes(sample: &[u8]) -> bool {
+    let (mut runs, mut singles, mut len) = (0usize, 0usize, 0usize);
+    for &b in sample.iter().chain(std::iter::once(&b' ')) {
+        if b >= 0x80 {
+            len += 1;
+            continue;
+        }
+        if len > 0 {
+            runs += 1;
+            singles += usize::from(len == 1);
+        }
+        len = 0;
+    }
+    runs > 0 && singles * 2 > runs
+}
+
 fn trim_partial(head: &[u8]) -> &[u8] {
     let mut end = head.len();
     while end > 0 && head.len() - end < 4 && head[end - 1] >= 0x80 {
