@@ -8,6 +8,9 @@
 //! | MCR003 | warning | rows whose account_id is not in accounts (orphans, kept) |
 //! | MCR004 | warning | rows rejected (see `_rejects/`) |
 //! | MCR005 | info | probabilities read as percentages |
+//! | MCR007 | info | `reporting_currency` not set: every amount is in one currency, which the reports use |
+//! | MCR008 | info | `reporting_currency` not set and no amount states its currency: CNY assumed (the reports say so) |
+//! | MCR009 | warning | labels of an optional enum or yes/no column not in its vocabulary, per file and column: rows and labels counted, the labels listed; the rows kept, the cells read as `other` (activity, employee role, agreement types) or left empty (`--strict` rejects them) |
 //! | MCR010 | warning | a file no table of the profile matches (skipped) |
 //! | MCR011 | warning | a file of an unsupported type (skipped) |
 //! | MCR020 | warning | rows whose lookup key (name, email, domain) matches several records (ambiguous, never guessed) |

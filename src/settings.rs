@@ -32,8 +32,11 @@ pub struct ConfigFile {
     pub language: Lang,
     /// `latest` (the latest revenue date, or won-opportunity close date) or a date YYYY-MM-DD.
     pub as_of: String,
-    /// Currency all amounts are converted to (with fx_rates) before any sum. Default `CNY`.
-    pub reporting_currency: String,
+    /// Currency all amounts are converted to (with fx_rates) before any sum. Unset (or
+    /// `auto`): the one currency the amounts are stated in, else `CNY` (see
+    /// [`crate::contract::currency`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporting_currency: Option<String>,
     /// Store contact email and phone as salted hashes (the salt lives in `<lake>/_salt`).
     pub hash_contact_pii: bool,
     /// Reject rows whose foreign keys point nowhere (as `mcr ingest --strict`).
@@ -53,7 +56,7 @@ impl Default for ConfigFile {
             reports: PathBuf::from("reports"),
             language: Lang::Zh,
             as_of: "latest".into(),
-            reporting_currency: "CNY".into(),
+            reporting_currency: None,
             hash_contact_pii: true,
             strict: false,
             default_profile: "canonical".into(),
@@ -99,7 +102,10 @@ pub struct Settings {
     pub reports: PathBuf,
     pub lang: Lang,
     pub as_of: AsOf,
-    pub reporting_currency: String,
+    /// The `reporting_currency` setting as an ISO code; `None` when it is not set (the
+    /// currency then comes from the data: [`crate::contract::currency::reporting`]).
+    #[serde(serialize_with = "serialize_currency")]
+    pub reporting_currency: Option<String>,
     pub hash_contact_pii: bool,
     pub strict: bool,
     pub default_profile: String,
@@ -234,6 +240,15 @@ impl Settings {
                 ));
             }
         }
+        let reporting_currency = match &file.reporting_currency {
+            Some(c) => crate::contract::currency::parse_setting(c).map_err(|e| {
+                hinted(
+                    format!("invalid `reporting_currency = \"{c}\"` in the config: {e}"),
+                    "write an ISO 4217 code such as `reporting_currency = \"USD\"`, or remove the line to take the currency from the data",
+                )
+            })?,
+            None => None,
+        };
         let quiet = global.quiet;
         let lock_wait_secs = match command {
             Command::Run(a) => a.wait.unwrap_or(RUN_LOCK_WAIT_SECS),
@@ -247,7 +262,7 @@ impl Settings {
             reports,
             lang,
             as_of,
-            reporting_currency: file.reporting_currency.trim().to_uppercase(),
+            reporting_currency,
             hash_contact_pii: file.hash_contact_pii,
             strict,
             default_profile: file.default_profile,
@@ -259,6 +274,17 @@ impl Settings {
             lock_wait_secs,
             progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         })
+    }
+}
+
+/// An unset reporting currency prints as `auto (…)` in `mcr config`.
+fn serialize_currency<S: serde::Serializer>(c: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match c {
+        Some(c) => s.serialize_str(c),
+        None => s.serialize_str(&format!(
+            "auto (the data's one currency, else {})",
+            crate::contract::currency::DEFAULT_REPORTING_CURRENCY
+        )),
     }
 }
 
@@ -381,6 +407,43 @@ mod tests {
             AsOf::Date(NaiveDate::from_ymd_opt(2026, 9, 30).unwrap())
         );
         assert_eq!(s.lake, PathBuf::from("/cfg/lake"));
+    }
+
+    #[test]
+    fn reporting_currency_is_unset_by_default_and_read_as_a_code() {
+        let resolve = |text: &str| {
+            let file = parse_config(text).expect("config parses");
+            Settings::from_parts(
+                &GlobalArgs::default(),
+                &Command::Analyze(Default::default()),
+                file,
+                Path::new(""),
+                None,
+            )
+        };
+        assert_eq!(resolve("").unwrap().reporting_currency, None);
+        assert_eq!(
+            resolve("reporting_currency = \"auto\"")
+                .unwrap()
+                .reporting_currency,
+            None
+        );
+        assert_eq!(
+            resolve("reporting_currency = \" usd \"")
+                .unwrap()
+                .reporting_currency
+                .as_deref(),
+            Some("USD")
+        );
+        assert_eq!(
+            resolve("reporting_currency = \"人民币\"")
+                .unwrap()
+                .reporting_currency
+                .as_deref(),
+            Some("CNY")
+        );
+        let err = resolve("reporting_currency = \"moon money\"").unwrap_err();
+        assert!(crate::error::hint_of(&err).is_some(), "{err:#}");
     }
 
     #[test]

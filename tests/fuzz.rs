@@ -15,7 +15,7 @@ fn dry_run(dir: &std::path::Path) -> anyhow::Result<mcr::ingest::IngestReport> {
         strict: false,
         dry_run: true,
         hash_pii: true,
-        reporting_currency: "CNY".into(),
+        reporting_currency: Some("CNY".into()),
         progress: false,
         force: false,
         inputs: BTreeMap::new(),

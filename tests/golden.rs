@@ -45,6 +45,20 @@ fn same(expected: &str, actual: &str) -> bool {
     }
 }
 
+/// Expected values that follow the contract's rule "labels never cost rows"
+/// (data-contract.md, contacts) where `expected/` was computed with two planted contacts of
+/// A000000 rejected: BADC1 (decision role `astrologer`) and BADC2 (support 7). Both are kept
+/// now, those cells empty (MCR009). BADC1 has no decision role, so it stays outside the KRI;
+/// BADC2 is a user (p = 1) with support unknown (counts 0) and intimacy 1:
+/// k = 0.3 · 1/4 = 0.075. KRI = 100 · Σp·k / Σp goes from 100 · 0.516667 / 10 = 5.166667 to
+/// 100 · (0.516667 + 0.075) / 11 = 5.378788, and RDI = 0.5·KRI + 0.3·GRI (5.555556, no
+/// activity names either contact) + 0.2·ORI (0) from 4.25 to 4.356061. Nothing else moves:
+/// no decision_maker among them (chain status, opposition), owners already held the account.
+const LABELS_KEPT: &[(&str, &str, &str)] = &[
+    ("A000000", "kri", "5.378787878787879"),
+    ("A000000", "rdi", "4.3560606060606055"),
+];
+
 /// Ingest the example, analyze, and return the metrics folder.
 fn analyzed_example(dir: &Path) -> Option<std::path::PathBuf> {
     let small = spec_small()?;
@@ -84,6 +98,10 @@ fn conformance_example_matches_expected_metrics() {
         };
         for (col, ev) in &exp {
             let av = act.get(col).map(String::as_str).unwrap_or("<no column>");
+            let ev = LABELS_KEPT
+                .iter()
+                .find(|(a, c, _)| a == id && c == col)
+                .map_or(ev.as_str(), |(_, _, v)| v);
             if !same(ev, av) {
                 mismatches.push(format!("accounts {id}.{col}: expected {ev}, got {av}"));
             }

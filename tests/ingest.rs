@@ -65,8 +65,12 @@ fn conformance_example_row_counts_and_rejects() {
     for (table, written) in meta["rows_written"].as_object().unwrap() {
         let (read, accepted, rejected) = file_counts(&v, table);
         let bad = meta["bad_rows"][table].as_u64().unwrap_or(0);
+        // Labels never cost rows (data-contract.md): of the planted bad rows, the contact
+        // with an unknown decision role (`astrologer`) and the one with a support of 7 are
+        // kept, those cells left empty and counted by MCR009.
+        let kept_labels = if table == "contacts" { 2 } else { 0 };
         assert_eq!(read, accepted + rejected, "{table}");
-        assert_eq!(rejected, bad, "{table} rejects: {}", v);
+        assert_eq!(rejected, bad - kept_labels, "{table} rejects: {}", v);
         assert_eq!(accepted + rejected, written.as_u64().unwrap(), "{table}");
     }
     // Rejects are kept with file, line, column, reason and the raw record.
@@ -224,12 +228,14 @@ fn bad_input_corpus() {
             rejected: 0,
             message: "",
         },
+        // Latin-1 bytes alone between ASCII letters (`Caf\xe9 M\xfcller`): a Western
+        // single-byte code page, read as windows-1252 (not GBK, not an error).
         Case {
             name: "wrong_encoding",
-            ok: false,
-            accepted: 0,
+            ok: true,
+            accepted: 1,
             rejected: 0,
-            message: "not a text table",
+            message: "",
         },
         Case {
             name: "mixed_currency",

@@ -3,6 +3,7 @@
 mod architecture;
 mod cli_output;
 mod common;
+mod currency;
 mod evidence;
 mod fuzz;
 mod golden;
@@ -12,5 +13,6 @@ mod market;
 mod report_e2e;
 mod sources;
 
+mod drafting;
 mod exports;
 mod profiles;

@@ -3,6 +3,7 @@ use chrono::NaiveDate;
 
 use crate::cli::AnalyzeArgs;
 use crate::commands::Context;
+use crate::contract::currency::Basis;
 use crate::contract::summary::Summary;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::error::{hinted, ExitStatus, UsageError};
@@ -60,13 +61,11 @@ pub fn analyze_lake(ctx: &Context) -> anyhow::Result<(NaiveDate, std::path::Path
         "analyzing {} as of {as_of}…",
         lake.root().display()
     ));
-    let mut t = metrics::analyze(
-        &inputs,
-        as_of,
-        &ctx.settings.metrics,
-        &ctx.settings.reporting_currency,
-    )
-    .map_err(metrics_error)?;
+    let currency = metrics::reporting_currency(&inputs, ctx.settings.reporting_currency.as_deref())
+        .map_err(metrics_error)?;
+    let mut t = metrics::analyze(&inputs, as_of, &ctx.settings.metrics, &currency.code)
+        .map_err(metrics_error)?;
+    t.summary.reporting_currency_basis = currency.basis;
     t.summary.data_quality.source_conflicts = view.conflicts()?;
     let diags = data_quality_diagnostics(&t.summary);
     if ctx.settings.strict {
@@ -177,8 +176,13 @@ pub fn money(x: f64) -> String {
 pub fn human_summary(s: &Summary) -> String {
     let h = &s.headline;
     let mut o = String::new();
+    let basis = match s.reporting_currency_basis {
+        Basis::Data => " (the data's only currency; `reporting_currency` is not set)",
+        Basis::Assumed => " (assumed: the data states no currency)",
+        Basis::Configured | Basis::Default => "",
+    };
     o.push_str(&format!(
-        "as of {} (window {} … {}), revenue from {}, amounts in {}\n",
+        "as of {} (window {} … {}), revenue from {}, amounts in {}{basis}\n",
         s.as_of, s.window_12m[0], s.window_12m[1], s.revenue_source, s.reporting_currency
     ));
     o.push_str(&format!(

@@ -75,7 +75,7 @@ pub fn ingest_sources(
         profile_text: &crate::profiles::source_text(profile_name)?,
         strict: ctx.settings.strict,
         hash_contact_pii: ctx.settings.hash_contact_pii,
-        reporting_currency: &ctx.settings.reporting_currency,
+        reporting_currency: ctx.settings.reporting_currency.as_deref().unwrap_or("auto"),
     });
     let lake = Lake::open(&ctx.settings.lake);
     let opts = IngestOptions {

@@ -14,11 +14,13 @@ pub fn run(ctx: &Context, args: &WhatifArgs) -> anyhow::Result<ExitStatus> {
     let lake = Lake::open(&ctx.settings.lake);
     let inputs = Inputs::from_lake(&lake)?;
     let as_of = resolve_as_of(ctx, &inputs)?;
+    let currency = metrics::reporting_currency(&inputs, ctx.settings.reporting_currency.as_deref())
+        .map_err(metrics_error)?;
     let r = metrics::whatif(
         &inputs,
         as_of,
         &ctx.settings.metrics,
-        &ctx.settings.reporting_currency,
+        &currency.code,
         &args.remove_employee,
         &args.remove_account,
     )

@@ -4,10 +4,12 @@
 //! Everything downstream of ingest (lake, metrics, reports) relies on these names and types:
 //! a lake table holds exactly the columns listed here, typed as [`ColType::polars_dtype`].
 
+pub mod currency;
 pub mod domain;
 pub mod metric_tables;
 pub mod summary;
 pub mod values;
+pub mod vocab;
 
 pub use domain::{is_key_tier, Audience, Dimension, Lang, RevenueSource, SliceLevel, Tier};
 
@@ -290,6 +292,18 @@ pub enum EnumKind {
 }
 
 impl EnumKind {
+    /// Every enum kind.
+    pub const ALL: [EnumKind; 8] = [
+        EnumKind::Tier,
+        EnumKind::Level,
+        EnumKind::DecisionRole,
+        EnumKind::Support,
+        EnumKind::Intimacy,
+        EnumKind::ActivityType,
+        EnumKind::EmployeeRole,
+        EnumKind::AgreementType,
+    ];
+
     pub fn is_integer(self) -> bool {
         matches!(self, EnumKind::Support | EnumKind::Intimacy)
     }
@@ -334,182 +348,11 @@ impl EnumKind {
         }
     }
 
-    /// Built-in labels (lower-cased, trimmed) → canonical value. Profiles add their own on top.
-    ///
-    /// Long by nature: a data table with one arm per vocabulary, no logic.
+    /// Built-in labels (lower-cased, trimmed) → canonical value, value by value in the order
+    /// of [`EnumKind::values`]. Profiles add their own on top. They are data: the `labels` of
+    /// `[enums.<kind>.<value>]` in `vocabulary.toml` ([`vocab`]).
     pub fn labels(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            EnumKind::Tier => &[
-                ("s", "S"),
-                ("a", "A"),
-                ("b", "B"),
-                ("c", "C"),
-                ("战略", "S"),
-                ("战略客户", "S"),
-                ("伙伴", "A"),
-                ("伙伴型", "A"),
-                ("伙伴型客户", "A"),
-                ("优先", "B"),
-                ("优先客户", "B"),
-                ("一般", "C"),
-                ("一般客户", "C"),
-                ("strategic", "S"),
-                ("partner", "A"),
-                ("priority", "B"),
-                ("general", "C"),
-            ],
-            EnumKind::Level => &[
-                ("executive", "executive"),
-                ("exec", "executive"),
-                ("senior", "executive"),
-                ("c-level", "executive"),
-                ("高层", "executive"),
-                ("middle", "middle"),
-                ("mid", "middle"),
-                ("manager", "middle"),
-                ("中层", "middle"),
-                ("base", "base"),
-                ("staff", "base"),
-                ("junior", "base"),
-                ("基层", "base"),
-            ],
-            EnumKind::DecisionRole => &[
-                ("decision_maker", "decision_maker"),
-                ("decision maker", "decision_maker"),
-                ("economic buyer", "decision_maker"),
-                ("economic decision maker", "decision_maker"),
-                ("executive sponsor", "decision_maker"),
-                ("决策者", "decision_maker"),
-                ("evaluator", "evaluator"),
-                ("评估者", "evaluator"),
-                ("technical", "technical"),
-                ("technical buyer", "technical"),
-                ("选型者", "technical"),
-                ("技术", "technical"),
-                ("procurement", "procurement"),
-                ("purchaser", "procurement"),
-                ("采购者", "procurement"),
-                ("采购", "procurement"),
-                ("user", "user"),
-                ("business user", "user"),
-                ("end user", "user"),
-                ("使用者", "user"),
-                ("influencer", "influencer"),
-                ("影响者", "influencer"),
-                ("none", "none"),
-                ("other", "none"),
-                ("无", "none"),
-            ],
-            EnumKind::Support => &[
-                ("-2", "-2"),
-                ("-1", "-1"),
-                ("0", "0"),
-                ("1", "1"),
-                ("2", "2"),
-                ("3", "3"),
-                ("hostile", "-2"),
-                ("opponent", "-2"),
-                ("反对", "-2"),
-                ("not endorsing", "-1"),
-                ("negative", "-1"),
-                ("不认可", "-1"),
-                ("neutral", "0"),
-                ("中立", "0"),
-                ("supporter", "1"),
-                ("support", "1"),
-                ("支持", "1"),
-                ("strong supporter", "2"),
-                ("advocate", "2"),
-                ("强烈支持", "2"),
-                ("coach", "3"),
-                ("champion", "3"),
-                ("教练", "3"),
-            ],
-            EnumKind::Intimacy => &[
-                ("0", "0"),
-                ("1", "1"),
-                ("2", "2"),
-                ("3", "3"),
-                ("4", "4"),
-                ("no contact", "0"),
-                ("none", "0"),
-                ("无接触", "0"),
-                ("brief", "1"),
-                ("初步", "1"),
-                ("regular", "2"),
-                ("经常", "2"),
-                ("in depth", "3"),
-                ("trusted", "3"),
-                ("深入", "3"),
-                ("close", "4"),
-                ("亲密", "4"),
-            ],
-            EnumKind::ActivityType => &[
-                ("meeting", "meeting"),
-                ("会议", "meeting"),
-                ("拜访会议", "meeting"),
-                ("call", "call"),
-                ("phone call", "call"),
-                ("电话", "call"),
-                ("email", "email"),
-                ("e-mail", "email"),
-                ("邮件", "email"),
-                ("visit", "visit"),
-                ("拜访", "visit"),
-                ("executive_visit", "executive_visit"),
-                ("executive visit", "executive_visit"),
-                ("高层互访", "executive_visit"),
-                ("strategic_meeting", "strategic_meeting"),
-                ("strategic meeting", "strategic_meeting"),
-                ("战略对标会议", "strategic_meeting"),
-                ("hq_visit", "hq_visit"),
-                ("hq visit", "hq_visit"),
-                ("公司参观", "hq_visit"),
-                ("总部考察", "hq_visit"),
-                ("reference_visit", "reference_visit"),
-                ("reference visit", "reference_visit"),
-                ("样板点参观", "reference_visit"),
-                ("event", "event"),
-                ("活动", "event"),
-                ("meal", "meal"),
-                ("宴请", "meal"),
-                ("other", "other"),
-                ("task", "other"),
-                ("其他", "other"),
-            ],
-            EnumKind::EmployeeRole => &[
-                ("ar", "AR"),
-                ("account manager", "AR"),
-                ("客户经理", "AR"),
-                ("sr", "SR"),
-                ("solution manager", "SR"),
-                ("解决方案经理", "SR"),
-                ("fr", "FR"),
-                ("fulfilment manager", "FR"),
-                ("fulfillment manager", "FR"),
-                ("delivery manager", "FR"),
-                ("交付经理", "FR"),
-                ("executive", "executive"),
-                ("高管", "executive"),
-                ("other", "other"),
-                ("其他", "other"),
-            ],
-            EnumKind::AgreementType => &[
-                ("strategic_cooperation", "strategic_cooperation"),
-                ("strategic cooperation", "strategic_cooperation"),
-                ("战略合作协议", "strategic_cooperation"),
-                ("战略合作", "strategic_cooperation"),
-                ("exclusive", "exclusive"),
-                ("独家合作", "exclusive"),
-                ("joint_innovation", "joint_innovation"),
-                ("joint innovation", "joint_innovation"),
-                ("联合创新中心", "joint_innovation"),
-                ("framework", "framework"),
-                ("框架协议", "framework"),
-                ("other", "other"),
-                ("其他", "other"),
-            ],
-        }
+        vocab::labels(vocab::Target::Enum(self))
     }
 
     pub fn name(self) -> &'static str {

@@ -12,6 +12,10 @@ pub struct Summary {
     /// window_12m as [first day, last day], both inclusive.
     pub window_12m: [String; 2],
     pub reporting_currency: String,
+    /// Why the amounts are in `reporting_currency`: `configured` (the setting), `data` (the
+    /// data's one currency), `default` (several currencies, converted to the default) or
+    /// `assumed` (no amount states a currency: the default is assumed).
+    pub reporting_currency_basis: super::currency::Basis,
     /// `revenue` or `won_opportunities` (no revenue table: won opportunities stand in).
     pub revenue_source: String,
     /// The settings the metrics were computed with.

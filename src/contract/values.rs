@@ -294,6 +294,8 @@ pub fn excel_serial_to_date(serial: f64) -> Option<NaiveDate> {
 }
 
 /// Parse a boolean: true/false, 1/0, yes/no, y/n, t/f, 是/否, 真/假, x/(empty is null upstream).
+/// A match, not a vocabulary lookup (it runs per cell); the words are also the `[bool]`
+/// labels of `vocabulary.toml`, and a test there keeps the two in step.
 pub fn parse_bool(raw: &str) -> Result<bool, String> {
     let s = raw.trim();
     match s.to_ascii_lowercase().as_str() {

@@ -93,6 +93,10 @@ pub struct Coverage {
     pub notes: Vec<String>,
     /// Labels not recognised: (column, labels).
     pub unknown_labels: Vec<(String, Vec<String>)>,
+    /// Labels recognised and mapped by the draft: (header, column, [(label, value)]).
+    pub mapped_labels: Vec<(String, String, Vec<(String, String)>)>,
+    /// Stage labels read as open: (header, labels).
+    pub open_stages: Vec<(String, Vec<String>)>,
 }
 
 /// The export files of a folder, sorted, with each sheet of a workbook of several sheets.
@@ -132,7 +136,9 @@ fn export_files(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Option<String>)>> {
 fn single_currency(plan: &Plan, samples: &[infer::Sample]) -> Option<String> {
     let mut found: Vec<String> = Vec::new();
     for f in &plan.files {
-        let Some(h) = f.header("currency") else { continue };
+        let Some(h) = f.header("currency") else {
+            continue;
+        };
         let s = &samples[f.sample];
         let Some(i) = s.index(h) else { continue };
         for v in s.values(i) {
@@ -180,6 +186,18 @@ pub fn draft(dir: &Path, configured: Option<&str>) -> anyhow::Result<Drafted> {
                 .filter(|l| !l.unknown.is_empty())
                 .map(|l| (l.column.to_string(), l.unknown.clone()))
                 .collect(),
+            mapped_labels: f
+                .labels
+                .iter()
+                .filter(|l| !l.mapped.is_empty())
+                .map(|l| (l.header.clone(), l.column.to_string(), l.mapped.clone()))
+                .collect(),
+            open_stages: f
+                .labels
+                .iter()
+                .filter(|l| !l.open.is_empty())
+                .map(|l| (l.header.clone(), l.open.clone()))
+                .collect(),
         })
         .collect();
     Ok(Drafted {
@@ -199,7 +217,10 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
         .and_then(|n| n.to_str())
         .unwrap_or("export")
         .to_string();
-    let _ = writeln!(t, "# Drafted by `mcr profiles init`, proved on the data: run it with");
+    let _ = writeln!(
+        t,
+        "# Drafted by `mcr profiles init`, proved on the data: run it with"
+    );
     let _ = writeln!(t, "#   mcr ingest <folder> --profile <this file>");
     let _ = writeln!(
         t,
@@ -217,7 +238,10 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
     let _ = writeln!(t, "encoding = {}", q(&plan.encoding));
     if !plan.date_formats.is_empty() {
         let f: Vec<String> = plan.date_formats.iter().map(|f| q(f)).collect();
-        let _ = writeln!(t, "# Date layouts that parse the most values (ISO dates are always read).");
+        let _ = writeln!(
+            t,
+            "# Date layouts that parse the most values (ISO dates are always read)."
+        );
         let _ = writeln!(t, "date_formats = [{}]", f.join(", "));
     }
     if plan.decimal_comma {
@@ -247,7 +271,10 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
         match d.key.len() {
             0 => {}
             1 => {
-                let _ = writeln!(t, "# no unique id column: the key is made from what the file has");
+                let _ = writeln!(
+                    t,
+                    "# no unique id column: the key is made from what the file has"
+                );
                 let _ = writeln!(t, "key = {}", d.key[0]);
             }
             _ => {
@@ -258,18 +285,39 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
                 let _ = writeln!(t, "key = [{}]", d.key.join(", "));
             }
         }
-        for (h, v) in &d.exclude {
-            let v: Vec<String> = v.iter().map(|x| q(x)).collect();
-            let _ = writeln!(t, "# deleted rows are left out (counted as excluded)");
-            let _ = writeln!(t, "exclude = {{ {} = [{}] }}", q(h), v.join(", "));
+        if !d.exclude.is_empty() {
+            let parts: Vec<String> = d
+                .exclude
+                .iter()
+                .map(|(h, v)| {
+                    let v: Vec<String> = v.iter().map(|x| q(x)).collect();
+                    format!("{} = [{}]", q(h), v.join(", "))
+                })
+                .collect();
+            let _ = writeln!(
+                t,
+                "# rows left out (counted as excluded): deleted, cancelled or not done, footers"
+            );
+            let _ = writeln!(t, "exclude = {{ {} }}", parts.join(", "));
         }
         if let Some(a) = &d.derive_accounts {
-            let _ = writeln!(t, "# no accounts file: accounts are the customers of these rows");
+            let _ = writeln!(
+                t,
+                "# no accounts file: accounts are the customers of these rows"
+            );
             let _ = writeln!(t, "derive_accounts = {a}");
         }
         let _ = writeln!(t, "[table.columns]");
         for (c, h) in &d.columns {
-            let _ = writeln!(t, "{c} = {}", q(h));
+            match d.fallbacks.iter().find(|(x, _)| x == c) {
+                Some((_, more)) => {
+                    let all: Vec<String> = std::iter::once(h).chain(more).map(|x| q(x)).collect();
+                    let _ = writeln!(t, "{c} = [{}]", all.join(", "));
+                }
+                None => {
+                    let _ = writeln!(t, "{c} = {}", q(h));
+                }
+            }
         }
         if !d.compute.is_empty() {
             let _ = writeln!(t, "[table.compute]");
@@ -292,8 +340,16 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
         }
         let used = |h: &str| {
             d.columns.iter().any(|(_, u)| u == h)
-                || d.key.iter().chain(d.compute.iter().map(|(_, v)| v)).chain(d.derive.iter().map(|(_, v)| v)).chain(d.sign.iter().map(|(_, v)| v)).any(|e| e.contains(&q(h)))
-                || d.derive_accounts.as_ref().is_some_and(|e| e.contains(&q(h)))
+                || d.fallbacks.iter().any(|(_, v)| v.iter().any(|u| u == h))
+                || d.key
+                    .iter()
+                    .chain(d.compute.iter().map(|(_, v)| v))
+                    .chain(d.derive.iter().map(|(_, v)| v))
+                    .chain(d.sign.iter().map(|(_, v)| v))
+                    .any(|e| e.contains(&q(h)))
+                || d.derive_accounts
+                    .as_ref()
+                    .is_some_and(|e| e.contains(&q(h)))
                 || d.exclude.iter().any(|(x, _)| x == h)
         };
         let ignored: Vec<&str> = d
@@ -451,20 +507,39 @@ pub fn coverage(d: &Drafted) -> String {
                     let _ = writeln!(s, "    {n} rejected on {col}: {reason}");
                 }
                 if p.orphans > 0 {
-                    let _ = writeln!(s, "    {} rows name an account not in the accounts file", p.orphans);
+                    let _ = writeln!(
+                        s,
+                        "    {} rows name an account not in the accounts file",
+                        p.orphans
+                    );
                 }
             }
             None => {
-                let _ = writeln!(s, "{table:<14} {:>8} {:>8} {:>8} {:>8} {:>7}  {name}", "?", "?", "?", "?", "");
+                let _ = writeln!(
+                    s,
+                    "{table:<14} {:>8} {:>8} {:>8} {:>8} {:>7}  {name}",
+                    "?", "?", "?", "?", ""
+                );
             }
         }
         if !f.unmapped_required.is_empty() {
-            let _ = writeln!(s, "    NOT MAPPED (required): {}", f.unmapped_required.join(", "));
+            let _ = writeln!(
+                s,
+                "    NOT MAPPED (required): {}",
+                f.unmapped_required.join(", ")
+            );
+        }
+        for (h, col, m) in &f.mapped_labels {
+            let m: Vec<String> = m.iter().map(|(a, b)| format!("{a} → {b}")).collect();
+            let _ = writeln!(s, "    {h} ({col}) mapped: {}", m.join(", "));
+        }
+        for (h, open) in &f.open_stages {
+            let _ = writeln!(s, "    {h} read as open stages: {}", open.join(", "));
         }
         for (col, labels) in &f.unknown_labels {
             let _ = writeln!(
                 s,
-                "    {col}: labels not recognised (read as other/unknown until mapped, see TODO in the draft): {}",
+                "    {col} NOT RECOGNISED: {} — rows kept, read as other/unknown until mapped (see TODO in the draft)",
                 labels.join(", ")
             );
         }

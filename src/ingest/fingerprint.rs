@@ -11,13 +11,15 @@ use std::collections::BTreeMap;
 /// Bumped whenever a change to mcr's reading, parsing or validation can change the rows of an
 /// unchanged export: lakes ingested by an older revision are then re-ingested once.
 /// 1: ids with microseconds (manifest version 2), the first recorded revision.
-pub const PARSER_REVISION: u32 = 1;
+/// 2: currency names and symbols mapped to ISO codes (`US Dollar`, `美元` → USD).
+pub const PARSER_REVISION: u32 = 2;
 
 /// The options of one ingest that change its rows.
 pub struct RowOptions<'a> {
     pub profile_text: &'a str,
     pub strict: bool,
     pub hash_contact_pii: bool,
+    /// The `reporting_currency` setting, `auto` when it is not set.
     pub reporting_currency: &'a str,
 }
 

@@ -14,7 +14,7 @@ pub mod rejects;
 pub mod resolve;
 pub mod validate;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 
@@ -22,7 +22,7 @@ use anyhow::Context as _;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::contract::Table;
+use crate::contract::{currency, Table};
 use crate::diagnostics::Diagnostic;
 use crate::error::hinted;
 use crate::lake::manifest::{SourceFile, TableSnapshot};
@@ -49,7 +49,9 @@ pub struct IngestOptions<'a> {
     pub strict: bool,
     pub dry_run: bool,
     pub hash_pii: bool,
-    pub reporting_currency: String,
+    /// The `reporting_currency` setting; `None`: taken from the data
+    /// ([`crate::contract::currency::reporting`]).
+    pub reporting_currency: Option<String>,
     pub progress: bool,
     /// Re-ingest even when the files and [`fingerprint::inputs`] are unchanged.
     pub force: bool,
@@ -78,6 +80,37 @@ pub struct FileReport {
     pub columns: validate::ColumnReport,
     /// The first rejects, for the summary.
     pub reject_samples: Vec<RejectSample>,
+    /// Rejects grouped by column and kind, largest group first, each with its first reason
+    /// (what `profiles init` reports and acts on).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reject_groups: Vec<RejectGroup>,
+}
+
+/// Rejects of one column and kind in one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectGroup {
+    pub column: String,
+    pub duplicate_key: bool,
+    /// The first reject's reason.
+    pub reason: String,
+    pub rows: u64,
+}
+
+/// Count a reject in its group.
+fn tally(groups: &mut Vec<RejectGroup>, r: &Reject) {
+    let dup = r.is_duplicate();
+    match groups
+        .iter_mut()
+        .find(|g| g.column == r.column && g.duplicate_key == dup)
+    {
+        Some(g) => g.rows += 1,
+        None => groups.push(RejectGroup {
+            column: r.column.clone(),
+            duplicate_key: dup,
+            reason: r.reason.clone(),
+            rows: 1,
+        }),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -700,6 +733,7 @@ fn add_derived_accounts(
             excluded: 0,
             columns: validate::ColumnReport::default(),
             reject_samples: vec![],
+            reject_groups: vec![],
         },
     );
     states.insert(
@@ -724,12 +758,42 @@ fn add_derived_accounts(
     Ok(())
 }
 
+/// The reporting currency this ingest's amounts imply (the setting when there is one), from
+/// the currencies of its opportunities and revenue and the fx rates of the ingest and the lake.
+fn reporting_currency(
+    states: &BTreeMap<Table, TableState>,
+    view: &LakeView,
+    opts: &IngestOptions,
+) -> anyhow::Result<currency::Reporting> {
+    let amounts: BTreeSet<String> = states
+        .iter()
+        .filter(|(t, _)| matches!(t, Table::Opportunities | Table::Revenue))
+        .flat_map(|(_, st)| st.currencies.iter().cloned())
+        .collect();
+    let mut fx: BTreeSet<String> = states
+        .get(&Table::FxRates)
+        .map(|st| st.currencies.clone().into_iter().collect())
+        .unwrap_or_default();
+    // Rates already in the lake count only when they could matter (one currency, not set).
+    if opts.reporting_currency.is_none() && amounts.len() == 1 {
+        if let Some(lf) = view.scan(Table::FxRates)? {
+            fx.extend(currency::distinct(&lf)?);
+        }
+    }
+    Ok(currency::reporting(
+        opts.reporting_currency.as_deref(),
+        &amounts,
+        &fx,
+    ))
+}
+
 /// Mixed currencies without rates: an error, never a silent sum.
 fn check_currencies(
     states: &BTreeMap<Table, TableState>,
     has_fx: bool,
-    reporting_currency: &str,
+    reporting: &currency::Reporting,
 ) -> anyhow::Result<()> {
+    let reporting_currency = reporting.code.as_str();
     for (t, st) in states {
         let foreign: Vec<&String> = st
             .currencies
@@ -739,9 +803,13 @@ fn check_currencies(
         if !foreign.is_empty() && !has_fx {
             let mut all: Vec<&String> = st.currencies.iter().collect();
             all.sort();
+            let why = match reporting.basis {
+                currency::Basis::Configured => "",
+                _ => " (the default: `reporting_currency` is not set and the amounts are in several currencies)",
+            };
             return Err(hinted(
                 format!(
-                    "{t} ({}) has amounts in {} but the reporting currency is {} and there is no fx_rates table",
+                    "{t} ({}) has amounts in {} but the reporting currency is {}{why} and there is no fx_rates table",
                     st.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
                     all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
                     reporting_currency
@@ -751,6 +819,51 @@ fn check_currencies(
         }
     }
     Ok(())
+}
+
+/// Tell which currency the reports will use when it comes from the data (MCR007) or is
+/// assumed (MCR008); nothing when it is set or the ingest has no amounts.
+fn currency_diagnostic(
+    states: &BTreeMap<Table, TableState>,
+    reporting: &currency::Reporting,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let tables: Vec<&str> = states
+        .keys()
+        .filter(|t| matches!(t, Table::Opportunities | Table::Revenue))
+        .map(|t| t.name())
+        .collect();
+    if tables.is_empty() {
+        return;
+    }
+    let code = &reporting.code;
+    match reporting.basis {
+        currency::Basis::Data => diags.push(
+            Diagnostic::info(
+                "MCR007",
+                format!(
+                    "every amount ({}) is in {code} and `reporting_currency` is not set: the reports use {code}",
+                    tables.join(", ")
+                ),
+            )
+            .with_hint(format!(
+                "to report in another currency, set `reporting_currency` in mcr.toml and add fx_rates.csv with a rate for {code}"
+            )),
+        ),
+        currency::Basis::Assumed => diags.push(
+            Diagnostic::info(
+                "MCR008",
+                format!(
+                    "no amount ({}) states its currency and `reporting_currency` is not set: amounts are assumed to be in {code}, and the reports say so",
+                    tables.join(", ")
+                ),
+            )
+            .with_hint(
+                "map the export's currency column onto `currency` in the profile, or set `reporting_currency` in mcr.toml",
+            ),
+        ),
+        currency::Basis::Configured | currency::Basis::Default => {}
+    }
 }
 
 fn run_items(
@@ -805,7 +918,9 @@ fn run_items(
     if let Some(d) = accounts.derived.filter(|d| !d.is_empty()) {
         add_derived_accounts(d, &mut states, tx, &mut reports, diags)?;
     }
-    check_currencies(&states, has_fx, &opts.reporting_currency)?;
+    let reporting = reporting_currency(&states, view, opts)?;
+    check_currencies(&states, has_fx, &reporting)?;
+    currency_diagnostic(&states, &reporting, diags);
     for o in lookup_only {
         for t in &o.tables {
             if let Some(st) = states.get_mut(t) {
@@ -922,10 +1037,15 @@ fn ingest_file(
     diags: &mut Vec<Diagnostic>,
 ) -> anyhow::Result<Result<FileReport, validate::PlanError>> {
     let (opts, tx) = (ctx.opts, ctx.tx);
-    let mapping = &opts.profile.tables[item.mapping];
+    let mut mapping = &opts.profile.tables[item.mapping];
     let (account_keys, derived) = (&mut accounts.keys, &mut accounts.derived);
     let label = item_label(item);
     let raw = open_item(item, opts)?;
+    let keyed;
+    if let Some(m) = key_on_data(item, opts, mapping, &raw.headers)? {
+        keyed = m;
+        mapping = &keyed;
+    }
     let plan = TablePlan::with_lookups(
         item.table,
         &raw.headers,
@@ -948,6 +1068,7 @@ fn ingest_file(
             ),
         )
     })?;
+    let plan = plan.strict_labels(opts.strict);
     if !plan.columns.ignored.is_empty() {
         diags.push(Diagnostic::info(
             "MCR001",
@@ -991,6 +1112,7 @@ fn ingest_file(
     // tells where each was first seen.
     let mut rejected = 0u64;
     let mut samples: Vec<Reject> = Vec::new();
+    let mut groups: Vec<RejectGroup> = Vec::new();
     let mut held: Vec<Reject> = Vec::new();
     let mut duplicates = KeySet::default();
     let mut records = raw.records;
@@ -1064,7 +1186,7 @@ fn ingest_file(
             &mut accepted,
             &mut orphans,
             &mut rejected,
-            &mut samples,
+            (&mut samples, &mut groups),
             &mut held,
             &mut max_prob,
             &mut duplicates,
@@ -1195,7 +1317,12 @@ fn ingest_file(
                 rej.sort_by_key(|r| r.line);
                 *accepted += df.height() as u64;
                 *rejected += rej.len() as u64;
-                samples.extend(rej.iter().take(5 - samples.len()).cloned());
+                samples
+                    .0
+                    .extend(rej.iter().take(5 - samples.0.len()).cloned());
+                for r in &rej {
+                    tally(samples.1, r);
+                }
                 if row_key.is_none() && rej.iter().any(|r| r.is_duplicate()) {
                     let (dup, rest): (Vec<Reject>, Vec<Reject>) =
                         rej.into_iter().partition(Reject::is_duplicate);
@@ -1276,6 +1403,7 @@ fn ingest_file(
     }
     state.rejects.push(ctx.tx, item.table, &label, held)?;
     lookup_diagnostics(&label, item.table, derive_stats, diags);
+    diags.extend(plan.label_diagnostics(&label));
     if rows_read == 0 {
         diags.push(Diagnostic::warning(
             "MCR002",
@@ -1341,7 +1469,72 @@ fn ingest_file(
         excluded,
         columns: plan.columns.clone(),
         reject_samples: samples,
+        reject_groups: {
+            groups.sort_by(|a, b| b.rows.cmp(&a.rows));
+            groups
+        },
     }))
+}
+
+/// A key given as alternatives (`key = [a, b, { row = true }]`), decided on the data: the
+/// first whose headers are all in the file and whose values are present and unique on every
+/// row, else the last one present. Costs one pass over the file, made only when two
+/// alternatives or more are present; `None` when there is nothing to decide.
+fn key_on_data(
+    item: &Item,
+    opts: &IngestOptions,
+    mapping: &crate::profiles::Mapping,
+    headers: &[String],
+) -> anyhow::Result<Option<crate::profiles::Mapping>> {
+    use crate::profiles::{Cols, Compute, KeySpec};
+    let Some(KeySpec::Many(alts)) = &mapping.key else {
+        return Ok(None);
+    };
+    let present: Vec<(&Compute, Option<crate::profiles::Extract>)> = alts
+        .iter()
+        .filter_map(|c| match c {
+            Compute::Row(_) => Some((c, None)),
+            Compute::Column(h) => Cols::One(h.clone()).resolve(headers).map(|e| (c, Some(e))),
+            Compute::Concat(k) => Cols::Concat(k.clone())
+                .resolve(headers)
+                .map(|e| (c, Some(e))),
+            Compute::Product(_) => None,
+        })
+        .collect();
+    if present.len() < 2 {
+        return Ok(None);
+    }
+    // Alternatives up to the first row key (always unique) are checked.
+    let n = present
+        .iter()
+        .position(|(_, e)| e.is_none())
+        .unwrap_or(present.len());
+    let mut seen: Vec<HashSet<u64>> = vec![HashSet::new(); n];
+    let mut unique = vec![true; n];
+    let nulls = &opts.profile.null_values;
+    let mut records = open_item(item, opts)?.records;
+    records.for_each_batch(CHUNK, |batch| {
+        for rec in batch.iter() {
+            let cell = |i: usize| {
+                rec.fields
+                    .get(i)
+                    .and_then(|b| std::str::from_utf8(b).ok())
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty() && !nulls.iter().any(|x| x == v))
+            };
+            for k in 0..n {
+                let Some(e) = present[k].1.as_ref().filter(|_| unique[k]) else {
+                    continue;
+                };
+                unique[k] = e.get(cell).is_some_and(|v| seen[k].insert(key_hash(&v)));
+            }
+        }
+        Ok(())
+    })?;
+    let pick = (0..n).find(|&k| unique[k]).unwrap_or(present.len() - 1);
+    let mut m = mapping.clone();
+    m.key = Some(KeySpec::One(present[pick].0.clone()));
+    Ok(Some(m))
 }
 
 /// MCR020 / MCR021: rows whose lookups found an ambiguous key or none.

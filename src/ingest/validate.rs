@@ -17,6 +17,7 @@ use super::parse;
 use super::read::{Batch, RawRecord};
 use super::resolve::{Found, Lookups};
 use crate::contract::{ColType, Column as ContractColumn, EnumKind, Table};
+use crate::diagnostics::Diagnostic;
 use crate::profiles::{Many, Mapping, Profile};
 
 /// A rejected row.
@@ -209,6 +210,11 @@ pub struct TablePlan {
     delimiter: u8,
     lookups: Option<Arc<Lookups>>,
     stats: Arc<Mutex<Vec<DeriveStats>>>,
+    /// Labels of optional enum and boolean columns not in their vocabulary, over the rows
+    /// parsed so far (MCR009).
+    unknown: Arc<Mutex<LabelTally>>,
+    /// Reject rows holding such a label instead of keeping them (`--strict`).
+    strict_labels: bool,
     /// Rows left out (`exclude`), counted apart from rejects.
     exclude: super::resolve::Exclude,
     /// Position of the row-key column, if the table is keyed by row content.
@@ -387,6 +393,8 @@ impl TablePlan {
             delimiter,
             lookups,
             stats: Arc::new(Mutex::new(Vec::new())),
+            unknown: Arc::new(Mutex::new(LabelTally::default())),
+            strict_labels: false,
             exclude,
             row_key,
         })
@@ -395,6 +403,64 @@ impl TablePlan {
     /// What the lookups left empty or rejected so far.
     pub fn derive_stats(&self) -> Vec<DeriveStats> {
         self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// With `strict`, a row whose optional enum or boolean cell holds a label not in the
+    /// vocabulary is rejected (as `--strict` asks) instead of kept with the cell read as
+    /// `other` or left empty.
+    pub fn strict_labels(mut self, strict: bool) -> Self {
+        self.strict_labels = strict;
+        self
+    }
+
+    /// The labels of optional enum and boolean columns that are not in their vocabulary, per
+    /// column (in table order), over the rows [`Self::parse_chunk_counted`] accepted so far.
+    pub fn unknown_labels(&self) -> Vec<UnknownLabels> {
+        let Ok(t) = self.unknown.lock() else {
+            return Vec::new();
+        };
+        let mut cols: Vec<&ColumnTally> = t.cols.iter().filter(|c| c.rows > 0).collect();
+        cols.sort_by_key(|c| c.col);
+        cols.into_iter()
+            .filter_map(|c| {
+                let plan = self.cols.get(c.col)?;
+                let mut labels = c.labels.clone();
+                // Most frequent first, then alphabetically (the halves of a chunk are parsed
+                // in parallel: the order of first appearance is not stable).
+                labels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                Some(UnknownLabels {
+                    column: plan.col.name.to_string(),
+                    read_as: unknown_label_value(plan.col.ty).map(String::from),
+                    rows: c.rows,
+                    distinct: labels.len() as u64,
+                    labels,
+                    more: c.more,
+                })
+            })
+            .collect()
+    }
+
+    /// MCR009 (warning), one per column with labels not in its vocabulary: how many rows and
+    /// labels, the most frequent labels with their rows, what the cells became, and how to
+    /// map them in the profile. `file` names the file, as in the other messages.
+    pub fn label_diagnostics(&self, file: &str) -> Vec<Diagnostic> {
+        self.unknown_labels()
+            .into_iter()
+            .filter_map(|u| {
+                let col = self.table.column(&u.column)?;
+                Some(unknown_label_diagnostic(file, self.table, col, &u))
+            })
+            .collect()
+    }
+
+    /// Add a chunk's unrecognised labels to the file's.
+    fn add_unknown(&self, chunk: LabelTally) {
+        if chunk.cols.is_empty() {
+            return;
+        }
+        if let Ok(mut t) = self.unknown.lock() {
+            t.merge(chunk);
+        }
     }
 
     fn note(&self, column: &str, lookup: &str, ambiguous: bool, sample: String) {
@@ -524,8 +590,12 @@ impl TablePlan {
 
     /// Parse a chunk of records. Returns the typed frame of accepted rows, the indexes (into
     /// `records`) of those rows, and the rejects.
+    ///
+    /// For a second look at records already parsed (finding where a duplicate key was first
+    /// seen): unlike [`Self::parse_chunk_counted`], it does not add to the unrecognised labels
+    /// ([`Self::unknown_labels`]), which therefore count each row once.
     pub fn parse_chunk(&self, records: Batch<'_>) -> (DataFrame, Vec<usize>, Vec<Reject>) {
-        let p = self.parse_chunk_counted(records);
+        let p = self.parse(records, false);
         (p.df, p.accepted, p.rejects)
     }
 
@@ -535,9 +605,14 @@ impl TablePlan {
         self.row_key
     }
 
-    /// [`Self::parse_chunk`], also counting the rows left out by `exclude` and returning the
-    /// accepted rows' content hashes when the table is keyed by row.
+    /// [`Self::parse_chunk`], also counting the rows left out by `exclude` and the labels not
+    /// in a vocabulary ([`Self::unknown_labels`]), and returning the accepted rows' content
+    /// hashes when the table is keyed by row.
     pub fn parse_chunk_counted(&self, records: Batch<'_>) -> Parsed {
+        self.parse(records, true)
+    }
+
+    fn parse(&self, records: Batch<'_>, count_labels: bool) -> Parsed {
         let mut excluded = 0u64;
         let n = records.len();
         let mut builders: Vec<Builder> = self.cols.iter().map(|c| Builder::new(c.col, n)).collect();
@@ -547,9 +622,13 @@ impl TablePlan {
         let mut cells: Vec<Cell> = Vec::with_capacity(self.cols.len());
         let mut scratch = Vec::new();
         let mut raw_lines = None;
+        // The row's unrecognised labels (column, label), counted only if the row is accepted.
+        let mut unknown: Vec<(usize, Cow<'_, str>)> = Vec::new();
+        let mut tally = LabelTally::default();
         for (idx, rec) in records.iter().enumerate() {
             cells.clear();
-            match self.parse_row(&rec, &mut cells, &mut scratch) {
+            unknown.clear();
+            match self.parse_row(&rec, &mut cells, &mut scratch, &mut unknown) {
                 Ok(false) => excluded += 1,
                 Ok(true) => {
                     for (b, c) in builders.iter_mut().zip(cells.drain(..)) {
@@ -559,6 +638,11 @@ impl TablePlan {
                         b.push(c);
                     }
                     accepted.push(idx);
+                    if count_labels {
+                        for (ci, label) in unknown.drain(..) {
+                            tally.add(ci, &label);
+                        }
+                    }
                 }
                 Err((column, reason)) => {
                     let w = raw_lines.get_or_insert_with(|| RawLines::new(self.delimiter));
@@ -572,6 +656,7 @@ impl TablePlan {
                 }
             }
         }
+        self.add_unknown(tally);
         let columns: Vec<Column> = builders.into_iter().map(Builder::finish).collect();
         let df = DataFrame::new(accepted.len(), columns).unwrap_or_default();
         Parsed {
@@ -616,12 +701,20 @@ impl TablePlan {
         })
     }
 
+    /// Parse one record into `cells`: `Ok(false)` when the profile excludes it, the column
+    /// and reason when it is rejected. Labels of optional enum and boolean columns that are
+    /// not in the vocabulary go to `unknown` (the row is kept).
     fn parse_row<'r>(
         &'r self,
         rec: &RawRecord<'r>,
         cells: &mut Vec<Cell<'r>>,
         scratch: &mut Vec<u8>,
+        unknown: &mut Vec<(usize, Cow<'r, str>)>,
     ) -> Result<bool, (String, String)> {
+        // Rows the profile leaves out, whatever their shape (a report's footer lines).
+        if !self.exclude.is_empty() && self.exclude.matches(|i| self.field(rec, i).ok().flatten()) {
+            return Ok(false);
+        }
         let nf = rec.fields.len();
         if nf != self.n_fields {
             let extra_empty = nf > self.n_fields
@@ -636,9 +729,6 @@ impl TablePlan {
                     format!("row has {nf} fields but the header has {} (ragged row or unbalanced quote)", self.n_fields),
                 ));
             }
-        }
-        if !self.exclude.is_empty() && self.exclude.matches(|i| self.field(rec, i).ok().flatten()) {
-            return Ok(false);
         }
         for (ci, plan) in self.cols.iter().enumerate() {
             let mut raw: Option<Cow<'r, str>> = None;
@@ -699,11 +789,14 @@ impl TablePlan {
                     }
                 }
             }
-            if let (Some(cell), Some(sign)) = (direct.take(), &plan.sign) {
-                cells.push(self.signed(sign, rec, cell));
-                continue;
-            } else if let Some(cell) = direct {
-                cells.push(cell);
+            // A product. (`if let (Some(cell), Some(sign)) = (direct.take(), …)` here took the
+            // value out before testing the sign rule, so without one every product was lost
+            // and a required amount read as empty.)
+            if let Some(cell) = direct {
+                cells.push(match &plan.sign {
+                    Some(sign) => self.signed(sign, rec, cell),
+                    None => cell,
+                });
                 continue;
             }
             if raw.is_none() && !plan.derive.is_empty() {
@@ -749,9 +842,25 @@ impl TablePlan {
                     }
                     Cell::Null
                 }
-                Some(s) => self
-                    .parse_cell(plan, s)
-                    .map_err(|e| (plan.col.name.to_string(), e))?,
+                Some(s) => match self.parse_cell(plan, s) {
+                    Ok(cell) => cell,
+                    Err(BadCell::Invalid(e)) => return Err((plan.col.name.to_string(), e)),
+                    // Only a required column (or `--strict`) loses the row over a label.
+                    Err(BadCell::Label(s)) if plan.col.required => {
+                        return Err((plan.col.name.to_string(), label_error(plan.col.ty, &s)));
+                    }
+                    Err(BadCell::Label(s)) if self.strict_labels => {
+                        let why = label_error(plan.col.ty, &s);
+                        return Err((plan.col.name.to_string(), format!("{why} (--strict)")));
+                    }
+                    Err(BadCell::Label(s)) => {
+                        unknown.push((ci, s));
+                        match unknown_label_value(plan.col.ty) {
+                            Some(v) => Cell::Str(Cow::Borrowed(v)),
+                            None => Cell::Unknown,
+                        }
+                    }
+                },
             };
             let cell = match &plan.sign {
                 Some(sign) => self.signed(sign, rec, cell),
@@ -790,7 +899,15 @@ impl TablePlan {
         }
     }
 
-    fn parse_cell<'r>(&'r self, plan: &'r ColumnPlan, s: Cow<'r, str>) -> Result<Cell<'r>, String> {
+    /// A cell's value. A label not in an enum's vocabulary, or a value of a boolean column
+    /// that is not a yes/no, is a [`BadCell::Label`] (the caller decides: required columns
+    /// reject the row, optional ones keep it); any other value that does not parse is
+    /// [`BadCell::Invalid`].
+    fn parse_cell<'r>(
+        &'r self,
+        plan: &'r ColumnPlan,
+        s: Cow<'r, str>,
+    ) -> Result<Cell<'r>, BadCell<'r>> {
         let s = if plan.rewrite {
             match plan.label(&s) {
                 Some(v) => Cow::Borrowed(v),
@@ -801,12 +918,22 @@ impl TablePlan {
         };
         Ok(match plan.col.ty {
             ColType::Str => Cell::Str(s),
-            ColType::Float => Cell::F(parse::parse_amount(&s, self.decimal_comma)?),
-            ColType::Date => Cell::D(crate::contract::values::epoch_days(parse::parse_date(
-                &s,
-                &self.date_formats,
-            )?)),
-            ColType::Bool => Cell::B(parse::parse_bool(&s)?),
+            // A probability may be written `81%` (a percentage, whatever the file's other
+            // values say: the file-level rule of [`super::probability`] then sees 81).
+            ColType::Float if plan.col.name == "probability" => Cell::F(
+                parse::parse_amount(s.trim_end().trim_end_matches('%'), self.decimal_comma)
+                    .map_err(BadCell::Invalid)?,
+            ),
+            ColType::Float => {
+                Cell::F(parse::parse_amount(&s, self.decimal_comma).map_err(BadCell::Invalid)?)
+            }
+            ColType::Date => Cell::D(crate::contract::values::epoch_days(
+                parse::parse_date(&s, &self.date_formats).map_err(BadCell::Invalid)?,
+            )),
+            ColType::Bool => match parse::parse_bool(&s) {
+                Ok(b) => Cell::B(b),
+                Err(_) => return Err(BadCell::Label(s)),
+            },
             ColType::Enum(kind) => {
                 let found = plan.label(&s).map(Cow::Borrowed).or_else(|| {
                     // "2.0" for a support of 2
@@ -817,12 +944,12 @@ impl TablePlan {
                         .map(Cow::Owned)
                 });
                 match found {
-                    Some(v) if kind.is_integer() => Cell::I(
-                        v.parse()
-                            .map_err(|_| format!("`{s}` is not a valid {}", kind.name()))?,
-                    ),
+                    Some(v) if kind.is_integer() => match v.parse() {
+                        Ok(i) => Cell::I(i),
+                        Err(_) => return Err(BadCell::Label(s)),
+                    },
                     Some(v) => Cell::Str(v),
-                    None => return Err(enum_error(kind, &s)),
+                    None => return Err(BadCell::Label(s)),
                 }
             }
         })
@@ -885,15 +1012,11 @@ impl TablePlan {
             _ => {}
         }
         if let Some(ci) = f.currency {
+            // Names and symbols → ISO codes (after the profile's value map, which wins).
             if let Cell::Str(c) = &cells[ci] {
-                let up = c.trim().to_uppercase();
-                let code = match up.as_str() {
-                    "RMB" | "¥" | "￥" | "人民币" => "CNY".to_string(),
-                    "$" | "US$" => "USD".to_string(),
-                    "€" => "EUR".to_string(),
-                    _ => up,
-                };
-                cells[ci] = Cell::Str(std::borrow::Cow::Owned(code));
+                if let Some(code) = crate::contract::currency::to_iso(c) {
+                    cells[ci] = Cell::Str(code);
+                }
             }
         }
     }
@@ -1245,6 +1368,218 @@ fn enum_error(kind: EnumKind, s: &str) -> String {
     }
 }
 
+/// Why a required (or, with `--strict`, any) enum or boolean cell rejects its row.
+fn label_error(ty: ColType, s: &str) -> String {
+    match ty {
+        ColType::Enum(kind) => enum_error(kind, s),
+        _ => match parse::parse_bool(s) {
+            Err(e) => e,
+            Ok(_) => format!("`{s}` is not a valid value"),
+        },
+    }
+}
+
+/// A cell that does not parse.
+enum BadCell<'r> {
+    /// A value that is not one (a number, a date): the row is rejected.
+    Invalid(String),
+    /// A label not in an enum's vocabulary, or a boolean that is not a yes/no: a required
+    /// column rejects the row, an optional one keeps it (MCR009).
+    Label(Cow<'r, str>),
+}
+
+/// What an optional enum cell with an unrecognised label becomes: `other` where the
+/// vocabulary has it (activity, employee role, agreement types); otherwise nothing (empty).
+fn unknown_label_value(ty: ColType) -> Option<&'static str> {
+    match ty {
+        ColType::Enum(kind) => kind.values().iter().copied().find(|v| *v == "other"),
+        _ => None,
+    }
+}
+
+/// Distinct unrecognised labels kept per column and file (their rows are all counted).
+const MAX_DISTINCT_LABELS: usize = 1000;
+/// Labels listed in an MCR009 message.
+const SHOWN_LABELS: usize = 10;
+
+/// Labels of one optional enum or boolean column of one file that are not in its vocabulary
+/// (MCR009). Labels compare as the profile's value maps compare them (case, spaces, `_`
+/// and `-` aside); each is shown as first seen.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UnknownLabels {
+    pub column: String,
+    /// What the cells were read as: `other`, or nothing (left empty).
+    pub read_as: Option<String>,
+    /// Rows holding one, among those the parse accepted (a row the keys stage rejects
+    /// afterwards, as a duplicate key, is still counted).
+    pub rows: u64,
+    /// Distinct labels (a lower bound when `more`).
+    pub distinct: u64,
+    /// (label, rows), most frequent first, then alphabetically.
+    pub labels: Vec<(String, u64)>,
+    /// More distinct labels than are kept (1,000): the others are counted in `rows`
+    /// only.
+    pub more: bool,
+}
+
+/// Unrecognised labels per column, over some rows.
+#[derive(Debug, Default)]
+struct LabelTally {
+    cols: Vec<ColumnTally>,
+}
+
+#[derive(Debug, Default)]
+struct ColumnTally {
+    /// Position in the plan's columns.
+    col: usize,
+    rows: u64,
+    /// Normalised label → position in `labels`.
+    index: FastMap<String, usize>,
+    /// (label as first seen, rows).
+    labels: Vec<(String, u64)>,
+    more: bool,
+}
+
+impl LabelTally {
+    fn column(&mut self, col: usize) -> &mut ColumnTally {
+        let i = match self.cols.iter().position(|c| c.col == col) {
+            Some(i) => i,
+            None => {
+                self.cols.push(ColumnTally {
+                    col,
+                    ..ColumnTally::default()
+                });
+                self.cols.len() - 1
+            }
+        };
+        &mut self.cols[i]
+    }
+
+    /// One row's label in column `col`.
+    fn add(&mut self, col: usize, label: &str) {
+        let c = self.column(col);
+        c.rows += 1;
+        c.count(label, 1);
+    }
+
+    fn merge(&mut self, other: LabelTally) {
+        for o in other.cols {
+            let c = self.column(o.col);
+            c.rows += o.rows;
+            c.more |= o.more;
+            for (label, n) in &o.labels {
+                c.count(label, *n);
+            }
+        }
+    }
+}
+
+impl ColumnTally {
+    fn count(&mut self, label: &str, rows: u64) {
+        let key = parse::normalize_label(label);
+        if let Some(&i) = self.index.get(&key) {
+            self.labels[i].1 += rows;
+        } else if self.labels.len() < MAX_DISTINCT_LABELS {
+            self.index.insert(key, self.labels.len());
+            self.labels.push((label.to_string(), rows));
+        } else {
+            self.more = true;
+        }
+    }
+}
+
+/// A label as shown in a message: at most 40 characters, on one line.
+fn shown_label(l: &str) -> String {
+    let mut out: String = l
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if l.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+/// A label as a TOML basic string's content.
+fn toml_escaped(l: &str) -> String {
+    let mut out = String::with_capacity(l.len());
+    for c in l.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn plural(n: u64, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// MCR009: one column's unrecognised labels, with how to map them.
+fn unknown_label_diagnostic(
+    file: &str,
+    table: Table,
+    col: &ContractColumn,
+    u: &UnknownLabels,
+) -> Diagnostic {
+    let (what, values) = match col.ty {
+        ColType::Enum(kind) if kind.is_integer() => ("value", kind.values().join(", ")),
+        ColType::Enum(kind) => ("label", kind.values().join(", ")),
+        _ => ("value", "true, false".to_string()),
+    };
+    let distinct = if u.more {
+        format!("over {} distinct unrecognised {what}s", u.distinct)
+    } else {
+        plural(u.distinct, &format!("unrecognised {what}"))
+    };
+    let fate = match &u.read_as {
+        Some(v) => format!("read as `{v}`"),
+        None => "left empty".to_string(),
+    };
+    let mut shown: Vec<String> = u
+        .labels
+        .iter()
+        .take(SHOWN_LABELS)
+        .map(|(l, n)| format!("`{}` ({n})", shown_label(l)))
+        .collect();
+    let rest = u.labels.len().saturating_sub(SHOWN_LABELS);
+    if rest > 0 || u.more {
+        shown.push(format!(
+            "… and {rest}{} more",
+            if u.more { "+" } else { "" }
+        ));
+    }
+    let example = match u.labels.first() {
+        Some((l, _)) if l.chars().count() <= 40 => toml_escaped(l),
+        _ => format!("<{what}>"),
+    };
+    Diagnostic::warning(
+        "MCR009",
+        format!(
+            "{file}: {table}.{}: {distinct} in {} (rows kept, {} {fate}): {}",
+            col.name,
+            plural(u.rows, "row"),
+            col.name,
+            shown.join(", ")
+        ),
+    )
+    .with_hint(format!(
+        "map each in the profile, under the [[table]] of {table}: [table.values.{}] \"{example}\" = \"<one of {values}>\" (one line per {what}; they compare case-insensitively)",
+        col.name
+    ))
+}
+
 fn example_labels(kind: EnumKind) -> String {
     kind.labels()
         .iter()
@@ -1341,6 +1676,10 @@ enum Cell<'a> {
     I(i32),
     /// A row key's content hash (stored as null; the keys stage fills the column).
     RowHash(u64),
+    /// A label of an optional enum or boolean column that is not in its vocabulary: stored
+    /// as null, and unlike an empty cell never filled by a default or an inference (level
+    /// from the title, `active` = true, is_won from the stage). MCR009 counts them.
+    Unknown,
 }
 
 enum Builder {
@@ -1450,7 +1789,7 @@ mod tests {
     }
 
     #[test]
-    fn contacts_parse_labels_hash_pii_and_reject_bad_rows() {
+    fn contacts_parse_labels_hash_pii_keep_unknown_labels_and_reject_bad_rows() {
         let p = plan(
             Table::Contacts,
             &[
@@ -1502,25 +1841,29 @@ mod tests {
             rec(7, &["C6", "A1", ""]),
         ];
         let (df, acc, rej) = p.parse_chunk(batch(&recs).all());
-        assert_eq!(acc, vec![0, 1]);
-        assert_eq!(df.height(), 2);
+        // An unknown decision role (`boss`) and a support of 7 cost no row: they are left
+        // empty (MCR009). A missing required id and a ragged row are rejected.
+        assert_eq!(acc, vec![0, 1, 2, 3]);
+        assert_eq!(df.height(), 4);
         let reasons: Vec<(u64, &str)> = rej.iter().map(|r| (r.line, r.column.as_str())).collect();
-        assert_eq!(
-            reasons,
-            vec![
-                (4, "decision_role"),
-                (5, "support"),
-                (6, "contact_id"),
-                (7, "")
-            ]
-        );
+        assert_eq!(reasons, vec![(6, "contact_id"), (7, "")]);
         let level = df.column("level").unwrap().str().unwrap().clone();
         assert_eq!(level.get(0), Some("executive")); // inferred from CIO
         assert_eq!(level.get(1), Some("middle"));
         let support = df.column("support").unwrap().i32().unwrap().clone();
-        assert_eq!((support.get(0), support.get(1)), (Some(3), Some(-1)));
+        let support: Vec<Option<i32>> = support.iter().collect();
+        assert_eq!(support, vec![Some(3), Some(-1), Some(1), None]);
         let role = df.column("decision_role").unwrap().str().unwrap().clone();
-        assert_eq!(role.get(1), Some("decision_maker"));
+        let role: Vec<Option<&str>> = role.iter().collect();
+        assert_eq!(
+            role,
+            vec![
+                Some("decision_maker"),
+                Some("decision_maker"),
+                None,
+                Some("user")
+            ]
+        );
         let email = df
             .column("email")
             .unwrap()
@@ -1709,6 +2052,451 @@ prefix = ["c"]
         assert_ne!(keys[0], keys[2]);
         assert_eq!(keys[0].len(), 16);
         assert_eq!(df.column("document_id").unwrap().null_count(), 4);
+    }
+
+    fn strs(df: &DataFrame, col: &str) -> Vec<Option<String>> {
+        df.column(col)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(String::from))
+            .collect()
+    }
+
+    fn bools(df: &DataFrame, col: &str) -> Vec<Option<bool>> {
+        df.column(col).unwrap().bool().unwrap().iter().collect()
+    }
+
+    /// Labels never cost rows: an unknown label of an optional enum or boolean column keeps
+    /// the row, reads as `other` where the vocabulary has it and as empty otherwise (no
+    /// default or inference fills it), and MCR009 counts the labels and rows per column.
+    #[test]
+    fn unknown_labels_of_optional_columns_keep_the_row_and_are_counted() {
+        let p = plan(
+            Table::Contacts,
+            &[
+                "contact_id",
+                "account_id",
+                "title",
+                "level",
+                "decision_role",
+                "support",
+                "intimacy",
+            ],
+        );
+        let recs = vec![
+            rec(2, &["C1", "A1", "CIO", "Big Boss", "astrologer", "7", "1"]),
+            rec(3, &["C2", "A1", "", "", "Astrologer ", "教练", "9"]),
+            rec(4, &["C3", "A1", "", "", "user", "1", "1"]),
+            // Rejected for its empty id: its label is not counted.
+            rec(5, &["", "A1", "", "", "oracle", "", ""]),
+            rec(6, &["C5", "A1", "Engineer", "", "ASTROLOGER", "", ""]),
+        ];
+        let parsed = p.parse_chunk_counted(batch(&recs).all());
+        // rows read = accepted + rejected + excluded
+        assert_eq!(
+            recs.len(),
+            parsed.accepted.len() + parsed.rejects.len() + parsed.excluded as usize
+        );
+        assert_eq!(parsed.accepted, vec![0, 1, 2, 4]);
+        let rej: Vec<(u64, &str)> = parsed
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.column.as_str()))
+            .collect();
+        assert_eq!(rej, vec![(5, "contact_id")]);
+        let df = &parsed.df;
+        // An unrecognised level is unknown: not inferred from the title (CIO); an empty one
+        // still is (Engineer → base).
+        assert_eq!(
+            strs(df, "level"),
+            vec![None, None, None, Some("base".into())]
+        );
+        assert_eq!(
+            strs(df, "decision_role"),
+            vec![None, None, Some("user".into()), None]
+        );
+        let ints =
+            |c: &str| -> Vec<Option<i32>> { df.column(c).unwrap().i32().unwrap().iter().collect() };
+        assert_eq!(ints("support"), vec![None, Some(3), Some(1), None]);
+        assert_eq!(ints("intimacy"), vec![Some(1), None, Some(1), None]);
+
+        let u = p.unknown_labels();
+        let cols: Vec<(&str, u64, u64)> = u
+            .iter()
+            .map(|u| (u.column.as_str(), u.rows, u.distinct))
+            .collect();
+        assert_eq!(
+            cols,
+            vec![
+                ("level", 1, 1),
+                ("decision_role", 3, 1),
+                ("support", 1, 1),
+                ("intimacy", 1, 1)
+            ]
+        );
+        // Labels compare as value maps do (case, spaces); shown as first seen.
+        assert_eq!(u[1].labels, vec![("astrologer".to_string(), 3)]);
+        assert_eq!(u[1].read_as, None);
+        assert_eq!(u[2].labels, vec![("7".to_string(), 1)]);
+
+        let d = p.label_diagnostics("exports/contacts.csv");
+        assert_eq!(d.len(), 4);
+        assert!(d
+            .iter()
+            .all(|d| d.code == "MCR009" && d.severity == crate::diagnostics::Severity::Warning));
+        assert_eq!(
+            d[1].message,
+            "exports/contacts.csv: contacts.decision_role: 1 unrecognised label in 3 rows (rows kept, decision_role left empty): `astrologer` (3)"
+        );
+        assert_eq!(
+            d[1].hint.as_deref(),
+            Some(
+                "map each in the profile, under the [[table]] of contacts: [table.values.decision_role] \"astrologer\" = \"<one of decision_maker, evaluator, technical, procurement, user, influencer, none>\" (one line per label; they compare case-insensitively)"
+            )
+        );
+        assert!(
+            d[2].message
+                .contains("contacts.support: 1 unrecognised value in 1 row (rows kept, support left empty): `7` (1)"),
+            "{}",
+            d[2].message
+        );
+        assert!(
+            d[2].hint
+                .as_deref()
+                .unwrap()
+                .contains("[table.values.support] \"7\" = \"<one of -2, -1, 0, 1, 2, 3>\""),
+            "{:?}",
+            d[2].hint
+        );
+
+        // The duplicate-key pass parses the records again: counted once.
+        let _ = p.parse_chunk(batch(&recs).all());
+        assert_eq!(p.unknown_labels(), u);
+        // A second chunk adds to the file's counts.
+        let more = vec![rec(7, &["C6", "A1", "", "", "oracle", "", ""])];
+        let _ = p.parse_chunk_counted(batch(&more).all());
+        let u = p.unknown_labels();
+        assert_eq!(
+            (u[1].rows, u[1].distinct, u[1].labels.clone()),
+            (
+                4,
+                2,
+                vec![("astrologer".to_string(), 3), ("oracle".to_string(), 1)]
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_labels_read_as_other_where_the_vocabulary_has_it_and_booleans_stay_unknown() {
+        let acts = plan(
+            Table::Activities,
+            &["activity_id", "account_id", "date", "type"],
+        );
+        let recs = vec![
+            rec(2, &["V1", "A1", "2024-01-02", "Photo shoot"]),
+            rec(3, &["V2", "A1", "2024-01-02", "meeting"]),
+            rec(4, &["V3", "A1", "2024-01-02", "photo_shoot"]),
+            rec(5, &["V4", "A1", "2024-01-02", ""]),
+        ];
+        let parsed = acts.parse_chunk_counted(batch(&recs).all());
+        assert_eq!(parsed.accepted, vec![0, 1, 2, 3]);
+        assert_eq!(
+            strs(&parsed.df, "type"),
+            vec![
+                Some("other".into()),
+                Some("meeting".into()),
+                Some("other".into()),
+                None
+            ]
+        );
+        let d = acts.label_diagnostics("a.csv");
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].message,
+            "a.csv: activities.type: 1 unrecognised label in 2 rows (rows kept, type read as `other`): `Photo shoot` (2)"
+        );
+
+        let emps = plan(Table::Employees, &["employee_id", "role", "active"]);
+        let recs = vec![
+            rec(2, &["E1", "Intern", "maybe"]),
+            rec(3, &["E2", "AR", ""]),
+            rec(4, &["E3", "顾问", "否"]),
+        ];
+        let parsed = emps.parse_chunk_counted(batch(&recs).all());
+        assert_eq!(parsed.accepted, vec![0, 1, 2]);
+        assert_eq!(
+            strs(&parsed.df, "role"),
+            vec![
+                Some("other".into()),
+                Some("AR".into()),
+                Some("other".into())
+            ]
+        );
+        // An unrecognised `active` is unknown, not the default (true) of an empty one.
+        assert_eq!(
+            bools(&parsed.df, "active"),
+            vec![None, Some(true), Some(false)]
+        );
+        let d = emps.label_diagnostics("e.csv");
+        assert_eq!(d.len(), 2);
+        assert!(
+            d[0].message.ends_with(
+                "employees.role: 2 unrecognised labels in 2 rows (rows kept, role read as `other`): `Intern` (1), `顾问` (1)"
+            ),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[1].message
+                .ends_with("employees.active: 1 unrecognised value in 1 row (rows kept, active left empty): `maybe` (1)"),
+            "{}",
+            d[1].message
+        );
+        assert!(
+            d[1].hint
+                .as_deref()
+                .unwrap()
+                .contains("[table.values.active] \"maybe\" = \"<one of true, false>\""),
+            "{:?}",
+            d[1].hint
+        );
+
+        // is_won unrecognised: unknown, not derived from the stage; is_closed still is.
+        let opps = plan(
+            Table::Opportunities,
+            &["opportunity_id", "account_id", "stage", "is_won"],
+        );
+        let recs = vec![
+            rec(2, &["O1", "A1", "Closed Won", "perhaps"]),
+            rec(3, &["O2", "A1", "Closed Won", ""]),
+        ];
+        let parsed = opps.parse_chunk_counted(batch(&recs).all());
+        assert_eq!(parsed.accepted, vec![0, 1]);
+        assert_eq!(bools(&parsed.df, "is_won"), vec![None, Some(true)]);
+        assert_eq!(bools(&parsed.df, "is_closed"), vec![Some(true), Some(true)]);
+        assert_eq!(opps.unknown_labels()[0].column, "is_won");
+
+        // A row rejected by a later column (the required start_date) is not counted as kept.
+        let agr = plan(
+            Table::Agreements,
+            &["agreement_id", "account_id", "type", "start_date"],
+        );
+        let recs = vec![
+            rec(2, &["G1", "A1", "MoU", "2024-01-01"]),
+            rec(3, &["G2", "A1", "MoU", "someday"]),
+        ];
+        let parsed = agr.parse_chunk_counted(batch(&recs).all());
+        assert_eq!(parsed.accepted, vec![0]);
+        assert_eq!(parsed.rejects[0].column, "start_date");
+        assert_eq!(strs(&parsed.df, "type"), vec![Some("other".into())]);
+        let u = agr.unknown_labels();
+        assert_eq!(
+            (u[0].rows, u[0].labels.clone()),
+            (1, vec![("MoU".into(), 1)])
+        );
+    }
+
+    /// Only a required column (or `--strict`) rejects a row over a label; the reject names
+    /// the label and the vocabulary, and such rows are not counted as kept.
+    #[test]
+    fn unknown_labels_reject_the_row_in_required_columns_and_with_strict() {
+        static REQUIRED_ROLE: ContractColumn = ContractColumn {
+            name: "decision_role",
+            ty: ColType::Enum(EnumKind::DecisionRole),
+            required: true,
+        };
+        let headers = ["contact_id", "account_id", "decision_role"];
+        let recs = vec![
+            rec(2, &["C1", "A1", "astrologer"]),
+            rec(3, &["C2", "A1", "user"]),
+        ];
+        let mut p = plan(Table::Contacts, &headers);
+        let i = p.index_of("decision_role").unwrap();
+        p.cols[i].col = &REQUIRED_ROLE;
+        let parsed = p.parse_chunk_counted(batch(&recs).all());
+        assert_eq!(parsed.accepted, vec![1]);
+        assert_eq!(parsed.rejects.len(), 1);
+        let r = &parsed.rejects[0];
+        assert_eq!((r.line, r.column.as_str()), (2, "decision_role"));
+        assert!(
+            r.reason.starts_with(
+                "unknown decision_role `astrologer` (expected one of decision_maker, evaluator"
+            ),
+            "{}",
+            r.reason
+        );
+        assert!(p.unknown_labels().is_empty());
+        assert!(p.label_diagnostics("c.csv").is_empty());
+
+        let p = plan(Table::Contacts, &headers).strict_labels(true);
+        let parsed = p.parse_chunk_counted(batch(&recs).all());
+        assert_eq!(parsed.accepted, vec![1]);
+        assert!(
+            parsed.rejects[0].reason.ends_with("(--strict)"),
+            "{}",
+            parsed.rejects[0].reason
+        );
+        assert!(p.unknown_labels().is_empty());
+
+        // Booleans too.
+        let emps = plan(Table::Employees, &["employee_id", "active"]).strict_labels(true);
+        let parsed = emps.parse_chunk_counted(batch(&[rec(2, &["E1", "maybe"])]).all());
+        assert!(parsed.accepted.is_empty());
+        assert!(
+            parsed.rejects[0]
+                .reason
+                .contains("`maybe` is not a boolean"),
+            "{}",
+            parsed.rejects[0].reason
+        );
+    }
+
+    #[test]
+    fn mcr009_lists_ten_labels_most_frequent_first_and_counts_the_rest() {
+        let p = plan(
+            Table::Activities,
+            &["activity_id", "account_id", "date", "type"],
+        );
+        let ids: Vec<String> = (0..15).map(|i| format!("V{i}")).collect();
+        let types: Vec<String> = (0..15).map(|i| format!("kind {i:02}")).collect();
+        let mut recs: Vec<(u64, Vec<&str>)> = (0..15)
+            .map(|i| rec(i as u64 + 2, &[&ids[i], "A1", "2024-01-02", &types[i]]))
+            .collect();
+        recs.push(rec(17, &["W1", "A1", "2024-01-02", "Kind 14"]));
+        recs.push(rec(18, &["W2", "A1", "2024-01-02", "say \"hi\""]));
+        let _ = p.parse_chunk_counted(batch(&recs).all());
+        let d = p.label_diagnostics("a.csv");
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains(
+                "16 unrecognised labels in 17 rows (rows kept, type read as `other`): `kind 14` (2), `kind 00` (1), `kind 01` (1)"
+            ),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[0].message.ends_with("`kind 08` (1), … and 6 more"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[0].hint
+                .as_deref()
+                .unwrap()
+                .contains("[table.values.type] \"kind 14\" = "),
+            "{:?}",
+            d[0].hint
+        );
+        assert_eq!(toml_escaped("say \"hi\"\\"), "say \\\"hi\\\"\\\\");
+    }
+
+    /// `[table.compute]` fills a column whether or not it is also under `columns`; when it
+    /// is, a non-empty cell of the `columns` header wins and the compute fills the others.
+    #[test]
+    fn compute_applies_with_or_without_the_column_under_columns() {
+        // With or without a sign rule: the products were lost when the column had none.
+        let profile = |amount_column: &str, sign: &str| {
+            Profile::from_toml(
+                &format!(
+                    r#"name = "t"
+[[table]]
+name = "revenue"
+files = ["*.csv"]
+[table.columns]
+document_id = "Invoice"
+account_id = "Cust"
+date = "Date"
+{amount_column}
+[table.compute]
+amount = {{ product = ["Qty", "Price"] }}
+{sign}
+"#
+                ),
+                "t",
+            )
+            .unwrap()
+        };
+        let headers: Vec<String> = ["Invoice", "Cust", "Date", "Qty", "Price", "Total"]
+            .map(String::from)
+            .to_vec();
+        let recs = vec![
+            rec(2, &["I1", "A", "2024-01-02", "2", "3.5", ""]),
+            rec(3, &["I2", "A", "2024-01-02", "2", "3.5", "10"]),
+            rec(4, &["I3", "A", "2024-01-02", "", "3.5", ""]),
+        ];
+        let amounts = |p: &Profile, headers: &[String]| {
+            let plan =
+                TablePlan::new(Table::Revenue, headers, &p.tables[0], p, None, b',').unwrap();
+            let parsed = plan.parse_chunk_counted(batch(&recs).all());
+            let a: Vec<Option<f64>> = parsed
+                .df
+                .column("amount")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .collect();
+            let rej: Vec<(u64, String)> = parsed
+                .rejects
+                .iter()
+                .map(|r| (r.line, r.reason.clone()))
+                .collect();
+            (parsed.accepted, a, rej)
+        };
+        let empty_factor = vec![(4, "required amount is empty (Qty×Price)".to_string())];
+        // A sign rule that matches no row here (invoices starting with C).
+        for sign in [
+            "",
+            "[table.sign.amount]\ncolumn = \"Invoice\"\nprefix = [\"C\"]",
+        ] {
+            // Not under `columns`: computed on every row (the Total column is not read).
+            let p = profile("", sign);
+            assert_eq!(
+                amounts(&p, &headers),
+                (vec![0, 1], vec![Some(7.0), Some(7.0)], empty_factor.clone()),
+                "{sign}"
+            );
+            // Under `columns`: the Total header wins where it has a value.
+            let p = profile("amount = \"Total\"", sign);
+            assert_eq!(
+                amounts(&p, &headers),
+                (
+                    vec![0, 1],
+                    vec![Some(7.0), Some(10.0)],
+                    vec![(4, "required amount is empty (Total|Qty×Price)".to_string())]
+                ),
+                "{sign}"
+            );
+            // Under `columns` with a header the file does not have: computed.
+            let p = profile("amount = \"Line Total\"", sign);
+            assert_eq!(
+                amounts(&p, &headers),
+                (vec![0, 1], vec![Some(7.0), Some(7.0)], empty_factor.clone()),
+                "{sign}"
+            );
+        }
+        // An optional column (opportunities.amount) lost its product the same way, silently.
+        let p = Profile::from_toml(
+            r#"name = "t"
+[[table]]
+name = "opportunities"
+files = ["*.csv"]
+columns = { opportunity_id = "Id", account_id = "Cust" }
+compute = { amount = { product = ["Qty", "Price"] } }
+"#,
+            "t",
+        )
+        .unwrap();
+        let h: Vec<String> = ["Id", "Cust", "Qty", "Price"].map(String::from).to_vec();
+        let plan = TablePlan::new(Table::Opportunities, &h, &p.tables[0], &p, None, b',').unwrap();
+        let (df, acc, _) = plan.parse_chunk(batch(&[rec(2, &["O1", "A", "4", "2.5"])]).all());
+        assert_eq!(acc, vec![0]);
+        assert_eq!(
+            df.column("amount").unwrap().f64().unwrap().get(0),
+            Some(10.0)
+        );
     }
 
     /// Row keys stay what they were before the one-shot hash (same keys on re-ingest): the

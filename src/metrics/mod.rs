@@ -273,6 +273,37 @@ pub fn default_as_of(inputs: &Inputs) -> anyhow::Result<Option<NaiveDate>> {
     Ok(pipeline::default_as_of(inputs)?)
 }
 
+/// The reporting currency of an analysis: `explicit` (the `reporting_currency` setting) when
+/// given, else the one currency the lake's opportunity and revenue amounts are stated in
+/// (when fx_rates has no rate for it), else the default — assumed when no amount states a
+/// currency ([`crate::contract::currency::reporting`]). Read from the lake, so that
+/// `mcr ingest` and a later `mcr analyze` agree without anything stored in between.
+pub fn reporting_currency(
+    inputs: &Inputs,
+    explicit: Option<&str>,
+) -> Result<crate::contract::currency::Reporting, MetricsError> {
+    use crate::contract::currency;
+    if let Some(c) = explicit {
+        return Ok(currency::reporting(
+            Some(c),
+            &Default::default(),
+            &Default::default(),
+        ));
+    }
+    let mut amounts = std::collections::BTreeSet::new();
+    for lf in [&inputs.opportunities, &inputs.revenue]
+        .into_iter()
+        .flatten()
+    {
+        amounts.extend(currency::distinct(lf)?);
+    }
+    let fx = match (&inputs.fx_rates, amounts.len()) {
+        (Some(lf), 1) => currency::distinct(lf)?,
+        _ => Default::default(),
+    };
+    Ok(currency::reporting(None, &amounts, &fx))
+}
+
 /// The metric tables of one as_of (interface.md "Lake layout").
 #[derive(Debug, Clone)]
 pub struct MetricTables {

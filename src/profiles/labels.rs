@@ -8,31 +8,10 @@
 //! holds no negation (不/未/非/无/没) that the keyword does not hold itself (`非决策人` is not
 //! a decision maker). Everything else is listed, never guessed.
 
-use crate::contract::{ColType, EnumKind, Table};
+use crate::contract::vocab;
 
-/// What a column's labels are read as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Enum(EnumKind),
-    Bool,
-    /// Opportunity stages: won, lost, or else open.
-    Stage,
-}
-
-impl Target {
-    /// The target of a canonical column, if its values are labels.
-    pub fn of(table: Table, column: &str) -> Option<Target> {
-        if table == Table::Opportunities && column == "stage" {
-            return Some(Target::Stage);
-        }
-        let col = table.columns().iter().find(|c| c.name == column)?;
-        match col.ty {
-            ColType::Enum(k) => Some(Target::Enum(k)),
-            ColType::Bool => Some(Target::Bool),
-            _ => None,
-        }
-    }
-}
+/// What a column's labels are read as (enum values, yes/no, or opportunity stages).
+pub use crate::contract::vocab::Target;
 
 /// How one label reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,111 +24,10 @@ pub enum Reading {
     Unknown,
 }
 
-/// Keywords of each canonical value (lower case). Long: a data table, one line per value
-/// keeps it readable and easy to extend.
-fn keywords(t: Target) -> &'static [(&'static str, &'static [&'static str])] {
-    match t {
-        Target::Stage => &[
-            ("won", &["赢单", "成交", "签约", "中标", "won"]),
-            ("lost", &["输单", "丢单", "失败", "未中标", "放弃", "lost"]),
-        ],
-        Target::Bool => &[
-            ("true", &["是", "在职", "启用", "有效", "active", "yes"]),
-            (
-                "false",
-                &["否", "离职", "停用", "禁用", "无效", "未启用", "inactive"],
-            ),
-        ],
-        Target::Enum(k) => match k {
-            EnumKind::DecisionRole => &[
-                ("decision_maker", &["决策", "拍板", "economic"]),
-                ("evaluator", &["评估", "evaluat"]),
-                ("technical", &["技术", "选型", "technical"]),
-                ("procurement", &["采购", "procure", "purchas"]),
-                ("user", &["使用", "用户", "user"]),
-                ("influencer", &["影响", "influenc"]),
-            ],
-            EnumKind::Support => &[
-                ("-2", &["反对", "oppos", "hostile"]),
-                ("-1", &["不支持", "不认可", "消极", "negative"]),
-                ("0", &["中立", "观望", "neutral"]),
-                ("1", &["支持", "support"]),
-                (
-                    "2",
-                    &[
-                        "非常支持",
-                        "强烈支持",
-                        "大力支持",
-                        "坚定支持",
-                        "strong support",
-                    ],
-                ),
-                ("3", &["教练", "内线", "coach", "champion"]),
-            ],
-            EnumKind::Intimacy => &[
-                ("0", &["无接触", "未接触", "没有接触", "no contact"]),
-                ("1", &["初步", "初次", "brief"]),
-                ("2", &["经常", "regular"]),
-                ("3", &["深入", "深度", "trusted", "in depth"]),
-                ("4", &["亲密", "密切", "close"]),
-            ],
-            EnumKind::ActivityType => &[
-                ("visit", &["拜访", "上门", "走访", "visit"]),
-                (
-                    "executive_visit",
-                    &[
-                        "高层拜访",
-                        "高层互访",
-                        "高层会见",
-                        "高层会晤",
-                        "executive visit",
-                    ],
-                ),
-                ("meeting", &["会议", "会谈", "meeting"]),
-                (
-                    "strategic_meeting",
-                    &["战略会议", "战略对标", "strategic meeting"],
-                ),
-                ("call", &["电话", "致电", "call"]),
-                ("email", &["邮件", "email", "e-mail"]),
-                ("meal", &["宴请", "用餐", "饭局", "meal", "dinner", "lunch"]),
-                ("hq_visit", &["参观", "考察"]),
-                ("reference_visit", &["样板"]),
-                ("event", &["展会", "沙龙", "研讨会", "event", "webinar"]),
-            ],
-            EnumKind::EmployeeRole => &[
-                (
-                    "AR",
-                    &[
-                        "客户经理",
-                        "销售经理",
-                        "account manager",
-                        "account executive",
-                    ],
-                ),
-                ("SR", &["方案", "售前", "presales", "pre-sales", "solution"]),
-                ("FR", &["交付", "实施", "delivery", "fulfil"]),
-                ("executive", &["总裁", "总经理", "高管"]),
-            ],
-            EnumKind::Level => &[
-                ("executive", &["高层", "高管", "executive"]),
-                ("middle", &["中层", "middle"]),
-                ("base", &["基层", "一线", "junior"]),
-            ],
-            EnumKind::Tier => &[
-                ("S", &["战略", "strategic"]),
-                ("A", &["伙伴", "partner"]),
-                ("B", &["优先", "priority"]),
-                ("C", &["一般", "普通", "general"]),
-            ],
-            EnumKind::AgreementType => &[
-                ("strategic_cooperation", &["战略合作", "strategic"]),
-                ("exclusive", &["独家", "exclusive"]),
-                ("joint_innovation", &["联合创新", "joint"]),
-                ("framework", &["框架", "framework"]),
-            ],
-        },
-    }
+/// Keywords of each canonical value (lower case): data, the `keywords` of
+/// `contract/vocabulary.toml`.
+fn keywords(t: Target) -> &'static [(&'static str, &'static [String])] {
+    vocab::keywords(t)
 }
 
 const NEGATIONS: [char; 5] = ['不', '未', '非', '无', '没'];
@@ -186,7 +64,7 @@ pub fn read(t: Target, label: &str, stages: &super::StageMap) -> Reading {
     let l = label.trim().to_lowercase();
     let hits: Vec<(&str, &str)> = keywords(t)
         .iter()
-        .flat_map(|(v, ks)| ks.iter().map(move |k| (*v, *k)))
+        .flat_map(|(v, ks)| ks.iter().map(move |k| (*v, k.as_str())))
         .filter(|(_, k)| l.contains(k))
         .collect();
     // A keyword inside a longer matching keyword (`支持` in `非常支持`) does not count.
@@ -275,6 +153,7 @@ pub fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::EnumKind;
 
     fn r(t: Target, l: &str) -> Reading {
         read(t, l, &crate::profiles::StageMap::default())

@@ -296,14 +296,13 @@ pub struct StageMap {
 }
 
 impl Default for StageMap {
+    /// The built-in won / lost stages (`[stage.won]` / `[stage.lost]` labels of
+    /// `contract/vocabulary.toml`).
     fn default() -> Self {
+        use crate::contract::vocab::{value_labels, Target};
         StageMap {
-            won: ["closed won", "won", "赢单", "已赢单", "成交"]
-                .map(String::from)
-                .to_vec(),
-            lost: ["closed lost", "lost", "输单", "已输单", "丢单"]
-                .map(String::from)
-                .to_vec(),
+            won: value_labels(Target::Stage, "won").to_vec(),
+            lost: value_labels(Target::Stage, "lost").to_vec(),
         }
     }
 }

@@ -171,6 +171,7 @@ fn summary(
         as_of: as_of.into(),
         window_12m: [window[0].into(), window[1].into()],
         reporting_currency: "CNY".into(),
+        reporting_currency_basis: Default::default(),
         revenue_source: "revenue".into(),
         settings: serde_json::json!({"tiers": {"s": 0.05, "a": 0.20, "b": 0.50}, "abc": {"a": 0.8, "b": 0.95}}),
         headline,

@@ -30,6 +30,12 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("revenue_source_revenue", "invoices and credit notes (revenue table)", "发票与红字发票（revenue 表）"),
     ("revenue_source_won_opportunities", "won opportunities (no revenue table)", "赢单商机（无 revenue 表）"),
     ("currency", "Currency", "币种"),
+    (
+        "currency_assumed",
+        " (Currency not stated in the data; assumed {n})",
+        "（货币未在数据中注明，按 {n} 假定）",
+    ),
+    ("currency_from_data", " (as stated in the data)", "（取自数据）"),
     ("sources", "Sources", "数据来源"),
     ("settings_used", "Settings used", "计算参数"),
     ("file", "File", "文件"),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::infer::{self, Sample};
 use super::{file_words, find, norm, synonyms};
-use crate::contract::{ColType, Table};
+use crate::contract::{values, ColType, Table};
 use crate::profiles::labels;
 
 /// One file's draft.
@@ -34,6 +34,8 @@ pub struct FileDraft {
     pub sign: Vec<(&'static str, String)>,
     /// TOML value of `derive_accounts`
     pub derive_accounts: Option<String>,
+    /// Further headers of a column, tried in order on rows where the first is empty.
+    pub fallbacks: Vec<(&'static str, Vec<String>)>,
     /// Value maps decided here (canonical column → `"label" = "value"` lines).
     pub value_maps: Vec<(&'static str, Vec<String>)>,
     /// (header, values) of `[table.exclude]`: deleted rows.
@@ -65,6 +67,7 @@ impl FileDraft {
 
     pub fn drop_column(&mut self, c: &str) {
         self.columns.retain(|(x, _)| *x != c);
+        self.fallbacks.retain(|(x, _)| *x != c);
         self.compute.retain(|(x, _)| *x != c);
         self.derive.retain(|(x, _)| *x != c);
     }
@@ -112,14 +115,33 @@ const AMOUNT_WORDS: &[&str] = &[
 ];
 /// Words in file names of history, audit and log files and of line items.
 const HISTORY_WORDS: &[&str] = &[
-    "history", "audit", "log", "changes", "lineitem", "pricebook", "历史", "变更", "日志",
+    "history",
+    "audit",
+    "log",
+    "changes",
+    "lineitem",
+    "pricebook",
+    "历史",
+    "变更",
+    "日志",
     "记录变更",
 ];
 /// Words in file names of CRM objects outside the contract (leads, tickets, cases,
 /// products, quotes, campaigns): their rows are not accounts, deals or activities.
 const OTHER_OBJECT_WORDS: &[&str] = &[
-    "lead", "ticket", "case", "product", "pricebook", "quote", "campaign", "dictionary",
-    "线索", "工单", "产品", "报价", "市场活动",
+    "lead",
+    "ticket",
+    "case",
+    "product",
+    "pricebook",
+    "quote",
+    "campaign",
+    "dictionary",
+    "线索",
+    "工单",
+    "产品",
+    "报价",
+    "市场活动",
 ];
 /// Headers of a deleted-row flag, and the values that mean deleted.
 const DELETED_HEADERS: &[&str] = &["isdeleted", "deleted", "is deleted", "已删除", "是否删除"];
@@ -127,8 +149,18 @@ const DELETED_VALUES: &[&str] = &["1", "true", "yes", "是", "TRUE", "True"];
 
 /// Header words of a before/after pair (a change log).
 const FROM_TO_WORDS: &[&str] = &[
-    "oldvalue", "newvalue", "from", "to", "previous", "prior", "变更前", "变更后", "原值", "新值",
-    "field", "字段",
+    "oldvalue",
+    "newvalue",
+    "from",
+    "to",
+    "previous",
+    "prior",
+    "变更前",
+    "变更后",
+    "原值",
+    "新值",
+    "field",
+    "字段",
 ];
 
 fn table_score(s: &Sample, t: Table) -> (i32, usize) {
@@ -231,7 +263,9 @@ fn set_aside(files: &mut [FileDraft]) {
         }
         let n = norm(&f.file);
         let why = if let Some(w) = OTHER_OBJECT_WORDS.iter().find(|w| n.contains(&norm(w))) {
-            Some(format!("holds {w} records (by its name), not a table of mcr"))
+            Some(format!(
+                "holds {w} records (by its name), not a table of mcr"
+            ))
         } else if snapshot.iter().any(|(x, nm)| *x == Some(t) && *nm) {
             Some(format!(
                 "its headers look like {t}, but another file is named after {t}"
@@ -272,6 +306,7 @@ pub fn plan(samples: &[Sample]) -> Plan {
                 derive_accounts: None,
                 exclude: vec![],
                 value_maps: vec![],
+                fallbacks: vec![],
                 labels: vec![],
                 unmapped_required: vec![],
                 notes: vec![],
@@ -289,9 +324,13 @@ pub fn plan(samples: &[Sample]) -> Plan {
             ));
             f.exclude.push((h.clone(), s.footer.clone()));
         }
+        if let Some(t) = f.table {
+            status_exclusions(s, t, f);
+        }
         if let Some(h) = find(&s.headers, DELETED_HEADERS) {
             if f.table.is_some() {
-                f.exclude.push((h, DELETED_VALUES.iter().map(|v| v.to_string()).collect()));
+                f.exclude
+                    .push((h, DELETED_VALUES.iter().map(|v| v.to_string()).collect()));
             }
         }
     }
@@ -339,7 +378,10 @@ pub fn plan(samples: &[Sample]) -> Plan {
             f.table = None;
         }
     }
-    let enc = files.first().map(|d| d.encoding.clone()).unwrap_or_default();
+    let enc = files
+        .first()
+        .map(|d| d.encoding.clone())
+        .unwrap_or_default();
     plan.encoding = if files.iter().all(|d| d.encoding == enc)
         && !enc.starts_with("utf-8")
         && !matches!(enc.as_str(), "xlsx" | "json" | "parquet" | "")
@@ -410,9 +452,8 @@ fn settle_layouts(samples: &[Sample], files: &mut [FileDraft], plan: &mut Plan) 
         for i in 0..s.headers.len() {
             let numeric = |v: &&str| {
                 v.chars().any(|c| c.is_ascii_digit())
-                    && v.chars().all(|c| {
-                        c.is_ascii_digit() || " .,-+'\u{a0}$€£¥￥".contains(c)
-                    })
+                    && v.chars()
+                        .all(|c| c.is_ascii_digit() || " .,-+'\u{a0}$€£¥￥".contains(c))
             };
             match infer::decimal_comma(s.values(i).filter(numeric).take(2_000)) {
                 Some(true) => votes.0 += 1,
@@ -456,6 +497,34 @@ fn fill_by_values(s: &Sample, t: Table, f: &mut FileDraft, plan: &Plan) {
             ));
         }
     }
+    // A required date with empty cells: the other date columns, by how often they are
+    // filled, fill in (`date = ["Actual End", "Created On"]`).
+    for c in t
+        .columns()
+        .iter()
+        .filter(|c| c.required && c.ty == ColType::Date)
+    {
+        let Some(h) = f.header(c.name).map(str::to_string) else {
+            continue;
+        };
+        let Some(i) = s.index(&h) else { continue };
+        if s.values(i).count() == s.rows.len() {
+            continue;
+        }
+        let mut more: Vec<(String, usize)> = s
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| **x != h && datey(x) && !used(f, x))
+            .filter(|(j, _)| infer::date_share(s, *j, &plan.date_formats) >= 0.8)
+            .map(|(j, x)| (x.clone(), s.values(j).count()))
+            .collect();
+        more.sort_by(|a, b| b.1.cmp(&a.1));
+        if !more.is_empty() {
+            f.fallbacks
+                .push((c.name, more.into_iter().map(|(x, _)| x).collect()));
+        }
+    }
     for c in t.columns() {
         if f.has(c.name) || (t.key() == Some(c.name)) {
             continue;
@@ -482,10 +551,8 @@ fn fill_by_values(s: &Sample, t: Table, f: &mut FileDraft, plan: &Plan) {
                 let qty = find(&s.headers, super::header_words("quantity"));
                 let price = find(&s.headers, super::header_words("unit_price"));
                 if let (Some(qn), Some(p)) = (qty, price) {
-                    f.compute.push((
-                        "amount",
-                        format!("{{ product = [{}, {}] }}", q(&qn), q(&p)),
-                    ));
+                    f.compute
+                        .push(("amount", format!("{{ product = [{}, {}] }}", q(&qn), q(&p))));
                     continue;
                 }
                 if !c.required {
@@ -510,6 +577,120 @@ fn fill_by_values(s: &Sample, t: Table, f: &mut FileDraft, plan: &Plan) {
             }
             _ => {}
         }
+    }
+}
+
+/// Labels of a status column that say a revenue document does not count (cancelled, void,
+/// draft, quotation) or that an activity has not happened (to do, planned).
+const VOID_WORDS: &[&str] = &[
+    "cancel",
+    "void",
+    "draft",
+    "quotation",
+    "quote",
+    "storn",
+    "reversed",
+    "作废",
+    "取消",
+    "草稿",
+    "报价",
+    "撤销",
+    "无效",
+];
+const NOT_DONE_WORDS: &[&str] = &[
+    "to do",
+    "todo",
+    "not started",
+    "planned",
+    "scheduled",
+    "pending",
+    "not done",
+    "open",
+    "未完成",
+    "待办",
+    "计划",
+    "未开始",
+    "待处理",
+];
+const STATUS_HEADERS: &[&str] = &["status", "state", "done", "completed", "状态", "完成"];
+
+/// Rows whose status says they do not count are left out (`exclude`): revenue documents that
+/// are cancelled, void, drafts or quotations; activities not done yet. Only a status column
+/// that also holds other labels, so that a file is never emptied by it.
+fn status_exclusions(s: &Sample, t: Table, f: &mut FileDraft) {
+    if t == Table::Contacts {
+        // A partner file of people and companies (Odoo's res.partner): the company rows are
+        // not contacts.
+        for (i, h) in s.headers.iter().enumerate() {
+            let n = norm(h);
+            let about_company = ["company", "organization", "organisation", "公司", "企业"]
+                .iter()
+                .any(|w| n.contains(w));
+            if !about_company || !(n.starts_with("is") || n.starts_with("是否")) {
+                continue;
+            }
+            let mut yes: Vec<String> = s
+                .values(i)
+                .filter(|v| values::parse_bool(v) == Ok(true))
+                .map(str::to_string)
+                .collect();
+            yes.sort();
+            yes.dedup();
+            // Other rows say false, or nothing (Odoo writes False as an empty cell).
+            let others = s.values(i).count() < s.rows.len()
+                || s.values(i).any(|v| values::parse_bool(v) == Ok(false));
+            if !yes.is_empty() && others {
+                f.notes.push(format!(
+                    "rows whose {h} is {} are companies, not contacts: left out",
+                    yes.join(" / ")
+                ));
+                f.exclude.push((h.clone(), yes));
+            }
+            return;
+        }
+        return;
+    }
+    let words = match t {
+        Table::Revenue => VOID_WORDS,
+        Table::Activities => NOT_DONE_WORDS,
+        _ => return,
+    };
+    for (i, h) in s.headers.iter().enumerate() {
+        let n = norm(h);
+        if !STATUS_HEADERS.iter().any(|w| n.contains(&norm(w))) {
+            continue;
+        }
+        if f.columns.iter().any(|(_, x)| x == h) {
+            continue;
+        }
+        let mut labels: Vec<&str> = s.values(i).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        if labels.len() < 2 || labels.len() > 12 {
+            continue;
+        }
+        let out: Vec<String> = labels
+            .iter()
+            .filter(|v| {
+                let l = v.to_lowercase();
+                words.iter().any(|w| l.contains(w))
+            })
+            .map(|v| v.to_string())
+            .collect();
+        if out.is_empty() || out.len() == labels.len() {
+            continue;
+        }
+        f.notes.push(format!(
+            "rows whose {h} is {} are left out ({})",
+            out.join(" / "),
+            if t == Table::Revenue {
+                "they do not count as revenue"
+            } else {
+                "not done yet"
+            }
+        ));
+        f.exclude.push((h.clone(), out));
+        return;
     }
 }
 
@@ -567,8 +748,16 @@ fn won_from_status(s: &Sample, f: &mut FileDraft) {
         labels_seen.dedup();
         for v in labels_seen {
             let k = read(v);
-            won.push(format!("{} = {}", q(v), q(if k == "won" { "true" } else { "false" })));
-            closed.push(format!("{} = {}", q(v), q(if k == "open" { "false" } else { "true" })));
+            won.push(format!(
+                "{} = {}",
+                q(v),
+                q(if k == "won" { "true" } else { "false" })
+            ));
+            closed.push(format!(
+                "{} = {}",
+                q(v),
+                q(if k == "open" { "false" } else { "true" })
+            ));
         }
         f.columns.push(("is_won", h.clone()));
         f.columns.push(("is_closed", h.clone()));
@@ -610,7 +799,10 @@ fn unique_id(s: &Sample, t: Table, f: &FileDraft) -> Option<String> {
         .filter(|(_, h)| {
             let n = norm(h);
             // `AccountId` in a contacts file is a reference, `Id` / `ContactId` the key.
-            n == "id" || t.columns().iter().all(|c| c.name == key || f.header(c.name) != Some(h))
+            n == "id"
+                || t.columns()
+                    .iter()
+                    .all(|c| c.name == key || f.header(c.name) != Some(h))
         })
         .find(|(i, _)| s.unique(&[*i], ""))
         .map(|(_, h)| h.clone())
@@ -622,7 +814,10 @@ fn history_files(samples: &[Sample], files: &mut [FileDraft]) {
     let n = files.len();
     for a in 0..n {
         let Some(t) = files[a].table else { continue };
-        if matches!(t, Table::FxRates | Table::Revenue | Table::Activities | Table::Surveys) {
+        if matches!(
+            t,
+            Table::FxRates | Table::Revenue | Table::Activities | Table::Surveys
+        ) {
             // Facts repeat their references by nature; only line items of revenue below.
         }
         let sa = &samples[files[a].sample];
@@ -632,7 +827,9 @@ fn history_files(samples: &[Sample], files: &mut [FileDraft]) {
         };
         let from_to = sa.headers.iter().any(|h| {
             let n = norm(h);
-            FROM_TO_WORDS.iter().any(|w| n == norm(w) || n.starts_with(&norm(w)))
+            FROM_TO_WORDS
+                .iter()
+                .any(|w| n == norm(w) || n.starts_with(&norm(w)))
         });
         // Another file of the same table whose unique key this file's column repeats.
         let mut entity: Option<(usize, String, String)> = None;
@@ -788,8 +985,9 @@ struct Entity {
     sets: Vec<(String, HashSet<String>, &'static str)>,
     /// The header holding the key (when a single column).
     key: Option<String>,
-    /// How this file refers to its account (a header with the account's key), for chains.
-    account_ref: Option<(String, bool)>,
+    /// How this file refers to its account, for chains: the header, and the lookup that
+    /// turns it into the account's key (`None`: it holds the key itself).
+    account_ref: Option<(String, Option<String>)>,
 }
 
 fn entity(s: &Sample, f: &FileDraft, t: Table) -> Entity {
@@ -799,10 +997,8 @@ fn entity(s: &Sample, f: &FileDraft, t: Table) -> Entity {
         if let Some(h) = h {
             if let Some(i) = s.index(&h) {
                 if !sets.iter().any(|(x, _, _): &(String, _, _)| *x == h) {
-                    let set: HashSet<String> = s
-                        .values(i)
-                        .map(crate::ingest::resolve::norm_key)
-                        .collect();
+                    let set: HashSet<String> =
+                        s.values(i).map(crate::ingest::resolve::norm_key).collect();
                     sets.push((h, set, what));
                 }
             }
@@ -811,6 +1007,28 @@ fn entity(s: &Sample, f: &FileDraft, t: Table) -> Entity {
     add(key.clone(), "id");
     add(f.header("name").map(str::to_string), "name");
     add(f.header("email").map(str::to_string), "email");
+    // Other columns unique on the data (a domain, a website, a code) may be what other
+    // files refer to.
+    let mut extra: Vec<(String, &'static str)> = Vec::new();
+    for (i, h) in s.headers.iter().enumerate() {
+        if extra.len() >= 6 {
+            break;
+        }
+        let filled = s.values(i).count();
+        if filled * 2 < s.rows.len() || infer::date_share(s, i, &[]) > 0.5 {
+            continue;
+        }
+        if infer::numeric_share(s, i, false) > 0.5 && !idish(h) {
+            continue;
+        }
+        if s.distinct(i).len() == filled {
+            let what: &'static str = if idish(h) { "id" } else { "value" };
+            extra.push((h.clone(), what));
+        }
+    }
+    for (h, what) in extra {
+        add(Some(h), what);
+    }
     Entity {
         file: f.file.clone(),
         table: t,
@@ -831,14 +1049,21 @@ struct Link {
 }
 
 /// The columns of `s` whose values match entity sets, best first (at least `min` of rows).
-fn links_of(s: &Sample, exclude: &[&str], entities: &[Entity], tables: &[Table], min: f64) -> Vec<Link> {
+fn links_of(
+    s: &Sample,
+    exclude: &[&str],
+    entities: &[Entity],
+    tables: &[Table],
+    min: f64,
+) -> Vec<Link> {
     let mut out = Vec::new();
     for (i, h) in s.headers.iter().enumerate() {
         if exclude.contains(&h.as_str()) {
             continue;
         }
         for (e, ent) in entities.iter().enumerate() {
-            if !tables.contains(&ent.table) {
+            // A file does not refer to itself.
+            if !tables.contains(&ent.table) || ent.file == s.file {
                 continue;
             }
             for (k, (_, set, _)) in ent.sets.iter().enumerate() {
@@ -860,7 +1085,11 @@ fn links_of(s: &Sample, exclude: &[&str], entities: &[Entity], tables: &[Table],
 }
 
 fn add_lookup(plan: &mut Plan, l: LookupDraft) -> String {
-    if let Some(x) = plan.lookups.iter().find(|x| x.file == l.file && x.key == l.key && x.value == l.value && x.then == l.then) {
+    if let Some(x) = plan
+        .lookups
+        .iter()
+        .find(|x| x.file == l.file && x.key == l.key && x.value == l.value && x.then == l.then)
+    {
         return x.name.clone();
     }
     let mut name = l.name.clone();
@@ -869,7 +1098,10 @@ fn add_lookup(plan: &mut Plan, l: LookupDraft) -> String {
         name = format!("{}_{n}", l.name);
         n += 1;
     }
-    plan.lookups.push(LookupDraft { name: name.clone(), ..l });
+    plan.lookups.push(LookupDraft {
+        name: name.clone(),
+        ..l
+    });
     name
 }
 
@@ -877,7 +1109,12 @@ fn add_lookup(plan: &mut Plan, l: LookupDraft) -> String {
 fn link(samples: &[Sample], files: &mut [FileDraft], plan: &mut Plan) {
     // The first file of each entity table is the one referred to.
     let mut entities: Vec<Entity> = Vec::new();
-    for t in [Table::Accounts, Table::Contacts, Table::Opportunities, Table::Employees] {
+    for t in [
+        Table::Accounts,
+        Table::Contacts,
+        Table::Opportunities,
+        Table::Employees,
+    ] {
         if let Some(f) = files.iter().find(|f| f.table == Some(t)) {
             entities.push(entity(&samples[f.sample], f, t));
         }
@@ -906,11 +1143,31 @@ fn link(samples: &[Sample], files: &mut [FileDraft], plan: &mut Plan) {
             link_account(s, fi, t, &own, files, &mut entities, acc, plan);
         }
         if t == Table::Activities {
-            link_entity(s, fi, "contact_id", Table::Contacts, &own, files, &entities, plan, true);
+            link_entity(
+                s,
+                fi,
+                "contact_id",
+                Table::Contacts,
+                &own,
+                files,
+                &entities,
+                plan,
+                true,
+            );
         }
         for c in ["owner_id", "employee_id"] {
             if t.column(c).is_some() {
-                link_entity(s, fi, c, Table::Employees, &own, files, &entities, plan, false);
+                link_entity(
+                    s,
+                    fi,
+                    c,
+                    Table::Employees,
+                    &own,
+                    files,
+                    &entities,
+                    plan,
+                    false,
+                );
             }
         }
         if !has_accounts && matches!(t, Table::Revenue | Table::Opportunities) {
@@ -948,12 +1205,29 @@ fn link_account(
         if mapped.is_none() {
             let customerish = |h: &&String| {
                 let n = norm(h);
-                ["customer", "client", "account", "buyer", "sellto", "billto", "soldto", "客户", "买方", "购买方"]
-                    .iter()
-                    .any(|w| n.contains(w))
+                [
+                    "customer",
+                    "client",
+                    "account",
+                    "buyer",
+                    "sellto",
+                    "billto",
+                    "soldto",
+                    "客户",
+                    "买方",
+                    "购买方",
+                ]
+                .iter()
+                .any(|w| n.contains(w))
             };
-            let id = s.headers.iter().filter(customerish).find(|h| idish(h)).cloned();
-            let h = id.or_else(|| find(&s.headers, super::header_words("account_name")))
+            let id = s
+                .headers
+                .iter()
+                .filter(customerish)
+                .find(|h| idish(h))
+                .cloned();
+            let h = id
+                .or_else(|| find(&s.headers, super::header_words("account_name")))
                 .or_else(|| s.headers.iter().find(customerish).cloned());
             if let Some(h) = h {
                 files[fi].set("account_id", &h);
@@ -963,13 +1237,18 @@ fn link_account(
     };
     let ent_tables = [Table::Accounts, Table::Opportunities, Table::Contacts];
     let links = links_of(s, own, entities, &ent_tables, 0.2);
-    let direct = |l: &Link| l.entity == a && entities[a].key.as_deref() == Some(entities[a].sets[l.set].0.as_str());
+    let direct = |l: &Link| {
+        l.entity == a && entities[a].key.as_deref() == Some(entities[a].sets[l.set].0.as_str())
+    };
     if let Some(best) = links.first() {
         if direct(best) && best.rate >= 0.9 {
             files[fi].set("account_id", &best.header);
             if t == Table::Opportunities || t == Table::Contacts {
-                if let Some(e) = entities.iter_mut().find(|e| e.table == t && e.file == files[fi].file) {
-                    e.account_ref = Some((best.header.clone(), false));
+                if let Some(e) = entities
+                    .iter_mut()
+                    .find(|e| e.table == t && e.file == files[fi].file)
+                {
+                    e.account_ref = Some((best.header.clone(), None));
                 }
             }
             return;
@@ -991,6 +1270,7 @@ fn link_account(
     files[fi].drop_column("account_id");
     let mut derives: Vec<String> = Vec::new();
     let mut seen_headers: Vec<String> = Vec::new();
+    let mut firsts: Vec<(String, String)> = Vec::new();
     let acc_key = entities[a].key.clone();
     for l in links.iter().take(6) {
         let e = &entities[l.entity];
@@ -1008,23 +1288,8 @@ fn link_account(
                 },
             )
         } else {
-            let Some((aref, by_name)) = e.account_ref.clone() else { continue };
-            let then = if by_name {
-                let Some(k) = &acc_key else { continue };
-                let acc_name = entities[a].sets.iter().find(|x| x.2 == "name").map(|x| x.0.clone());
-                let Some(an) = acc_name else { continue };
-                Some(add_lookup(
-                    plan,
-                    LookupDraft {
-                        name: "account_by_name".into(),
-                        file: entities[a].file.clone(),
-                        key: an,
-                        value: k.clone(),
-                        then: None,
-                    },
-                ))
-            } else {
-                None
+            let Some((aref, then)) = e.account_ref.clone() else {
+                continue;
             };
             add_lookup(
                 plan,
@@ -1041,16 +1306,21 @@ fn link_account(
             continue;
         }
         seen_headers.push(format!("{}→{lookup}", l.header));
-        derives.push(format!("{{ lookup = {}, from = {} }}", q(&lookup), q(&l.header)));
+        firsts.push((l.header.clone(), lookup.clone()));
+        derives.push(format!(
+            "{{ lookup = {}, from = {} }}",
+            q(&lookup),
+            q(&l.header)
+        ));
     }
     if derives.is_empty() {
         return;
     }
-    if let Some(best) = links.first() {
+    if let (Some(best), Some((_, first))) = (links.first(), firsts.first()) {
         if best.entity == a && (t == Table::Opportunities || t == Table::Contacts) {
             let file = files[fi].file.clone();
             if let Some(e) = entities.iter_mut().find(|e| e.table == t && e.file == file) {
-                e.account_ref = Some((best.header.clone(), true));
+                e.account_ref = Some((best.header.clone(), Some(first.clone())));
             }
         }
     }
@@ -1104,7 +1374,11 @@ fn link_entity(
     let missing = if quiet { ", missing = \"quiet\"" } else { "" };
     files[fi].derive.push((
         column,
-        format!("{{ lookup = {}, from = {}{missing} }}", q(&name), q(&best.header)),
+        format!(
+            "{{ lookup = {}, from = {}{missing} }}",
+            q(&name),
+            q(&best.header)
+        ),
     ));
 }
 
@@ -1112,7 +1386,16 @@ fn link_entity(
 /// letter prefix where most are digits.
 fn sign_rule(s: &Sample, f: &mut FileDraft) {
     const CREDIT: &[&str] = &[
-        "credit", "gutschrift", "avoir", "refund", "return", "贷项", "红字", "红冲", "退货", "退款",
+        "credit",
+        "gutschrift",
+        "avoir",
+        "refund",
+        "return",
+        "贷项",
+        "红字",
+        "红冲",
+        "退货",
+        "退款",
     ];
     // A file of credit notes (by its name): every line negative, by the document number's
     // common prefix (or every row).
@@ -1138,10 +1421,16 @@ fn sign_rule(s: &Sample, f: &mut FileDraft) {
                         .collect(),
                 });
             }
-            f.notes.push(format!("a credit-note file (by its name): its amounts are made negative"));
+            f.notes.push(format!(
+                "a credit-note file (by its name): its amounts are made negative"
+            ));
             f.sign.push((
                 "amount",
-                format!("{{ column = {}, prefix = [{}] }}", q(&h), q(&prefix.unwrap_or_default())),
+                format!(
+                    "{{ column = {}, prefix = [{}] }}",
+                    q(&h),
+                    q(&prefix.unwrap_or_default())
+                ),
             ));
             return;
         }
@@ -1205,7 +1494,11 @@ fn sign_rule(s: &Sample, f: &mut FileDraft) {
 }
 
 /// The distinct labels of the label columns, classified against the built-in vocabulary.
-fn read_labels(s: &Sample, t: Table, columns: &[(&'static str, String)]) -> Vec<labels::ColumnLabels> {
+fn read_labels(
+    s: &Sample,
+    t: Table,
+    columns: &[(&'static str, String)],
+) -> Vec<labels::ColumnLabels> {
     let stages = crate::profiles::StageMap::default();
     columns
         .iter()

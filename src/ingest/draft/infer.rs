@@ -181,9 +181,24 @@ pub fn match_rate(sample: &Sample, column: usize, set: &HashSet<String>) -> (f64
 /// Date parts tried, in order of preference when two parse as many values (a tie between
 /// month/day and day/month is said in the draft).
 const DATE_PARTS: &[&str] = &[
-    "%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y", "%d.%m.%Y", "%d.%m.%y", "%d-%m-%Y", "%m-%d-%Y",
-    "%d-%m-%y", "%Y%m%d", "%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y",
-    "%Y/%m/%d", "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%d.%m.%Y",
+    "%d.%m.%y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%d-%m-%y",
+    "%Y%m%d",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%Y/%m/%d",
+    "%Y-%m-%d",
 ];
 
 /// Time parts tried after a date part.
@@ -234,10 +249,9 @@ pub fn date_layout<'a>(vals: impl Iterator<Item = &'a str>) -> DateLayout {
             ambiguous: false,
         };
     }
-    // Per date part: (hits of each time variant, values parsed by any variant).
-    let mut best: Option<(usize, usize, Vec<(String, usize)>)> = None;
-    let mut hits_of = Vec::with_capacity(DATE_PARTS.len());
-    for (pi, part) in DATE_PARTS.iter().enumerate() {
+    // Per date part: its time variants that parse some values, and which values it parses.
+    let mut parts: Vec<(Vec<(String, usize)>, Vec<bool>)> = Vec::with_capacity(DATE_PARTS.len());
+    for part in DATE_PARTS {
         let mut variants = Vec::new();
         let mut any = vec![false; total];
         for time in TIME_PARTS {
@@ -254,13 +268,53 @@ pub fn date_layout<'a>(vals: impl Iterator<Item = &'a str>) -> DateLayout {
                 variants.push((f, n));
             }
         }
-        let hits = any.iter().filter(|b| **b).count();
-        hits_of.push(hits);
-        if hits > 0 && best.as_ref().is_none_or(|(h, _, _)| hits > *h) {
-            best = Some((hits, pi, variants));
+        parts.push((variants, any));
+    }
+    let hits_of: Vec<usize> = parts
+        .iter()
+        .map(|(_, any)| any.iter().filter(|b| **b).count())
+        .collect();
+    // Greedy: the part parsing the most values not yet parsed, then the next (a column may
+    // mix `01/15/23` and `3/4/2023`), never a part whose day/month order contradicts one
+    // already chosen.
+    let day_first = |p: &str| match (p.find("%d"), p.find("%m").or_else(|| p.find("%b"))) {
+        (Some(d), Some(m)) => Some(d < m),
+        _ => None,
+    };
+    let mut covered = builtin.clone();
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut formats: Vec<String> = Vec::new();
+    loop {
+        let order = chosen.iter().find_map(|&c| day_first(DATE_PARTS[c]));
+        let next = (0..DATE_PARTS.len())
+            .filter(|pi| !chosen.contains(pi))
+            .filter(|&pi| {
+                order.is_none()
+                    || day_first(DATE_PARTS[pi]).is_none()
+                    || day_first(DATE_PARTS[pi]) == order
+            })
+            .map(|pi| {
+                let new = parts[pi]
+                    .1
+                    .iter()
+                    .zip(&covered)
+                    .filter(|(a, c)| **a && !**c)
+                    .count();
+                (pi, new)
+            })
+            .filter(|(_, n)| *n > 0)
+            // the first part in DATE_PARTS order among equals
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+        let Some((pi, _)) = next else { break };
+        chosen.push(pi);
+        let mut variants = parts[pi].0.clone();
+        variants.sort_by(|a, b| b.1.cmp(&a.1));
+        formats.extend(variants.into_iter().map(|(f, _)| f));
+        for (c, a) in covered.iter_mut().zip(&parts[pi].1) {
+            *c |= *a;
         }
     }
-    let Some((hits, pi, mut variants)) = best else {
+    let Some(&first) = chosen.first() else {
         return DateLayout {
             formats: vec![],
             parsed: done,
@@ -268,20 +322,19 @@ pub fn date_layout<'a>(vals: impl Iterator<Item = &'a str>) -> DateLayout {
             ambiguous: false,
         };
     };
-    variants.sort_by(|a, b| b.1.cmp(&a.1));
-    // The same part with day and month swapped parsing as many values: undecidable.
-    let swapped = DATE_PARTS[pi]
+    // The first part with day and month swapped parsing as many values: undecidable.
+    let swapped = DATE_PARTS[first]
         .replace("%m", "%M_")
         .replace("%d", "%m")
         .replace("%M_", "%d");
-    let ambiguous = swapped != DATE_PARTS[pi]
+    let ambiguous = swapped != DATE_PARTS[first]
         && DATE_PARTS
             .iter()
             .position(|p| *p == swapped)
-            .is_some_and(|s| hits_of.get(s).copied().unwrap_or(0) == hits);
+            .is_some_and(|s| hits_of[s] == hits_of[first]);
     DateLayout {
-        formats: variants.into_iter().map(|(f, _)| f).collect(),
-        parsed: done + hits,
+        formats,
+        parsed: covered.iter().filter(|c| **c).count(),
         total,
         ambiguous,
     }
@@ -374,6 +427,14 @@ mod tests {
         let iso = date_layout(["2024-01-31", "2024-02-01T10:00:00.000Z"].into_iter());
         assert!(iso.formats.is_empty());
         assert_eq!(iso.parsed, 2);
+        // Two-digit and four-digit years in one column: both layouts, month first.
+        let mixed = date_layout(["01/15/23 09:30 AM", "02/01/23", "3/4/2023"].into_iter());
+        assert_eq!(mixed.parsed, 3, "{mixed:?}");
+        assert!(mixed.formats.contains(&"%m/%d/%Y".to_string()), "{mixed:?}");
+        assert!(
+            !mixed.formats.iter().any(|f| f.starts_with("%d/%m")),
+            "{mixed:?}"
+        );
         let none = date_layout(["abc", "Q1"].into_iter());
         assert!(none.formats.is_empty());
         assert_eq!(none.parsed, 0);
@@ -381,7 +442,10 @@ mod tests {
 
     #[test]
     fn decimal_comma_is_told_by_the_last_separator() {
-        assert_eq!(decimal_comma(["1.234,50", "12,5", "3"].into_iter()), Some(true));
+        assert_eq!(
+            decimal_comma(["1.234,50", "12,5", "3"].into_iter()),
+            Some(true)
+        );
         assert_eq!(decimal_comma(["1,234.50", "12.5"].into_iter()), Some(false));
         assert_eq!(decimal_comma(["1,234", "5"].into_iter()), None);
         assert_eq!(decimal_comma(["€ 1.234,50"].into_iter()), Some(true));

@@ -116,7 +116,15 @@ pub fn run(
         Ok(r) => r,
         Err(e) => return Ok(Err(format!("{e:#}"))),
     };
-    Ok(Ok(proofs(&report, plan, samples)))
+    let mut proofs = proofs(&report, plan, samples);
+    // Reasons name the sample's copies: say the file names only.
+    let prefix = format!("{}{}", dir.data().display(), std::path::MAIN_SEPARATOR);
+    for p in proofs.iter_mut().flatten() {
+        for g in &mut p.reject_groups {
+            g.1 = g.1.replace(&prefix, "");
+        }
+    }
+    Ok(Ok(proofs))
 }
 
 fn proofs(report: &IngestReport, plan: &Plan, samples: &[Sample]) -> Vec<Option<Proof>> {
@@ -195,7 +203,9 @@ fn repair(f: &FileDraft, proof: &Proof, s: &Sample, plan: &Plan) -> Option<FileD
             }
             continue;
         }
-        let Some(col) = t.column(column) else { continue };
+        let Some(col) = t.column(column) else {
+            continue;
+        };
         if !col.required {
             if g.has(column) {
                 let h = g.header(column).unwrap_or("").to_string();
@@ -247,7 +257,9 @@ pub fn improve(
         let mut cand = plan.clone();
         let mut any = false;
         for (i, f) in plan.files.iter().enumerate() {
-            let Some(Some(p)) = proofs.get(i) else { continue };
+            let Some(Some(p)) = proofs.get(i) else {
+                continue;
+            };
             if p.rejected == 0 {
                 continue;
             }
@@ -265,8 +277,18 @@ pub fn improve(
         // Per file, the version that keeps more rows.
         let mut improved = false;
         for i in 0..plan.files.len() {
-            let old = proofs.get(i).cloned().flatten().map(|p| p.score()).unwrap_or(0);
-            let new = next.get(i).cloned().flatten().map(|p| p.score()).unwrap_or(0);
+            let old = proofs
+                .get(i)
+                .cloned()
+                .flatten()
+                .map(|p| p.score())
+                .unwrap_or(0);
+            let new = next
+                .get(i)
+                .cloned()
+                .flatten()
+                .map(|p| p.score())
+                .unwrap_or(0);
             if new > old {
                 plan.files[i] = cand.files[i].clone();
                 improved = true;

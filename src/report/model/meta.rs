@@ -41,6 +41,7 @@ pub(super) fn build(inputs: &ReportInputs) -> Meta {
         as_of: as_of.clone(),
         window: s.window_12m.clone(),
         currency: s.reporting_currency.clone(),
+        currency_basis: s.reporting_currency_basis.name(),
         revenue_source: s.revenue_source.clone(),
         settings,
         sources,

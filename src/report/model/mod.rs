@@ -135,6 +135,9 @@ pub struct Meta {
     pub window: [String; 2],
     /// Reporting currency.
     pub currency: String,
+    /// Why: `configured`, `data`, `default` or `assumed` (the page says the currency is
+    /// assumed when no amount states one).
+    pub currency_basis: &'static str,
     /// `revenue` or `won_opportunities`.
     pub revenue_source: String,
     /// Settings the metrics were computed with, flattened to `key = value`.
