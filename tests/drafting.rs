@@ -364,3 +364,25 @@ fn the_unseen_corpus_gives_the_figures_of_its_canonical_twins() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Keys come from the data for the built-in profiles too: a Dynamics view export where the
+/// same customer + topic recurs every year (a yearly renewal) keeps every deal — the key
+/// alternative with the close date is the first unique one on the file.
+#[test]
+fn the_builtin_dynamics_profile_keys_recurring_topics_by_their_date() {
+    let src = fixture("unseen/dynamics365-usd");
+    let work = tempfile::tempdir().unwrap();
+    let (ok, report, err) = ingest(work.path(), &src, "dynamics365");
+    assert!(ok, "{err}");
+    let opp = kept(&report)
+        .into_iter()
+        .find(|(f, _, _)| f.ends_with("All Opportunities.csv"))
+        .unwrap();
+    assert_eq!((opp.1, opp.2), (99, 99), "{report:#}");
+    // Customer + topic alone repeats: the keys hold the close date.
+    let keys = query(
+        work.path(),
+        "SELECT COUNT(DISTINCT opportunity_id), SUM(CASE WHEN opportunity_id LIKE '%/%/%' THEN 1 ELSE 0 END) FROM opportunities",
+    );
+    assert_eq!(keys, vec!["99,99".to_string()]);
+}

@@ -1535,3 +1535,127 @@ pub fn write_lookups(t: &mut String, plan: &Plan) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(file: &str, headers: &[&str], rows: &[&[&str]]) -> Sample {
+        Sample {
+            file: file.into(),
+            path: file.into(),
+            sheet: None,
+            encoding: "utf-8".into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|v| v.to_string()).collect())
+                .collect(),
+            complete: true,
+            footer: vec![],
+        }
+    }
+
+    fn by_file<'a>(p: &'a Plan, f: &str) -> &'a FileDraft {
+        p.files.iter().find(|x| x.file == f).unwrap()
+    }
+
+    #[test]
+    fn history_files_are_not_used_and_keys_and_links_come_from_the_values() {
+        let samples = vec![
+            sample(
+                "Accounts.csv",
+                &["Account Name", "Industry"],
+                &[&["Acme", "Tech"], &["Beta", "Retail"]],
+            ),
+            // The same topic recurs for a customer: customer + topic + close date is unique.
+            sample(
+                "Opportunities.csv",
+                &["Account Name", "Opportunity Name", "Close Date", "Amount"],
+                &[
+                    &["Acme", "Renewal", "1/31/2023", "100"],
+                    &["Acme", "Renewal", "1/31/2024", "120"],
+                    &["Beta", "Pilot", "2/15/2024", "50"],
+                ],
+            ),
+            // Stage changes: the deal key repeated.
+            sample(
+                "Opportunity Stage History.csv",
+                &["Opportunity ID", "From Stage", "To Stage", "Changed On"],
+                &[
+                    &["O1", "New", "Won", "2024-01-01"],
+                    &["O1", "Won", "Lost", "2024-02-01"],
+                ],
+            ),
+            // Activities name the deal they belong to, not the account.
+            sample(
+                "Tasks.csv",
+                &["Subject", "Date", "Related To"],
+                &[
+                    &["Call", "1/5/2024", "Pilot"],
+                    &["Visit", "1/6/2024", "Renewal"],
+                ],
+            ),
+        ];
+        let p = plan(&samples);
+        let acc = by_file(&p, "Accounts.csv");
+        assert_eq!(acc.header("account_id"), Some("Account Name"));
+        let opp = by_file(&p, "Opportunities.csv");
+        assert_eq!(opp.table, Some(Table::Opportunities));
+        assert!(
+            opp.key[0].contains("Close Date") && opp.key.last().unwrap().contains("row"),
+            "{:?}",
+            opp.key
+        );
+        assert_eq!(opp.header("account_id"), Some("Account Name"));
+        assert_eq!(p.date_formats.first().map(String::as_str), Some("%m/%d/%Y"));
+        let hist = by_file(&p, "Opportunity Stage History.csv");
+        assert_eq!(hist.table, None, "{hist:?}");
+        assert!(hist.unused.as_deref().unwrap_or("").contains("history"));
+        let tasks = by_file(&p, "Tasks.csv");
+        assert_eq!(tasks.table, Some(Table::Activities));
+        let derive = &tasks
+            .derive
+            .iter()
+            .find(|(c, _)| *c == "account_id")
+            .unwrap()
+            .1;
+        let l = p
+            .lookups
+            .iter()
+            .find(|l| derive.contains(&q(&l.name)))
+            .unwrap();
+        assert_eq!(
+            (l.file.as_str(), l.key.as_str(), l.value.as_str()),
+            ("Opportunities.csv", "Opportunity Name", "Account Name")
+        );
+    }
+
+    #[test]
+    fn credit_notes_void_orders_and_customers_without_an_accounts_file() {
+        let samples = vec![sample(
+            "Sales Orders.csv",
+            &["Order No", "Customer No.", "Order Date", "Total", "Status"],
+            &[
+                &["1001", "C1", "2024-01-02", "100", "Confirmed"],
+                &["C1002", "C1", "2024-01-03", "40", "Confirmed"],
+                &["1003", "C2", "2024-01-04", "70", "Cancelled"],
+                &["1004", "C2", "2024-01-05", "80", "Confirmed"],
+                &["1005", "C3", "2024-01-06", "90", "Confirmed"],
+                &["1006", "C3", "2024-01-07", "90", "Confirmed"],
+                &["1007", "C3", "2024-01-08", "90", "Confirmed"],
+            ],
+        )];
+        let p = plan(&samples);
+        let f = by_file(&p, "Sales Orders.csv");
+        assert_eq!(f.table, Some(Table::Revenue));
+        assert_eq!(f.header("account_id"), Some("Customer No."));
+        assert_eq!(f.header("amount"), Some("Total"));
+        assert!(f.derive_accounts.is_some());
+        assert_eq!(
+            f.exclude,
+            vec![("Status".to_string(), vec!["Cancelled".to_string()])]
+        );
+        assert!(f.sign[0].1.contains("prefix = [\"C\"]"), "{:?}", f.sign);
+    }
+}
