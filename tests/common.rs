@@ -81,3 +81,25 @@ pub fn ingest(
     let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
     (o.status.success(), v, stderr(&o))
 }
+
+/// `mcr query SQL --format csv --lake lake` in `dir`: the rows without the header line;
+/// `None` when the query fails (a table the lake does not have).
+pub fn try_lake_rows(dir: &Path, sql: &str) -> Option<Vec<String>> {
+    let o = run_in(
+        dir,
+        &["query", sql, "--format", "csv", "--lake", "lake", "-q"],
+    );
+    o.status.success().then(|| {
+        stdout(&o)
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .skip(1)
+            .map(|l| l.trim_end().to_string())
+            .collect()
+    })
+}
+
+/// [`try_lake_rows`], which must succeed.
+pub fn lake_rows(dir: &Path, sql: &str) -> Vec<String> {
+    try_lake_rows(dir, sql).unwrap_or_else(|| panic!("query failed: {sql}"))
+}

@@ -59,6 +59,12 @@ const DATA_GAPS: &[(&str, &str, u64, &str)] = &[
     ),
     ("maven", "sales_pipeline.csv", 4, "one deal has no account"),
     (
+        "xlsx",
+        "crm_export.xlsx[revenue]",
+        3,
+        "one line's date is `not a date`",
+    ),
+    (
         "salesforce",
         "Contact.csv",
         4,
@@ -118,6 +124,7 @@ fn export_folders() -> Vec<PathBuf> {
     add(fixture("canonical"), false);
     add(fixture("unseen"), true);
     add(repo().join("../shared/realdata"), false);
+    out.push(fixture("xlsx"));
     out
 }
 
@@ -159,20 +166,6 @@ fn ingest(work: &Path, src: &Path, profile: &str) -> (bool, Value, String) {
 fn analyze(work: &Path) -> (bool, String) {
     let o = run_in(work, &["analyze", "--lake", "lake", "-q"]);
     (o.status.success(), stderr(&o))
-}
-
-fn query(dir: &Path, sql: &str) -> Vec<String> {
-    let o = run_in(
-        dir,
-        &["query", sql, "--format", "csv", "--lake", "lake", "-q"],
-    );
-    assert!(o.status.success(), "{sql}: {}", stderr(&o));
-    stdout(&o)
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .skip(1)
-        .map(|l| l.trim_end().to_string())
-        .collect()
 }
 
 /// The share of rows kept per source file of an ingest report: (file, read, accepted).
@@ -260,22 +253,6 @@ fn every_export_folder_drafts_ingests_and_keeps_95_percent_unedited() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-/// `query` that may fail (a table the lake does not have): `None`.
-fn try_query(dir: &Path, sql: &str) -> Option<Vec<String>> {
-    let o = run_in(
-        dir,
-        &["query", sql, "--format", "csv", "--lake", "lake", "-q"],
-    );
-    o.status.success().then(|| {
-        stdout(&o)
-            .trim_start_matches('\u{feff}')
-            .lines()
-            .skip(1)
-            .map(|l| l.trim_end().to_string())
-            .collect()
-    })
-}
-
 /// The figures compared between an export and its canonical twin: row counts of the entity
 /// tables and the account-level concentration table.
 fn figures(work: &Path) -> BTreeMap<String, String> {
@@ -287,11 +264,11 @@ fn figures(work: &Path) -> BTreeMap<String, String> {
         "activities",
         "surveys",
     ] {
-        if let Some(n) = try_query(work, &format!("SELECT COUNT(*) FROM {t}")) {
+        if let Some(n) = try_lake_rows(work, &format!("SELECT COUNT(*) FROM {t}")) {
             m.insert(format!("{t} rows"), n.join(""));
         }
     }
-    for l in query(
+    for l in lake_rows(
         work,
         "SELECT metric, ROUND(value, 6) FROM metrics_concentration WHERE level = 'account' AND dimension = 'all' ORDER BY metric",
     ) {
@@ -380,7 +357,7 @@ fn the_builtin_dynamics_profile_keys_recurring_topics_by_their_date() {
         .unwrap();
     assert_eq!((opp.1, opp.2), (99, 99), "{report:#}");
     // Customer + topic alone repeats: the keys hold the close date.
-    let keys = query(
+    let keys = lake_rows(
         work.path(),
         "SELECT COUNT(DISTINCT opportunity_id), SUM(CASE WHEN opportunity_id LIKE '%/%/%' THEN 1 ELSE 0 END) FROM opportunities",
     );

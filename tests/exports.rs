@@ -68,22 +68,8 @@ fn draft_profile(dir: &Path, src: &Path) -> String {
     stderr(&o)
 }
 
-fn query(dir: &Path, sql: &str) -> Vec<String> {
-    let o = run_in(
-        dir,
-        &["query", sql, "--format", "csv", "--lake", "lake", "-q"],
-    );
-    assert!(o.status.success(), "{sql}: {}", stderr(&o));
-    stdout(&o)
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .skip(1)
-        .map(|l| l.trim_end().to_string())
-        .collect()
-}
-
 fn one(dir: &Path, sql: &str) -> String {
-    query(dir, sql).join("\n")
+    lake_rows(dir, sql).join("\n")
 }
 
 fn analyze(dir: &Path) {
@@ -171,13 +157,13 @@ fn invoice_lines_alone_ingest_with_row_keys_credit_notes_and_derived_accounts() 
     // 3 credit notes and a credit line repeated twice (C…, negative quantity).
     assert_eq!(one(d, "SELECT count(*) FROM revenue WHERE amount < 0"), "5");
     // The same file ingested again into another lake gives the same keys.
-    let keys = query(d, "SELECT document_id FROM revenue ORDER BY document_id");
+    let keys = lake_rows(d, "SELECT document_id FROM revenue ORDER BY document_id");
     let dir2 = workdir("as_of = \"2011-12-31\"\n");
     let (ok, _, err) = ingest(dir2.path(), "invoice_lines", &[&src], &[]);
     assert!(ok, "{err}");
     assert_eq!(
         keys,
-        query(
+        lake_rows(
             dir2.path(),
             "SELECT document_id FROM revenue ORDER BY document_id"
         )
@@ -436,7 +422,7 @@ fn profiles_init_maps_the_labels_it_recognises_and_lists_the_others() {
     // The mapped values, against the fixture's counts (36 contacts: 7 + 6 + 7 + 7 + 8, and
     // the 顾问 one, unknown).
     assert_eq!(
-        query(
+        lake_rows(
             d,
             "SELECT decision_role, count(*) FROM contacts WHERE decision_role IS NOT NULL GROUP BY 1 ORDER BY 1"
         ),
@@ -449,28 +435,28 @@ fn profiles_init_maps_the_labels_it_recognises_and_lists_the_others() {
         ]
     );
     assert_eq!(
-        query(
+        lake_rows(
             d,
             "SELECT count(*), min(title), min(support) FROM contacts WHERE decision_role IS NULL"
         ),
         ["1,IT主管,1"]
     );
     assert_eq!(
-        query(
+        lake_rows(
             d,
             "SELECT support, count(*) FROM contacts GROUP BY 1 ORDER BY 1"
         ),
         ["-2,7", "0,8", "1,14", "2,7"]
     );
     assert_eq!(
-        query(
+        lake_rows(
             d,
             "SELECT type, count(*) FROM activities GROUP BY 1 ORDER BY 1"
         ),
         ["call,10", "executive_visit,10", "meeting,10", "visit,11"]
     );
     assert_eq!(
-        query(
+        lake_rows(
             d,
             "SELECT role, active, count(*) FROM employees GROUP BY 1, 2 ORDER BY 1"
         ),
@@ -478,7 +464,7 @@ fn profiles_init_maps_the_labels_it_recognises_and_lists_the_others() {
     );
     // Won and lost stages close the opportunity as in the original export.
     let stages = |dir: &Path| {
-        query(
+        lake_rows(
             dir,
             "SELECT is_won, is_closed, count(*) FROM opportunities GROUP BY 1, 2 ORDER BY 1, 2",
         )
@@ -498,7 +484,7 @@ fn profiles_init_maps_the_labels_it_recognises_and_lists_the_others() {
 
 /// (account_id → (tier, kri)) from analyze's account metrics.
 fn tiers_and_kri(dir: &Path) -> BTreeMap<String, (String, String)> {
-    query(
+    lake_rows(
         dir,
         "SELECT account_id, tier, round(kri, 6) FROM metrics_accounts ORDER BY 1",
     )

@@ -148,6 +148,16 @@ pub fn file_words(table: Table) -> &'static [String] {
     &vocabulary().tables.of(table).files
 }
 
+/// A header or synonym as they are compared: lower case, without spaces and punctuation.
+pub fn norm(s: &str) -> String {
+    s.trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"_-.():：（）/#".contains(*c))
+        .collect()
+}
+
 /// An auxiliary header list of `[headers]`: `account_name`, `parent_account_name`,
 /// `contact_name` (headers naming the referenced row), `quantity`, `unit_price`,
 /// `first_name`, `last_name`… Empty for an unknown list.
@@ -281,15 +291,7 @@ mod tests {
     fn chinese(s: &str) -> bool {
         s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
     }
-    /// As `ingest::draft` compares headers.
-    fn norm(s: &str) -> String {
-        s.trim()
-            .trim_start_matches('\u{feff}')
-            .to_lowercase()
-            .chars()
-            .filter(|c| !c.is_whitespace() && !"_-.():：（）/#".contains(*c))
-            .collect()
-    }
+    use super::norm;
 
     #[test]
     fn the_vocabulary_parses() {

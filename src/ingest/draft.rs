@@ -15,15 +15,7 @@ use crate::contract::Table;
 use crate::profiles::labels;
 use build::q;
 
-/// Normalise a header or synonym: lower case, without spaces and punctuation.
-fn norm(s: &str) -> String {
-    s.trim()
-        .trim_start_matches('\u{feff}')
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_whitespace() && !"_-.():：（）/#".contains(*c))
-        .collect()
-}
+use crate::contract::vocab::norm;
 
 /// Synonyms of each canonical column, per table (normalised by [`norm`] when compared):
 /// data, in `contract/vocabulary.toml`.
