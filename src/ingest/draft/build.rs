@@ -177,18 +177,9 @@ fn table_score(s: &Sample, t: Table) -> (i32, usize) {
     (score, matched)
 }
 
-/// The table a file feeds, by its name and headers; `None` when nothing fits.
-fn guess_table(s: &Sample) -> Option<Table> {
-    let mut best: Option<(Table, i32, usize)> = None;
-    for t in Table::ALL {
-        if t == Table::FxRates {
-            continue;
-        }
-        let (score, matched) = table_score(s, t);
-        if best.is_none_or(|(_, b, _)| score > b) {
-            best = Some((t, score, matched));
-        }
-    }
+/// The tables a file may feed, best first, by its name and headers (named after the table,
+/// or three columns or more recognised); empty when nothing fits.
+fn candidate_tables(s: &Sample) -> Vec<Table> {
     // mcr's own fx_rates layout.
     let fx = Table::FxRates
         .columns()
@@ -196,18 +187,18 @@ fn guess_table(s: &Sample) -> Option<Table> {
         .filter(|c| c.required)
         .all(|c| s.headers.iter().any(|h| norm(h) == norm(c.name)));
     if fx {
-        return Some(Table::FxRates);
+        return vec![Table::FxRates];
     }
-    let (t, score, matched) = best?;
-    // Named after the table, or headers that say it plainly (three columns, most required).
-    let required_found = t
-        .columns()
-        .iter()
-        .filter(|c| c.required)
-        .filter(|c| find(&s.headers, synonyms(t, c.name)).is_some())
-        .count();
-    let _ = required_found;
-    (score >= 10 || matched >= 3).then_some(t)
+    let mut scored: Vec<(Table, i32)> = Table::ALL
+        .into_iter()
+        .filter(|t| *t != Table::FxRates)
+        .map(|t| (t, table_score(s, t)))
+        .filter(|(_, (score, matched))| *score >= 10 || *matched >= 3)
+        .map(|(t, (score, _))| (t, score))
+        .collect();
+    // Stable: among equal scores, the contract's order.
+    scored.sort_by(|a, b| b.1.cmp(&a.1));
+    scored.into_iter().map(|(t, _)| t).collect()
 }
 
 /// Map the canonical columns of `t` by header synonyms: a header feeds one column (the
@@ -283,11 +274,37 @@ fn set_aside(files: &mut [FileDraft]) {
 
 /// Draft every sample: tables, columns, keys, links.
 pub fn plan(samples: &[Sample]) -> Plan {
+    let candidates: Vec<Vec<Table>> = samples.iter().map(candidate_tables).collect();
+    let mut choice = vec![0usize; samples.len()];
+    let mut p = plan_with(samples, &candidates, &choice);
+    // A file its best table cannot use (a required column no header holds) goes to the next
+    // table that fits it, if any: each file feeds the best table that keeps its rows.
+    for _ in 0..3 {
+        let mut again = false;
+        for (i, f) in p.files.iter().enumerate() {
+            if f.table.is_none()
+                && !f.unmapped_required.is_empty()
+                && choice[i] + 1 < candidates[i].len()
+            {
+                choice[i] += 1;
+                again = true;
+            }
+        }
+        if !again {
+            break;
+        }
+        p = plan_with(samples, &candidates, &choice);
+    }
+    p
+}
+
+/// [`plan`] with each file's table chosen among its candidates.
+fn plan_with(samples: &[Sample], candidates: &[Vec<Table>], choice: &[usize]) -> Plan {
     let mut files: Vec<FileDraft> = samples
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let table = guess_table(s);
+            let table = candidates[i].get(choice[i]).copied();
             FileDraft {
                 sample: i,
                 file: s.file.clone(),
