@@ -1676,3 +1676,128 @@ mod tests {
         assert!(f.sign[0].1.contains("prefix = [\"C\"]"), "{:?}", f.sign);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Headers and cells that have broken drafts: synonyms of several tables at once, quotes,
+    /// brackets, glob characters, TOML syntax, CJK, empty and repeated headers.
+    const HEADERS: &[&str] = &[
+        "Id",
+        "Name",
+        "Account Name",
+        "AccountId",
+        "Amount",
+        "Stage",
+        "Close Date",
+        "Email",
+        "Owner",
+        "Status",
+        "Type",
+        "Date",
+        "客户名称",
+        "金额",
+        "阶段",
+        "跟进方式",
+        "Quantity",
+        "Unit Price",
+        "Is a Company",
+        "IsDeleted",
+        "Customer No.",
+        "say \"hi\"",
+        "a]b[c",
+        "x = 1",
+        "*?",
+        "",
+        "Probability (%)",
+        "Currency",
+        "First Name",
+        "Last Name",
+        "Role",
+    ];
+    const CELLS: &[&str] = &[
+        "",
+        "1",
+        "2.5",
+        "1.234,50",
+        "81%",
+        "2024-01-31",
+        "1/31/2024",
+        "31.01.2024",
+        "Acme",
+        "Beta",
+        "won",
+        "Lost",
+        "open",
+        "Cancelled",
+        "True",
+        "False",
+        "x\"y",
+        "[a]",
+        "上门拜访",
+        "C100",
+        "100",
+        "a@b.c",
+        "US Dollar",
+    ];
+    const FILES: &[&str] = &[
+        "Account.csv",
+        "Opportunity.csv",
+        "deals [1].csv",
+        "orders*.csv",
+        "history.csv",
+        "联系人.csv",
+        "Credit Memo Lines.csv",
+        "x.csv",
+    ];
+
+    fn sample_of(file: usize, cols: &[usize], rows: &[Vec<usize>]) -> Sample {
+        Sample {
+            file: FILES[file].into(),
+            path: FILES[file].into(),
+            sheet: None,
+            encoding: "utf-8".into(),
+            headers: cols.iter().map(|&c| HEADERS[c].to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    cols.iter()
+                        .enumerate()
+                        .map(|(k, _)| CELLS[r.get(k).copied().unwrap_or(0)].to_string())
+                        .collect()
+                })
+                .collect(),
+            complete: true,
+            footer: vec![],
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Whatever the files, the draft is a profile mcr loads.
+        #[test]
+        fn every_draft_loads(
+            files in proptest::collection::vec(
+                (
+                    0..FILES.len(),
+                    proptest::collection::vec(0..HEADERS.len(), 1..8),
+                    proptest::collection::vec(proptest::collection::vec(0..CELLS.len(), 8), 0..12),
+                ),
+                1..5,
+            )
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let samples: Vec<Sample> = files
+                .iter()
+                .filter(|(f, _, _)| seen.insert(*f))
+                .map(|(f, cols, rows)| sample_of(*f, cols, rows))
+                .collect();
+            let p = plan(&samples);
+            let toml = super::super::write_toml(std::path::Path::new("exports"), &p);
+            let loaded = crate::profiles::Profile::from_toml(&toml, "the draft");
+            prop_assert!(loaded.is_ok(), "{:#}\n{toml}", loaded.unwrap_err());
+        }
+    }
+}
