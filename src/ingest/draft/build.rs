@@ -882,6 +882,19 @@ fn history_files(samples: &[Sample], files: &mut [FileDraft]) {
             (None, true, true) => Some(
                 "a history or audit file: its name and its before/after columns say so".to_string(),
             ),
+            // Named as a history beside a file of the same table (in a large export the
+            // keys it repeats may lie beyond the rows read).
+            (None, true, false)
+                if (0..n).any(|b| {
+                    b != a
+                        && files[b].table == Some(t)
+                        && !HISTORY_WORDS.iter().any(|w| norm(&files[b].file).contains(&norm(w)))
+                }) =>
+            {
+                Some(format!(
+                    "a history or line-item file: its name says so, beside the {t} file"
+                ))
+            }
             _ => None,
         };
         if let Some(why) = why {
