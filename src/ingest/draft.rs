@@ -201,6 +201,14 @@ pub fn draft(dir: &Path, configured: Option<&str>) -> anyhow::Result<Drafted> {
     })
 }
 
+/// Text from the data (headers, file names, labels) made safe for a `#` comment: a line
+/// break or another control character would end the comment and write TOML of its own.
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// The commented TOML of a plan.
 pub fn write_toml(dir: &Path, plan: &Plan) -> String {
     let mut t = String::new();
@@ -223,7 +231,7 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
         "# keys and links between files by the values. Labels it could not read are TODO lines."
     );
     for n in &plan.notes {
-        let _ = writeln!(t, "# NOTE: {n}");
+        let _ = writeln!(t, "# NOTE: {}", comment(n));
     }
     let _ = writeln!(t, "name = {}", q(&name));
     let _ = writeln!(t, "description = {}", q(&format!("drafted from {name}")));
@@ -243,9 +251,9 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
     write_stages(&mut t, &plan.files);
     for d in &plan.files {
         let Some(table) = d.table else { continue };
-        let _ = writeln!(t, "\n# {} → {}", d.file, table);
+        let _ = writeln!(t, "\n# {} → {}", comment(&d.file), table);
         for n in &d.notes {
-            let _ = writeln!(t, "# NOTE: {n}");
+            let _ = writeln!(t, "# NOTE: {}", comment(n));
         }
         if !d.unmapped_required.is_empty() {
             let _ = writeln!(
@@ -351,7 +359,7 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
             .filter(|h| !h.is_empty() && !used(h))
             .collect();
         if !ignored.is_empty() {
-            let _ = writeln!(t, "# not used: {}", ignored.join(", "));
+            let _ = writeln!(t, "# not used: {}", comment(&ignored.join(", ")));
         }
         write_value_maps(&mut t, d, table);
     }
@@ -363,8 +371,8 @@ pub fn write_toml(dir: &Path, plan: &Plan) -> String {
             let _ = writeln!(
                 t,
                 "#   {} — {}",
-                f.file,
-                f.unused.as_deref().unwrap_or("not recognised")
+                comment(&f.file),
+                comment(f.unused.as_deref().unwrap_or("not recognised"))
             );
         }
     }
@@ -408,7 +416,7 @@ fn write_stages(t: &mut String, drafts: &[FileDraft]) {
         let _ = writeln!(
             t,
             "# Stages read as open (neither won nor lost): {}. Add a closing one to [stages] won / lost.",
-            open.join(", ")
+            comment(&open.join(", "))
         );
     }
 }
@@ -432,7 +440,7 @@ fn write_value_maps(t: &mut String, d: &FileDraft, table: Table) {
         let _ = writeln!(
             t,
             "# labels of {} that mcr reads only through this map:",
-            l.header
+            comment(&l.header)
         );
         let _ = writeln!(t, "[table.values.{}]", l.column);
         for (label, v) in &l.mapped {
