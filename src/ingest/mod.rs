@@ -1422,7 +1422,15 @@ fn ingest_file(
                 .with_hint("see `_rejects/` in the lake, or the samples above"),
         );
     }
-    debug_assert_eq!(rows_read, accepted + rejected + excluded);
+    // Nothing is lost silently: a row that is neither accepted, rejected nor excluded is a
+    // bug, and the ingest fails (its transaction rolls back) rather than write a lake that
+    // lost it. Checked in the release build users run.
+    if rows_read != accepted + rejected + excluded {
+        return Err(hinted(
+            format!("internal error: {label}: {rows_read} rows read but {accepted} accepted + {rejected} rejected + {excluded} excluded; nothing was written"),
+            "this is a bug in mcr, not in the file: please report it with the file's header and a few rows",
+        ));
+    }
     if excluded > 0 {
         diags.push(Diagnostic::info(
             "MCR006",
