@@ -196,8 +196,8 @@ pub struct WhatifArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct GenerateArgs {
-    /// Number of accounts.
-    #[arg(long, default_value_t = 300)]
+    /// Number of accounts (1 to 10000000).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub accounts: u64,
     /// Random seed: the same seed gives the same bytes.
     #[arg(long, default_value_t = 42)]
@@ -208,15 +208,16 @@ pub struct GenerateArgs {
     /// Valid-but-untidy formats (¥1,234.50, 2026/1/31, Chinese labels, 是/否, BOM).
     #[arg(long)]
     pub messy: bool,
-    /// Years of history.
-    #[arg(long, default_value_t = 3)]
+    /// Years of history (1 to 50).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub years: u32,
     /// Last date of the generated history (YYYY-MM-DD).
     #[arg(long, default_value = "2026-09-30")]
     pub end: String,
     /// Strength of the planted effect of relationship depth on retention, growth and win rate
     /// (0 = none: outcomes do not depend on relationships; 1 = mild, as in the bundled sample;
-    /// 2 = strong). Lets you see what the backtest shows with and without a real effect.
+    /// 2 = strong; at most 10). Lets you see what the backtest shows with and without a real
+    /// effect.
     #[arg(long, default_value_t = 1.0, value_name = "E")]
     pub effect: f64,
 }

@@ -5,6 +5,7 @@
 //! file. `mcr config --defaults` prints [`DEFAULT_CONFIG`], every setting with its default and
 //! meaning; a test checks that text parses to exactly [`ConfigFile::default`].
 
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -90,6 +91,186 @@ pub enum AsOf {
     Date(NaiveDate),
 }
 
+/// Accepted range of every day window (`metrics.*_days`): up to ten years.
+pub const DAYS: RangeInclusive<u64> = 1..=3650;
+/// Accepted range of `metrics.window_months`: up to ten years.
+pub const MONTHS: RangeInclusive<u64> = 1..=120;
+/// Accepted range of the multi-headed thresholds (employees, teams).
+pub const HEADS: RangeInclusive<u64> = 1..=1000;
+/// Accepted range of a GRI target (active contacts per tier and level; 0 drops the level).
+pub const GRI_TARGET: RangeInclusive<u64> = 0..=1000;
+/// Accepted range of `metrics.evidence.bootstrap_draws` (0 = no intervals).
+pub const BOOTSTRAP_DRAWS: RangeInclusive<u64> = 0..=100_000;
+/// Accepted range of a share or fraction setting.
+pub const FRACTION: RangeInclusive<f64> = 0.0..=1.0;
+/// Accepted range of an HHI band limit (HHI runs from 0 to 10 000).
+pub const HHI: RangeInclusive<f64> = 0.0..=10_000.0;
+/// Accepted range of `report.top_n`.
+pub const TOP_N: RangeInclusive<u64> = 1..=10_000;
+/// Accepted range of `report.chart_top_n`.
+pub const CHART_TOP_N: RangeInclusive<u64> = 1..=100;
+/// Accepted range of `report.leadership_top_n` (the page must fit one sheet).
+pub const LEADERSHIP_TOP_N: RangeInclusive<u64> = 1..=50;
+/// Accepted range of `report.scatter_labels` (0 = no labels).
+pub const SCATTER_LABELS: RangeInclusive<u64> = 0..=1000;
+/// Accepted range of `report.scatter_max_points`.
+pub const SCATTER_MAX_POINTS: RangeInclusive<u64> = 10..=1_000_000;
+/// Accepted range of `report.curve_points`.
+pub const CURVE_POINTS: RangeInclusive<u64> = 2..=100_000;
+/// Accepted range of `report.max_categories`.
+pub const MAX_CATEGORIES: RangeInclusive<u64> = 1..=100;
+/// Accepted range of `report.query_rows`.
+pub const QUERY_ROWS: RangeInclusive<u64> = 1..=10_000;
+
+/// A number read from the config file, for range checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Num {
+    Int(u64),
+    Float(f64),
+}
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Num::Int(v) => write!(f, "{v}"),
+            Num::Float(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// One setting with an accepted range: its key path in the config file, its value, the range.
+#[derive(Debug, Clone, Copy)]
+struct Ranged {
+    key: &'static str,
+    value: Num,
+    min: Num,
+    max: Num,
+}
+
+impl Ranged {
+    fn int(key: &'static str, value: impl TryInto<u64>, range: RangeInclusive<u64>) -> Ranged {
+        Ranged {
+            key,
+            value: Num::Int(value.try_into().unwrap_or(u64::MAX)),
+            min: Num::Int(*range.start()),
+            max: Num::Int(*range.end()),
+        }
+    }
+
+    fn float(key: &'static str, value: f64, range: RangeInclusive<f64>) -> Ranged {
+        Ranged {
+            key,
+            value: Num::Float(value),
+            min: Num::Float(*range.start()),
+            max: Num::Float(*range.end()),
+        }
+    }
+
+    fn in_range(&self) -> bool {
+        match (self.value, self.min, self.max) {
+            (Num::Int(v), Num::Int(lo), Num::Int(hi)) => (lo..=hi).contains(&v),
+            // NaN is in no range.
+            (Num::Float(v), Num::Float(lo), Num::Float(hi)) => (lo..=hi).contains(&v),
+            _ => false,
+        }
+    }
+
+    /// A usage error naming the setting, its value and the accepted range.
+    fn check(&self) -> Result<(), UsageError> {
+        if self.in_range() {
+            return Ok(());
+        }
+        let (key, value, min, max) = (self.key, self.value, self.min, self.max);
+        Err(UsageError::new(format!(
+            "invalid `{key} = {value}` in the config: the accepted range is {min} to {max}"
+        ))
+        .with_hint(format!(
+            "set `{key}` to a value from {min} to {max}, or remove it to use the default (see `mcr config --defaults`)"
+        )))
+    }
+}
+
+/// Every config setting with an accepted range, with its value in `file`.
+fn ranged_settings(file: &ConfigFile) -> Vec<Ranged> {
+    let m = &file.metrics;
+    let r = &file.report;
+    let g = &m.gri_targets;
+    vec![
+        Ranged::int("metrics.window_months", m.window_months, MONTHS),
+        Ranged::int("metrics.pipeline_days", m.pipeline_days, DAYS),
+        Ranged::int("metrics.active_contact_days", m.active_contact_days, DAYS),
+        Ranged::int("metrics.holder_days", m.holder_days, DAYS),
+        Ranged::int("metrics.multi_headed_days", m.multi_headed_days, DAYS),
+        Ranged::int(
+            "metrics.multi_headed_team_days",
+            m.multi_headed_team_days,
+            DAYS,
+        ),
+        Ranged::int(
+            "metrics.multi_headed_contact_employees",
+            m.multi_headed_contact_employees,
+            HEADS,
+        ),
+        Ranged::int("metrics.multi_headed_teams", m.multi_headed_teams, HEADS),
+        Ranged::float("metrics.abc_a", m.abc_a, FRACTION),
+        Ranged::float("metrics.abc_b", m.abc_b, FRACTION),
+        Ranged::float("metrics.tier_s", m.tier_s, FRACTION),
+        Ranged::float("metrics.tier_a", m.tier_a, FRACTION),
+        Ranged::float("metrics.tier_b", m.tier_b, FRACTION),
+        Ranged::float(
+            "metrics.major_customer_share",
+            m.major_customer_share,
+            FRACTION,
+        ),
+        Ranged::float("metrics.hhi_moderate", m.hhi_moderate, HHI),
+        Ranged::float("metrics.hhi_high", m.hhi_high, HHI),
+        Ranged::float(
+            "metrics.market.share_threshold",
+            m.market.share_threshold,
+            FRACTION,
+        ),
+        Ranged::int(
+            "metrics.evidence.bootstrap_draws",
+            m.evidence.bootstrap_draws,
+            BOOTSTRAP_DRAWS,
+        ),
+        Ranged::int("metrics.gri_targets.S.executive", g.s.executive, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.S.middle", g.s.middle, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.S.base", g.s.base, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.A.executive", g.a.executive, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.A.middle", g.a.middle, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.A.base", g.a.base, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.B.executive", g.b.executive, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.B.middle", g.b.middle, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.B.base", g.b.base, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.C.executive", g.c.executive, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.C.middle", g.c.middle, GRI_TARGET),
+        Ranged::int("metrics.gri_targets.C.base", g.c.base, GRI_TARGET),
+        Ranged::int("report.top_n", r.top_n, TOP_N),
+        Ranged::int("report.chart_top_n", r.chart_top_n, CHART_TOP_N),
+        Ranged::int(
+            "report.leadership_top_n",
+            r.leadership_top_n,
+            LEADERSHIP_TOP_N,
+        ),
+        Ranged::int("report.scatter_labels", r.scatter_labels, SCATTER_LABELS),
+        Ranged::int(
+            "report.scatter_max_points",
+            r.scatter_max_points,
+            SCATTER_MAX_POINTS,
+        ),
+        Ranged::int("report.curve_points", r.curve_points, CURVE_POINTS),
+        Ranged::int("report.max_categories", r.max_categories, MAX_CATEGORIES),
+        Ranged::int("report.query_rows", r.query_rows, QUERY_ROWS),
+    ]
+}
+
+/// Check every ranged setting of the config: the first one out of range is a usage error
+/// naming the setting, its value and the accepted range.
+pub fn check_ranges(file: &ConfigFile) -> Result<(), UsageError> {
+    ranged_settings(file).iter().try_for_each(Ranged::check)
+}
+
 /// How long `mcr run` waits for the lake's lock by default.
 pub const RUN_LOCK_WAIT_SECS: u64 = 300;
 
@@ -163,6 +344,7 @@ impl Settings {
         base: &Path,
         config_file: Option<PathBuf>,
     ) -> anyhow::Result<Settings> {
+        check_ranges(&file)?;
         let rel = |p: &Path| {
             if p.is_absolute() {
                 p.to_path_buf()
@@ -461,5 +643,117 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.downcast_ref::<UsageError>().is_some());
+    }
+
+    /// DEFAULT_CONFIG with one setting (a dotted key path) replaced, resolved.
+    fn resolve_with(key: &str, value: toml::Value) -> anyhow::Result<Settings> {
+        let mut doc: toml::Table = DEFAULT_CONFIG.parse().expect("default config parses");
+        let mut parts: Vec<&str> = key.split('.').collect();
+        let last = parts.pop().expect("a key");
+        let mut table = &mut doc;
+        for p in parts {
+            table = table
+                .get_mut(p)
+                .and_then(toml::Value::as_table_mut)
+                .unwrap_or_else(|| panic!("no table {p} in {key}"));
+        }
+        assert!(
+            table.contains_key(last),
+            "{key} is not in the default config"
+        );
+        table.insert(last.to_string(), value);
+        let file: ConfigFile = toml::Value::Table(doc).try_into()?;
+        Settings::from_parts(
+            &GlobalArgs::default(),
+            &Command::Analyze(Default::default()),
+            file,
+            Path::new(""),
+            None,
+        )
+    }
+
+    fn toml_num(n: Num) -> toml::Value {
+        match n {
+            Num::Int(v) => toml::Value::Integer(i64::try_from(v).expect("small")),
+            Num::Float(v) => toml::Value::Float(v),
+        }
+    }
+
+    fn assert_out_of_range(r: &Ranged, value: Num) {
+        let err = resolve_with(r.key, toml_num(value))
+            .expect_err(&format!("{} = {value} accepted", r.key));
+        let usage = err
+            .downcast_ref::<UsageError>()
+            .unwrap_or_else(|| panic!("{} = {value}: not a usage error: {err:#}", r.key));
+        let msg = &usage.message;
+        assert!(msg.contains(r.key), "{msg}");
+        assert!(msg.contains(&format!("= {value}`")), "{msg}");
+        assert!(
+            msg.contains(&format!("range is {} to {}", r.min, r.max)),
+            "{msg}"
+        );
+        assert!(usage.hint.is_some(), "{msg}");
+    }
+
+    #[test]
+    fn every_ranged_setting_accepts_its_bounds_and_rejects_past_them() {
+        let all = ranged_settings(&ConfigFile::default());
+        assert!(all.len() >= 30);
+        for r in &all {
+            assert!(r.in_range(), "the default of {} is out of its range", r.key);
+            for ok in [r.min, r.max] {
+                if let Err(e) = resolve_with(r.key, toml_num(ok)) {
+                    panic!("{} = {ok} rejected: {e:#}", r.key);
+                }
+            }
+            let (above, below) = match (r.min, r.max) {
+                (Num::Int(lo), Num::Int(hi)) => (Num::Int(hi + 1), lo.checked_sub(1).map(Num::Int)),
+                (Num::Float(lo), Num::Float(hi)) => {
+                    (Num::Float(hi + 1.0), Some(Num::Float(lo - 1.0)))
+                }
+                _ => panic!("{}: mixed range", r.key),
+            };
+            assert_out_of_range(r, above);
+            if let Some(below) = below {
+                assert_out_of_range(r, below);
+            }
+        }
+    }
+
+    #[test]
+    fn day_windows_are_bounded() {
+        for key in [
+            "metrics.holder_days",
+            "metrics.pipeline_days",
+            "metrics.active_contact_days",
+            "metrics.multi_headed_days",
+            "metrics.multi_headed_team_days",
+        ] {
+            for ok in [1, 3650] {
+                assert!(resolve_with(key, toml::Value::Integer(ok)).is_ok(), "{key}");
+            }
+            for bad in [0, 3651, 100_000] {
+                let err = resolve_with(key, toml::Value::Integer(bad)).unwrap_err();
+                assert_eq!(
+                    err.to_string(),
+                    format!(
+                        "invalid `{key} = {bad}` in the config: the accepted range is 1 to 3650"
+                    )
+                );
+            }
+        }
+        let err = resolve_with("metrics.window_months", toml::Value::Integer(121)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid `metrics.window_months = 121` in the config: the accepted range is 1 to 120"
+        );
+        assert!(resolve_with("metrics.window_months", toml::Value::Integer(120)).is_ok());
+        assert!(resolve_with("metrics.window_months", toml::Value::Integer(0)).is_err());
+    }
+
+    #[test]
+    fn nan_is_out_of_every_float_range() {
+        let err = resolve_with("metrics.abc_a", toml::Value::Float(f64::NAN)).unwrap_err();
+        assert!(err.to_string().contains("metrics.abc_a = NaN"), "{err}");
     }
 }

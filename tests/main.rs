@@ -10,6 +10,7 @@ mod golden;
 mod ingest;
 mod lake;
 mod market;
+mod ranges;
 mod report_e2e;
 mod sources;
 

@@ -246,8 +246,9 @@ pub fn generate(
         anyhow::bail!("years of history must be at least 1");
     }
     let start = opts
-        .end
-        .checked_sub_months(Months::new(12 * opts.years))
+        .years
+        .checked_mul(12)
+        .and_then(|months| opts.end.checked_sub_months(Months::new(months)))
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "{} years before {} is out of the calendar range",
@@ -775,5 +776,16 @@ mod tests {
         let mut o = opts(dir.path(), 10, 1, false);
         o.years = 0;
         assert!(generate(&o, &|_| {}).is_err());
+    }
+
+    #[test]
+    fn years_past_the_calendar_are_an_error_not_a_wrap() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = opts(dir.path(), 10, 1, false);
+        for years in [u32::MAX, u32::MAX / 12 + 1, 1_000_000] {
+            o.years = years;
+            let err = generate(&o, &|_| {}).unwrap_err();
+            assert!(err.to_string().contains("calendar range"), "{err}");
+        }
     }
 }

@@ -95,7 +95,7 @@ impl RolePower {
     }
 }
 
-/// Target number of active contacts per level for one tier.
+/// Target number of active contacts per level for one tier (each accepted 0 to 1000).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LevelTargets {
@@ -219,7 +219,7 @@ impl Default for RdiWeights {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MarketConfig {
-    /// Customer selection matrix: wallet_share at or above this is "high share". Default 0.3.
+    /// Customer selection matrix: wallet_share at or above this is "high share". Default 0.3. Accepted 0 to 1.
     pub share_threshold: f64,
     /// Wallet per unit of the customer's annual revenue, per industry (`[metrics.market.wallet_ratio]`,
     /// e.g. `"金融" = 0.02`), used when an account has no potential. Industry names compare
@@ -245,7 +245,7 @@ pub struct EvidenceConfig {
     /// happened since). It runs the relationship analysis a second time, at the look-back
     /// date. Default true.
     pub backtest: bool,
-    /// Bootstrap draws B for the 90 % intervals; 0 = no intervals. Default 1000.
+    /// Bootstrap draws B for the 90 % intervals; 0 = no intervals. Default 1000. Accepted 0 to 100000.
     pub bootstrap_draws: u32,
     /// Seed of the bootstrap: the same seed and B give the same intervals. Default 1.
     pub bootstrap_seed: u64,

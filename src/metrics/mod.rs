@@ -43,39 +43,39 @@ pub use pipeline::{ScenarioFigures, WhatifResult};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsConfig {
-    /// ABC class A while the cumulative revenue share *before* the account is below this. Default 0.80.
+    /// ABC class A while the cumulative revenue share *before* the account is below this. Default 0.80. Accepted 0 to 1.
     pub abc_a: f64,
-    /// ABC class B while the share before the account is below this (else C). Default 0.95.
+    /// ABC class B while the share before the account is below this (else C). Default 0.95. Accepted 0 to 1.
     pub abc_b: f64,
-    /// Tier S: positions ≤ ceil(tier_s · n) by value_score. Default 0.05.
+    /// Tier S: positions ≤ ceil(tier_s · n) by value_score. Default 0.05. Accepted 0 to 1.
     pub tier_s: f64,
-    /// Tier A: positions ≤ ceil(tier_a · n). Default 0.20.
+    /// Tier A: positions ≤ ceil(tier_a · n). Default 0.20. Accepted 0 to 1.
     pub tier_a: f64,
-    /// Tier B: positions ≤ ceil(tier_b · n); the rest are C. Default 0.50.
+    /// Tier B: positions ≤ ceil(tier_b · n); the rest are C. Default 0.50. Accepted 0 to 1.
     pub tier_b: f64,
-    /// Length of the revenue windows (window_12m, window_prev_12m) in calendar months. Default 12.
+    /// Length of the revenue windows (window_12m, window_prev_12m) in calendar months. Default 12. Accepted 1 to 120.
     pub window_months: u32,
-    /// Open opportunities count in pipeline_weighted when close_date ≥ as_of − this many days. Default 90.
+    /// Open opportunities count in pipeline_weighted when close_date ≥ as_of − this many days. Default 90. Accepted 1 to 3650.
     pub pipeline_days: u32,
-    /// GRI: a contact is active with an activity in the last this many days. Default 90.
+    /// GRI: a contact is active with an activity in the last this many days. Default 90. Accepted 1 to 3650.
     pub active_contact_days: u32,
-    /// Relationship holders and iron triangle look at activities of the last this many days. Default 180.
+    /// Relationship holders and iron triangle look at activities of the last this many days. Default 180. Accepted 1 to 3650.
     pub holder_days: u32,
-    /// Multi-headed contact: distinct non-owner employees per contact in the last this many days. Default 30.
+    /// Multi-headed contact: distinct non-owner employees per contact in the last this many days. Default 30. Accepted 1 to 3650.
     pub multi_headed_days: u32,
-    /// Multi-headed account: distinct teams with activities in the last this many days. Default 90.
+    /// Multi-headed account: distinct teams with activities in the last this many days. Default 90. Accepted 1 to 3650.
     pub multi_headed_team_days: u32,
-    /// A contact touched by at least this many non-owner employees flags the account. Default 3.
+    /// A contact touched by at least this many non-owner employees flags the account. Default 3. Accepted 1 to 1000.
     pub multi_headed_contact_employees: u32,
-    /// Activities from at least this many distinct teams flag the account. Default 3.
+    /// Activities from at least this many distinct teams flag the account. Default 3. Accepted 1 to 1000.
     pub multi_headed_teams: u32,
     /// Value × relationship quadrant: RDI at or above this is "high". Default 50.
     pub quadrant_threshold: f64,
-    /// HHI below this is unconcentrated. Default 1500.
+    /// HHI below this is unconcentrated. Default 1500. Accepted 0 to 10000.
     pub hhi_moderate: f64,
-    /// HHI above this is high (between the two: moderate). Default 2500.
+    /// HHI above this is high (between the two: moderate). Default 2500. Accepted 0 to 10000.
     pub hhi_high: f64,
-    /// Major customer: an account or group with at least this share of revenue_12m. Default 0.10.
+    /// Major customer: an account or group with at least this share of revenue_12m. Default 0.10. Accepted 0 to 1.
     pub major_customer_share: f64,
     /// ORI level strategic partner at or above this. Default 70.
     pub ori_strategic_partner: f64,

@@ -46,7 +46,8 @@ pub struct Profile {
     /// Encoding: `auto` (detect UTF-8, UTF-8 BOM, UTF-16, GBK/GB18030) or an encoding label.
     #[serde(default = "auto")]
     pub encoding: String,
-    /// CSV delimiter: `auto` (detect `,` `;` tab `|`) or the character.
+    /// CSV delimiter: `auto` (detect `,` `;` tab `|`), `\t` or `tab`, or one ASCII
+    /// character other than a quote or a line break (checked by [`check_delimiter`]).
     #[serde(default = "auto")]
     pub delimiter: String,
     /// Cell values read as empty (null), compared after trimming.
@@ -477,6 +478,23 @@ impl Mapping {
     }
 }
 
+/// A profile's `delimiter`: `auto` (or empty), `\t` / `tab`, or one ASCII character that
+/// is not a quote or a line break. The reader takes the delimiter's first byte, so a
+/// non-ASCII character such as `，` would be read as part of a character.
+pub fn check_delimiter(d: &str) -> Result<(), String> {
+    if matches!(d, "auto" | "" | "\\t" | "tab") {
+        return Ok(());
+    }
+    let mut chars = d.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii() && !matches!(c, '"' | '\r' | '\n') => Ok(()),
+        _ => Err(format!(
+            "invalid `delimiter = \"{}\"`: a delimiter is one ASCII character (not a quote or a line break), `auto`, or `\\t` for tab",
+            d.escape_debug()
+        )),
+    }
+}
+
 impl Profile {
     /// Parse and check a profile: table names, column names and constant values exist in the
     /// contract, patterns are valid globs.
@@ -485,6 +503,12 @@ impl Profile {
             hinted(
                 format!("invalid profile {origin}: {}", e.message()),
                 "compare with `mcr profiles show canonical`; every key is documented there",
+            )
+        })?;
+        check_delimiter(&p.delimiter).map_err(|e| {
+            hinted(
+                format!("profile {origin}: {e}"),
+                "write one ASCII character such as `delimiter = \";\"`, `delimiter = \"\\t\"` for tab, or `delimiter = \"auto\"`",
             )
         })?;
         for m in &p.tables {
@@ -853,5 +877,35 @@ mod tests {
             .unwrap_err()
             .downcast_ref::<UsageError>()
             .is_some());
+    }
+
+    #[test]
+    fn delimiter_is_one_ascii_character_auto_or_tab() {
+        let profile = |d: &str| {
+            let text = format!("name='x'\ndelimiter = {}\n", toml::Value::String(d.into()));
+            Profile::from_toml(&text, "t")
+        };
+        for ok in [
+            "auto", "", "\\t", "tab", "\t", ",", ";", "|", "~", " ", "\u{1}", "\u{7f}",
+        ] {
+            assert!(
+                profile(ok).is_ok(),
+                "{ok:?}: {:#}",
+                profile(ok).unwrap_err()
+            );
+        }
+        for bad in [
+            "，", "；", "é", ",;", "\"", "\n", "\r", "\u{80}", "tabs", "Auto",
+        ] {
+            let e = profile(bad).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains("profile t"), "{msg}");
+            assert!(
+                msg.contains(&format!("`delimiter = \"{}\"`", bad.escape_debug())),
+                "{msg}"
+            );
+            assert!(msg.contains("one ASCII character"), "{msg}");
+            assert!(crate::error::hint_of(&e).is_some(), "{msg}");
+        }
     }
 }

@@ -6,21 +6,21 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportConfig {
-    /// Rows in top-N tables (customer selection, groups, revenue at risk…). Default 20.
+    /// Rows in top-N tables (customer selection, groups, revenue at risk…). Default 20. Accepted 1 to 10000.
     pub top_n: usize,
-    /// Bars in top-N charts (relationship profile, revenue at risk). Default 15.
+    /// Bars in top-N charts (relationship profile, revenue at risk). Default 15. Accepted 1 to 100.
     pub chart_top_n: usize,
-    /// Rows of the leadership page's tables (it must fit one page). Default 6.
+    /// Rows of the leadership page's tables (it must fit one page). Default 6. Accepted 1 to 50.
     pub leadership_top_n: usize,
-    /// Accounts labelled by name in the quadrant scatter (top S/A by revenue). Default 12.
+    /// Accounts labelled by name in the quadrant scatter (top S/A by revenue). Default 12. Accepted 0 to 1000.
     pub scatter_labels: usize,
-    /// Most points drawn in the quadrant scatter (all S/A first, the rest sampled). Default 3000.
+    /// Most points drawn in the quadrant scatter (all S/A first, the rest sampled). Default 3000. Accepted 10 to 1000000.
     pub scatter_max_points: usize,
-    /// Points of the Pareto and Lorenz curves (downsampled). Default 500.
+    /// Points of the Pareto and Lorenz curves (downsampled). Default 500. Accepted 2 to 100000.
     pub curve_points: usize,
-    /// Categories shown in industry/region breakdowns; the rest are summed as "other". Default 10.
+    /// Categories shown in industry/region breakdowns; the rest are summed as "other". Default 10. Accepted 1 to 100.
     pub max_categories: usize,
-    /// Rows of a custom query's table. Default 20.
+    /// Rows of a custom query's table. Default 20. Accepted 1 to 10000.
     pub query_rows: usize,
     /// Folder of custom queries (`*.sql`), relative to the config file. Default `queries`.
     pub queries_dir: PathBuf,
