@@ -9,6 +9,7 @@ pub mod commands;
 pub mod contract;
 pub mod diagnostics;
 pub mod error;
+pub mod fmt;
 pub mod generate;
 pub mod ingest;
 pub mod lake;

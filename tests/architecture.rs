@@ -16,7 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("stages", &["ingest", "metrics", "report", "generate"]),
     ("SQL over the lake", &["sql"]),
     ("lake and profiles", &["lake", "profiles"]),
-    ("contract", &["contract", "error", "diagnostics"]),
+    ("contract", &["contract", "error", "diagnostics", "fmt"]),
 ];
 
 fn layer_of(top: &str) -> Option<usize> {

@@ -5,7 +5,7 @@ use crate::cli::AnalyzeArgs;
 use crate::commands::Context;
 use crate::contract::currency::Basis;
 use crate::contract::summary::Summary;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::error::{hinted, ExitStatus, UsageError};
 use crate::lake::Lake;
 use crate::metrics::{self, Inputs, MetricsError};
@@ -125,7 +125,7 @@ pub fn data_quality_diagnostics(s: &Summary) -> Vec<Diagnostic> {
                 s.reporting_currency
             );
         }
-        out.push(Diagnostic::warning("MCR030", msg).with_hint(
+        out.push(Diagnostic::warning(Code::Mcr030, msg).with_hint(
             "check the sources' ids: the accounts must come from the same system as the facts, or be linked by a lookup (see `mcr lake status` for rows per source)",
         ));
     }
@@ -136,7 +136,7 @@ pub fn data_quality_diagnostics(s: &Summary) -> Vec<Diagnostic> {
     {
         out.push(
             Diagnostic::warning(
-                "MCR031",
+                Code::Mcr031,
                 format!(
                     "{}: {} keys are delivered with different rows by several sources ({}); the first source's row is used, e.g. {}",
                     c.table,

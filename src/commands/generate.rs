@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::GenerateArgs;
 use crate::commands::Context;
 use crate::error::{ExitStatus, UsageError};
+use crate::fmt::{human_bytes, thousands, ByteUnits};
 use crate::generate::{generate, GenerateOptions, GenerateSummary};
 
 /// Accepted range of `--years` (as in the clap definition).
@@ -104,8 +105,8 @@ fn summary_table(s: &GenerateSummary) -> String {
         out.push_str(&format!(
             "{:<15} {:>13} {:>10}  {}\n",
             f.table,
-            thousands(f.rows),
-            human_bytes(f.bytes),
+            thousands(f.rows as f64, 0),
+            human_bytes(f.bytes, ByteUnits::Binary),
             f.path.display()
         ));
         rows += f.rows;
@@ -114,50 +115,15 @@ fn summary_table(s: &GenerateSummary) -> String {
     out.push_str(&format!(
         "{:<15} {:>13} {:>10}\n",
         "total",
-        thousands(rows),
-        human_bytes(bytes)
+        thousands(rows as f64, 0),
+        human_bytes(bytes, ByteUnits::Binary)
     ));
     out
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_sizes_and_counts() {
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(12), "12");
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-    }
 
     #[test]
     fn effect_accepts_0_to_10() {

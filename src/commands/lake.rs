@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::cli::LakeCommand;
 use crate::commands::Context;
 use crate::error::ExitStatus;
+use crate::fmt::{human_bytes, ByteUnits};
 use crate::lake::Lake;
 
 #[derive(Serialize)]
@@ -124,7 +125,7 @@ fn status(ctx: &Context) -> anyhow::Result<ExitStatus> {
             t.snapshot,
             t.snapshots,
             t.rows,
-            human_bytes(t.bytes),
+            human_bytes(t.bytes, ByteUnits::Short),
             t.rejected,
             t.orphans
         )?;
@@ -163,19 +164,4 @@ fn drop_source(ctx: &Context, name: &str, wait: u64) -> anyhow::Result<ExitStatu
         lake.root().display()
     ));
     Ok(ExitStatus::Success)
-}
-
-fn human_bytes(b: u64) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = b as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i < units.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", units[i])
-    }
 }

@@ -49,37 +49,6 @@ pub fn float_decimals(values: impl IntoIterator<Item = f64>) -> usize {
     }
 }
 
-/// A float with thousands separators and `decimals` decimals, never in exponent form:
-/// `human_float(78422057.123, 2)` = `78,422,057.12`, `human_float(-0.0001, 2)` = `0.00`.
-pub fn human_float(v: f64, decimals: usize) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((s.as_str(), ""));
-    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    // no "-0.00": the sign only when a non-zero digit is shown
-    let sign = if v < 0.0 && s.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
-}
-
 /// Terminal columns of `s` (CJK and full-width characters take two).
 fn width(s: &str) -> usize {
     s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
@@ -116,7 +85,7 @@ fn column_cells(c: &Column, rows: &[usize]) -> (Vec<String>, bool) {
                 .iter()
                 .map(|&i| {
                     ca.get(i)
-                        .map_or_else(|| "null".to_string(), |v| human_float(v, dec))
+                        .map_or_else(|| "null".to_string(), |v| crate::fmt::thousands(v, dec))
                 })
                 .collect();
             return (cells, true);
@@ -239,20 +208,6 @@ mod tests {
         assert_eq!(float_decimals([0.000_012_34]), 6);
         assert_eq!(float_decimals([1e-300]), 10);
         assert_eq!(float_decimals(std::iter::empty()), 0);
-    }
-
-    #[test]
-    fn floats_as_people_read_them() {
-        assert_eq!(human_float(78_422_057.0, 2), "78,422,057.00");
-        assert_eq!(human_float(78_422_057.126, 2), "78,422,057.13");
-        assert_eq!(human_float(-1_234.5, 2), "-1,234.50");
-        assert_eq!(human_float(0.7543, 4), "0.7543");
-        assert_eq!(human_float(999.0, 0), "999");
-        assert_eq!(human_float(1_000.0, 0), "1,000");
-        assert_eq!(human_float(-0.0001, 2), "0.00"); // no "-0.00"
-        assert_eq!(human_float(1e21, 0), "1,000,000,000,000,000,000,000"); // never an exponent
-        assert_eq!(human_float(f64::NAN, 2), "NaN");
-        assert_eq!(human_float(f64::NEG_INFINITY, 2), "-inf");
     }
 
     #[test]

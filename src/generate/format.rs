@@ -237,16 +237,16 @@ impl Row {
         if st.messy && r.random_bool(0.25) {
             if v >= 0.0 {
                 self.s.push('¥');
-                push_thousands(&mut self.s, v);
+                self.s.push_str(&crate::fmt::thousands(v, 2));
             } else {
                 match r.random_range(0..3u8) {
                     0 => {
                         self.s.push_str("-¥");
-                        push_thousands(&mut self.s, -v);
+                        self.s.push_str(&crate::fmt::thousands(-v, 2));
                     }
                     1 => {
                         self.s.push_str("¥-");
-                        push_thousands(&mut self.s, -v);
+                        self.s.push_str(&crate::fmt::thousands(-v, 2));
                     }
                     _ => {
                         let _ = write!(self.s, "({:.2})", -v);
@@ -303,19 +303,6 @@ impl Row {
     }
 }
 
-/// `v` (≥ 0) with two decimals and `,` thousands separators.
-fn push_thousands(s: &mut String, v: f64) {
-    let txt = format!("{v:.2}");
-    let (int, frac) = txt.split_at(txt.len() - 3);
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            s.push(',');
-        }
-        s.push(ch);
-    }
-    s.push_str(frac);
-}
-
 /// A CSV writer into memory: `\n` line ends, RFC-4180 quoting, no header.
 pub(crate) fn buffer_writer(capacity: usize) -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
@@ -327,19 +314,6 @@ pub(crate) fn buffer_writer(capacity: usize) -> csv::Writer<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        let mut s = String::new();
-        push_thousands(&mut s, 1234567.5);
-        assert_eq!(s, "1,234,567.50");
-        s.clear();
-        push_thousands(&mut s, 12.5);
-        assert_eq!(s, "12.50");
-        s.clear();
-        push_thousands(&mut s, 123456.0);
-        assert_eq!(s, "123,456.00");
-    }
 
     #[test]
     fn dates_render_in_three_layouts() -> anyhow::Result<()> {

@@ -23,7 +23,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::contract::{currency, Table};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::error::hinted;
 use crate::lake::manifest::{SourceFile, TableSnapshot};
 use crate::lake::transaction::Transaction;
@@ -210,7 +210,7 @@ fn discover(
             if !matches.is_empty() {
                 diags.push(
                     Diagnostic::warning(
-                        "MCR011",
+                        Code::Mcr011,
                         format!("{}: unsupported file type, skipped", f.display()),
                     )
                     .with_hint("export as .csv, .xlsx, .json, .ndjson or .parquet"),
@@ -259,7 +259,7 @@ fn discover(
             continue;
         }
         diags.push(
-            Diagnostic::warning("MCR010", format!("{}: no table of profile `{}` matches this file name; skipped", f.display(), profile.name))
+            Diagnostic::warning(Code::Mcr010, format!("{}: no table of profile `{}` matches this file name; skipped", f.display(), profile.name))
                 .with_hint("rename the file after its table (accounts.csv, contacts.csv, …) or add its name to a `files` pattern of the profile"),
         );
     }
@@ -319,7 +319,7 @@ fn prepare_lookups(
     for n in &names {
         for why in lookups.skipped(n) {
             diags.push(Diagnostic::info(
-                "MCR024",
+                Code::Mcr024,
                 format!("lookup `{n}` did not read {why}"),
             ));
         }
@@ -332,14 +332,14 @@ fn prepare_lookups(
                 .unwrap_or_default();
             diags.push(
                 Diagnostic::warning(
-                    "MCR022",
+                    Code::Mcr022,
                     format!("lookup `{n}`: no file matches {patterns}; values derived through it are left empty, or their rows rejected when required"),
                 )
                 .with_hint("add the export it reads to the sources, or adjust the lookup's `files` patterns"),
             );
         } else if !lookups.is_empty(n) {
             diags.push(Diagnostic::info(
-                "MCR023",
+                Code::Mcr023,
                 format!(
                     "lookup `{n}`: {} keys from {}",
                     lookups.len(n),
@@ -671,7 +671,7 @@ fn skip_optional(
         .collect();
     diags.push(
         Diagnostic::warning(
-            "MCR012",
+            Code::Mcr012,
             format!(
                 "{label}: skipped, the optional table {} cannot be mapped: {why}; unavailable without it: {}",
                 item.table,
@@ -713,7 +713,7 @@ fn add_derived_accounts(
         }
     }
     diags.push(Diagnostic::info(
-        "MCR025",
+        Code::Mcr025,
         format!(
             "{n} accounts derived from the customers of {} (no accounts file)",
             d.sources.join(", ")
@@ -840,7 +840,7 @@ fn currency_diagnostic(
     match reporting.basis {
         currency::Basis::Data => diags.push(
             Diagnostic::info(
-                "MCR007",
+                Code::Mcr007,
                 format!(
                     "every amount ({}) is in {code} and `reporting_currency` is not set: the reports use {code}",
                     tables.join(", ")
@@ -852,7 +852,7 @@ fn currency_diagnostic(
         ),
         currency::Basis::Assumed => diags.push(
             Diagnostic::info(
-                "MCR008",
+                Code::Mcr008,
                 format!(
                     "no amount ({}) states its currency and `reporting_currency` is not set: amounts are assumed to be in {code}, and the reports say so",
                     tables.join(", ")
@@ -1071,7 +1071,7 @@ fn ingest_file(
     let plan = plan.strict_labels(opts.strict);
     if !plan.columns.ignored.is_empty() {
         diags.push(Diagnostic::info(
-            "MCR001",
+            Code::Mcr001,
             format!(
                 "{label}: columns not used by `{}`: {}",
                 item.table,
@@ -1382,7 +1382,7 @@ fn ingest_file(
         // Probabilities: a file whose values are all ≤ 1 holds fractions, else percentages.
         state.rescale.push((state.rows, accepted));
         diags.push(Diagnostic::info(
-            "MCR005",
+            Code::Mcr005,
             format!("{label}: probabilities read as percentages"),
         ));
     }
@@ -1406,19 +1406,19 @@ fn ingest_file(
     diags.extend(plan.label_diagnostics(&label));
     if rows_read == 0 {
         diags.push(Diagnostic::warning(
-            "MCR002",
+            Code::Mcr002,
             format!("{label}: header only, no rows"),
         ));
     }
     if orphans > 0 {
         diags.push(
-            Diagnostic::warning("MCR003", format!("{label}: {orphans} rows refer to an account_id not in accounts (kept, counted as orphans)"))
+            Diagnostic::warning(Code::Mcr003, format!("{label}: {orphans} rows refer to an account_id not in accounts (kept, counted as orphans)"))
                 .with_hint("ingest the matching accounts, or use --strict to reject them"),
         );
     }
     if rejected > 0 {
         diags.push(
-            Diagnostic::warning("MCR004", format!("{label}: {rejected} rows rejected"))
+            Diagnostic::warning(Code::Mcr004, format!("{label}: {rejected} rows rejected"))
                 .with_hint("see `_rejects/` in the lake, or the samples above"),
         );
     }
@@ -1433,7 +1433,7 @@ fn ingest_file(
     }
     if excluded > 0 {
         diags.push(Diagnostic::info(
-            "MCR006",
+            Code::Mcr006,
             format!(
                 "{label}: {excluded} rows excluded by the profile ({})",
                 mapping
@@ -1523,13 +1523,7 @@ fn key_on_data(
     let mut records = open_item(item, opts)?.records;
     records.for_each_batch(CHUNK, |batch| {
         for rec in batch.iter() {
-            let cell = |i: usize| {
-                rec.fields
-                    .get(i)
-                    .and_then(|b| std::str::from_utf8(b).ok())
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty() && !nulls.iter().any(|x| x == v))
-            };
+            let cell = |i: usize| rec.text(i, nulls);
             for k in 0..n {
                 let Some(e) = present[k].1.as_ref().filter(|_| unique[k]) else {
                     continue;
@@ -1569,7 +1563,7 @@ fn lookup_diagnostics(
         };
         if st.ambiguous > 0 {
             diags.push(
-                Diagnostic::warning("MCR020", outcome(
+                Diagnostic::warning(Code::Mcr020, outcome(
                     st.ambiguous,
                     "a key that is ambiguous",
                     &st.ambiguous_samples,
@@ -1580,7 +1574,7 @@ fn lookup_diagnostics(
         if st.not_found > 0 {
             diags.push(
                 Diagnostic::warning(
-                    "MCR021",
+                    Code::Mcr021,
                     outcome(st.not_found, "a key not found", &st.not_found_samples),
                 )
                 .with_hint(

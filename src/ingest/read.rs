@@ -79,6 +79,18 @@ pub struct RawRecord<'a> {
     pub fields: Fields<'a>,
 }
 
+impl<'a> RawRecord<'a> {
+    /// Field `i` as trimmed text; `None` when absent, not UTF-8, empty or one of `nulls`
+    /// (how the pre-passes — lookups, keys decided on the data — read a cell).
+    pub fn text(&self, i: usize, nulls: &[String]) -> Option<&'a str> {
+        self.fields
+            .get(i)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !nulls.iter().any(|x| x == v))
+    }
+}
+
 /// The fields of a [`RawRecord`].
 #[derive(Clone, Copy)]
 pub struct Fields<'a> {

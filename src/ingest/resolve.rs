@@ -242,7 +242,11 @@ pub fn build(
     names: &[String],
     files: &[PathBuf],
 ) -> anyhow::Result<(Lookups, Vec<(LookupSource, String)>)> {
-    let nulls: HashSet<&str> = profile.null_values.iter().map(|s| s.trim()).collect();
+    let nulls: Vec<String> = profile
+        .null_values
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect();
     let mut lookups = Lookups::default();
     let mut used = Vec::new();
     for name in names {
@@ -277,13 +281,7 @@ pub fn build(
             let mut records = raw.records;
             records.for_each_batch(super::CHUNK, |batch| {
                 for rec in batch.iter() {
-                    let cell = |i: usize| {
-                        rec.fields
-                            .get(i)
-                            .and_then(|b| std::str::from_utf8(b).ok())
-                            .map(str::trim)
-                            .filter(|s| !nulls.contains(s))
-                    };
+                    let cell = |i: usize| rec.text(i, &nulls);
                     if exclude.matches(cell) {
                         continue;
                     }

@@ -17,7 +17,7 @@ use super::parse;
 use super::read::{Batch, RawRecord};
 use super::resolve::{Found, Lookups};
 use crate::contract::{ColType, Column as ContractColumn, EnumKind, Table};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::profiles::{Many, Mapping, Profile};
 
 /// A rejected row.
@@ -1565,7 +1565,7 @@ fn unknown_label_diagnostic(
         _ => format!("<{what}>"),
     };
     Diagnostic::warning(
-        "MCR009",
+        Code::Mcr009,
         format!(
             "{file}: {table}.{}: {distinct} in {} (rows kept, {} {fate}): {}",
             col.name,

@@ -311,23 +311,10 @@ pub fn has(key: &str) -> bool {
         .any(|(k, _, _)| *k == key)
 }
 
-/// `1234567.8` → `1,234,568` (rounded to integer).
+/// `1234567.8` → `1,234,568`: rounded to an integer, ties away from zero
+/// ([`crate::fmt::thousands`] after `round()`).
 pub fn thousands(v: f64) -> String {
-    let neg = v < 0.0;
-    let n = v.abs().round() as u128;
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3 + 1);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if neg && n != 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    crate::fmt::thousands(v.round(), 0)
 }
 
 /// A full amount for tables: en `1,234,568`; zh `123.46 万` / `1.23 亿` (below 10 000:
@@ -424,15 +411,7 @@ pub fn number(v: f64, decimals: usize) -> String {
     if decimals == 0 {
         return thousands(v);
     }
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((s.as_str(), ""));
-    let int_v: f64 = int.parse().unwrap_or(0.0);
-    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "-"
-    } else {
-        ""
-    };
-    format!("{sign}{}.{frac}", thousands(int_v))
+    crate::fmt::thousands(v, decimals)
 }
 
 /// A date: en `30 Sep 2026`, zh `2026年9月30日`.

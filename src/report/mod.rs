@@ -44,7 +44,7 @@ use serde::Serialize;
 use crate::contract::metric_tables::{MetricTable, SchemaError};
 use crate::contract::summary::Summary;
 use crate::contract::{Audience, Lang};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::error::hinted;
 use crate::lake::Lake;
 use model::{PreviousInputs, ReportInputs};
@@ -139,7 +139,7 @@ fn previous_inputs(
         Err(e) => {
             warnings.push(
                 Diagnostic::warning(
-                    "MCR042",
+                    Code::Mcr042,
                     format!("cannot list earlier reports, changes not shown: {e:#}"),
                 )
                 .with_hint("check that the lake's metrics folder is readable"),
@@ -154,7 +154,7 @@ fn previous_inputs(
         Err(e) => {
             warnings.push(
                 Diagnostic::warning(
-                    "MCR041",
+                    Code::Mcr041,
                     format!("previous report {p} unreadable, changes not shown: {e:#}"),
                 )
                 .with_hint(rerun),
@@ -172,7 +172,7 @@ fn previous_inputs(
         .unwrap_or_else(|e| {
             warnings.push(
                 Diagnostic::warning(
-                    "MCR041",
+                    Code::Mcr041,
                     format!("previous accounts of {p} unreadable, tier moves shown against tier_prev: {e:#}"),
                 )
                 .with_hint(rerun.clone()),
@@ -236,7 +236,7 @@ pub fn render_from_inputs(
         if let Some(e) = &c.error {
             warnings.push(
                 Diagnostic::warning(
-                    "MCR043",
+                    Code::Mcr043,
                     format!(
                         "chart {} could not be drawn (its place shows why): {e}",
                         c.name
@@ -307,7 +307,7 @@ pub fn render_from_inputs(
         if let Some(e) = &q.error {
             query_errors.push(format!("{}: {e}", q.file));
             warnings.push(
-                Diagnostic::warning("MCR040", format!("query {} failed: {e}", q.file))
+                Diagnostic::warning(Code::Mcr040, format!("query {} failed: {e}", q.file))
                     .with_hint("fix the query (its section on the page shows the error), or remove the file from the queries folder"),
             );
         }

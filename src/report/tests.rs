@@ -334,7 +334,7 @@ fn pages_are_written_escaped_and_self_contained() {
         assert!(out.charts.len() >= 11);
         assert_eq!(out.query_errors.len(), 1);
         // reported once, as a warning with its code
-        let codes: Vec<&str> = out.warnings.iter().map(|w| w.code).collect();
+        let codes: Vec<&str> = out.warnings.iter().map(|w| w.code.as_str()).collect();
         assert_eq!(codes, ["MCR040"], "{:?}", out.warnings);
         assert!(out.warnings[0].message.contains("broken.sql"));
         for p in &out.pages {

@@ -371,37 +371,30 @@ pub fn decimal_comma<'a>(vals: impl Iterator<Item = &'a str>) -> Option<bool> {
     }
 }
 
-/// The share of the values of column `i` that parse as amounts.
-pub fn numeric_share(sample: &Sample, i: usize, decimal_comma: bool) -> f64 {
-    let (mut n, mut ok) = (0usize, 0usize);
+/// The share of the (first 2 000) values of column `i` for which `ok` holds.
+fn share(sample: &Sample, i: usize, ok: impl Fn(&str) -> bool) -> f64 {
+    let (mut n, mut yes) = (0usize, 0usize);
     for v in sample.values(i).take(2_000) {
         n += 1;
-        let v = v.trim_end_matches('%');
-        if values::parse_amount(v, decimal_comma).is_ok() {
-            ok += 1;
-        }
+        yes += usize::from(ok(v));
     }
     if n == 0 {
         0.0
     } else {
-        ok as f64 / n as f64
+        yes as f64 / n as f64
     }
+}
+
+/// The share of the values of column `i` that parse as amounts (a `%` sign allowed).
+pub fn numeric_share(sample: &Sample, i: usize, decimal_comma: bool) -> f64 {
+    share(sample, i, |v| {
+        values::parse_amount(v.trim_end_matches('%'), decimal_comma).is_ok()
+    })
 }
 
 /// The share of the values of column `i` that parse as dates with `formats`.
 pub fn date_share(sample: &Sample, i: usize, formats: &[String]) -> f64 {
-    let (mut n, mut ok) = (0usize, 0usize);
-    for v in sample.values(i).take(2_000) {
-        n += 1;
-        if values::parse_date(v, formats).is_ok() {
-            ok += 1;
-        }
-    }
-    if n == 0 {
-        0.0
-    } else {
-        ok as f64 / n as f64
-    }
+    share(sample, i, |v| values::parse_date(v, formats).is_ok())
 }
 
 #[cfg(test)]
