@@ -72,17 +72,7 @@ pub(crate) struct Labels {
 
 impl Labels {
     pub(crate) fn new() -> Labels {
-        let all = [
-            EnumKind::Tier,
-            EnumKind::Level,
-            EnumKind::DecisionRole,
-            EnumKind::Support,
-            EnumKind::Intimacy,
-            EnumKind::ActivityType,
-            EnumKind::EmployeeRole,
-            EnumKind::AgreementType,
-        ];
-        let kinds = all
+        let kinds = EnumKind::ALL
             .into_iter()
             .map(|k| {
                 let per_value = k

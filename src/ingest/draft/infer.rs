@@ -154,6 +154,15 @@ impl Sample {
         m
     }
 
+    /// The distinct values of column `i` as written, sorted (labels, for value maps and
+    /// exclusions, which compare case-insensitively).
+    pub fn labels(&self, i: usize) -> Vec<&str> {
+        let mut v: Vec<&str> = self.values(i).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// Whether the values of column `i` repeat (fewer distinct values than values).
     pub fn repeats(&self, i: usize) -> bool {
         let d = self.distinct(i);
