@@ -79,7 +79,7 @@ fn analyzed_example(dir: &Path) -> Option<std::path::PathBuf> {
 fn conformance_example_matches_expected_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let Some(metrics) = analyzed_example(dir.path()) else {
-        eprintln!("skipped: ../shared/spec/examples/small not present");
+        absent("../shared/spec/examples/small");
         return;
     };
     let expected_dir = spec_small().unwrap().join("expected");

@@ -52,7 +52,7 @@ fn file_counts(v: &Value, table: &str) -> (u64, u64, u64) {
 #[test]
 fn conformance_example_row_counts_and_rejects() {
     let Some(small) = spec_small() else {
-        eprintln!("skipped: ../shared/spec/examples/small not present");
+        absent("../shared/spec/examples/small");
         return;
     };
     let meta: Value =

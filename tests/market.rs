@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::common::{fixture, repo, stderr, stdout};
+use crate::common::{absent, fixture, realdata, repo, stderr, stdout};
 
 /// `mcr` in `dir`: the binary built for these tests, or `MCR_BIN` when set (a shared target
 /// directory's `release/mcr` may be another checkout's build by the time the test runs).
@@ -53,7 +53,7 @@ fn market_tables_match_an_independent_computation() {
         .arg("--version")
         .output();
     if !python.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: python3 is not installed");
+        absent("python3");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -284,11 +284,9 @@ fn profiles_read_the_market_columns() {
 /// written in scientific notation (`1.01752E11`) and must be read, not reject the accounts.
 #[test]
 fn real_salesforce_annual_revenue_in_scientific_notation() {
-    let src = repo().join("../shared/realdata/salesforce-prodly-cpq-demo");
-    if !src.is_dir() {
-        eprintln!("skipped: realdata/salesforce-prodly-cpq-demo not present");
+    let Some(src) = realdata("salesforce-prodly-cpq-demo") else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("mcr.toml"),

@@ -502,18 +502,6 @@ fn dry_run_lists_found_missing_ignored_and_lookup_columns() {
 // Real public exports (../shared/realdata), when present. Figures checked by hand with
 // Python's csv module (see each test).
 
-fn realdata(name: &str) -> Option<PathBuf> {
-    let candidates = [
-        repo().join("../shared/realdata").join(name),
-        PathBuf::from("/work/shared/realdata").join(name),
-    ];
-    let found = candidates.into_iter().find(|p| p.is_dir());
-    if found.is_none() {
-        eprintln!("skipped: realdata/{name} not present");
-    }
-    found
-}
-
 fn one(dir: &Path, sql: &str) -> String {
     query(dir, sql)[1].clone()
 }

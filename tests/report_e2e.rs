@@ -11,7 +11,7 @@ use std::process::Command;
 use mcr::contract::Lang;
 use mcr::report::layout;
 
-use crate::common::{run_in, stderr};
+use crate::common::{absent, run_in, stderr};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -269,7 +269,7 @@ fn sample_leadership_page_prints_on_one_sheet() {
     run(&["analyze", "--quiet"]);
     let have_chromium = Path::new(CHROMIUM).exists();
     if !have_chromium {
-        eprintln!("notice: {CHROMIUM} not found — the one-sheet print check is skipped");
+        absent(CHROMIUM);
     }
     let keep: Option<PathBuf> = std::env::var_os("MCR_SCREENSHOT_DIR").map(PathBuf::from);
     for (lang, titles) in [
