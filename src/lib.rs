@@ -2,7 +2,7 @@
 //!
 //! Data flows one way: `ingest` (read, map through a profile, validate) writes the lake;
 //! `metrics` reads lake tables and writes metric tables; `report` reads metric tables and
-//! writes HTML and SVG. See the README's "Architecture" section.
+//! writes HTML and SVG. See docs/architecture.md.
 
 pub mod cli;
 pub mod commands;

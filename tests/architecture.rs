@@ -1,4 +1,4 @@
-//! The import graph of `src/` (README "Architecture"): every `crate::…` and `super::…` path
+//! The import graph of `src/` (docs/architecture.md, "Layers"): every `crate::…` and `super::…` path
 //! outside test code is an edge from the module it is written in to the module it names.
 //! Top-level modules may only import from a strictly lower layer, and no two modules import
 //! each other, directly or through others (a module and its own parent or children excepted:
