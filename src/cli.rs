@@ -163,6 +163,28 @@ pub struct ReportArgs {
     /// Output directory (reports/<as_of>/ is written under it).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also write each owner's / region's pages over only its accounts (comma-separated).
+    #[arg(long, value_delimiter = ',', value_enum, value_name = "owner|region")]
+    pub burst: Vec<BurstArg>,
+    /// Also print every page to PDF with headless Chromium.
+    #[arg(long)]
+    pub pdf: bool,
+}
+
+/// `--burst` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BurstArg {
+    Owner,
+    Region,
+}
+
+impl From<BurstArg> for crate::contract::BurstKind {
+    fn from(b: BurstArg) -> Self {
+        match b {
+            BurstArg::Owner => crate::contract::BurstKind::Owner,
+            BurstArg::Region => crate::contract::BurstKind::Region,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -431,6 +431,15 @@ impl Settings {
             })?,
             None => None,
         };
+        let mut report = file.report;
+        if let Command::Report(a) = command {
+            if !a.burst.is_empty() {
+                report.burst = a.burst.iter().map(|&b| b.into()).collect();
+            }
+            report.pdf |= a.pdf;
+        }
+        report.burst.sort();
+        report.burst.dedup();
         let quiet = global.quiet;
         let lock_wait_secs = match command {
             Command::Run(a) => a.wait.unwrap_or(RUN_LOCK_WAIT_SECS),
@@ -450,7 +459,7 @@ impl Settings {
             default_profile: file.default_profile,
             sources,
             metrics: file.metrics,
-            report: file.report,
+            report,
             quiet,
             json: global.json,
             lock_wait_secs,

@@ -1,6 +1,7 @@
 //! The integration test binary: one binary, one module per area.
 
 mod architecture;
+mod burst;
 mod cli_output;
 mod common;
 mod currency;

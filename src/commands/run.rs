@@ -77,6 +77,8 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         ctx.settings.lang,
     )
     .map_err(|e| e.context("stage report failed"))?;
+    let extras = super::report::extras(ctx, &lake, &outcome)
+        .map_err(|e| e.context("stage report failed"))?;
     // With --json the warnings are in the summary (`reports.warnings`); --quiet silences them.
     if !ctx.settings.json && !ctx.settings.quiet {
         for w in &outcome.warnings {
@@ -91,6 +93,7 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
                 "as_of": as_of.to_string(),
                 "metrics": metrics_dir,
                 "reports": outcome,
+                "bursts": extras,
                 "seconds": started.elapsed().as_secs_f64(),
             }),
         )?;
@@ -112,6 +115,12 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         let index = outcome.dir.join("index.html");
         for p in outcome.pages.iter().filter(|p| **p != index) {
             writeln!(out, "           {}", p.display())?;
+        }
+        if let Some(i) = &extras.bursts_index {
+            writeln!(out, "  bursts   {} ({})", i.display(), extras.bursts)?;
+        }
+        if !extras.pdfs.is_empty() {
+            writeln!(out, "  pdf      {} pages", extras.pdfs.len())?;
         }
         if !outcome.query_errors.is_empty() {
             writeln!(

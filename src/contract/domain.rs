@@ -22,6 +22,35 @@ impl Lang {
     }
 }
 
+/// What a report burst splits by (`mcr report --burst`): each account owner's or each
+/// region's book of accounts gets its own pages.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum BurstKind {
+    Owner,
+    Region,
+}
+
+impl BurstKind {
+    /// The config/CLI spelling and the `kind` column of `bursts.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BurstKind::Owner => "owner",
+            BurstKind::Region => "region",
+        }
+    }
+
+    /// The folder under `<reports>/<as_of>/` holding one folder per book.
+    pub fn folder(self) -> &'static str {
+        match self {
+            BurstKind::Owner => "by-owner",
+            BurstKind::Region => "by-region",
+        }
+    }
+}
+
 /// Report audience: one page per audience.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

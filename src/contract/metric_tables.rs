@@ -25,17 +25,19 @@ pub enum MetricTable {
     TierMigration,
     Competitors,
     Evidence,
+    AccountQuarters,
 }
 
 impl MetricTable {
     /// Every metric table, in the order analyze writes them.
-    pub const ALL: [MetricTable; 6] = [
+    pub const ALL: [MetricTable; 7] = [
         MetricTable::Accounts,
         MetricTable::Concentration,
         MetricTable::Employees,
         MetricTable::TierMigration,
         MetricTable::Competitors,
         MetricTable::Evidence,
+        MetricTable::AccountQuarters,
     ];
 
     /// The file stem (`<name>.parquet`, `<name>.csv`) and the SQL name after `metrics_`.
@@ -47,6 +49,7 @@ impl MetricTable {
             MetricTable::TierMigration => "tier_migration",
             MetricTable::Competitors => "competitors",
             MetricTable::Evidence => "evidence",
+            MetricTable::AccountQuarters => "account_quarters",
         }
     }
 
@@ -59,6 +62,7 @@ impl MetricTable {
             MetricTable::TierMigration => tier_migration::ALL,
             MetricTable::Competitors => competitors::ALL,
             MetricTable::Evidence => evidence::ALL,
+            MetricTable::AccountQuarters => account_quarters::ALL,
         }
     }
 
@@ -414,6 +418,19 @@ pub mod competitors {
     }
 }
 
+/// `account_quarters`: revenue per account and calendar quarter up to as_of (reporting
+/// currency; quarters without revenue rows are absent). Not in interface.md: the quarterly
+/// trend of the leadership page and the figures of a burst (`mcr report --burst`) are computed
+/// from it, so that a burst filters metric tables instead of reading the lake again.
+pub mod account_quarters {
+    columns! { MetricTable::AccountQuarters;
+        ACCOUNT_ID = "account_id": Str;
+        /// The quarter's last day.
+        QUARTER_END = "quarter_end": Date;
+        REVENUE = "revenue": F64;
+    }
+}
+
 /// `evidence`: the backtest of metrics.md "Evidence".
 pub mod evidence {
     columns! { MetricTable::Evidence;
@@ -431,6 +448,18 @@ pub mod evidence {
         WIN_RATE = "win_rate": F64;
         LOOK_BACK = "look_back": Date;
     }
+}
+
+/// A table with no rows and every declared column, typed: what a reader gets for a table
+/// analyze did not write (a burst has no backtest, for example).
+pub fn empty(table: MetricTable) -> DataFrame {
+    use polars::prelude::Column;
+    let cols: Vec<Column> = table
+        .columns()
+        .iter()
+        .map(|c| Column::new_empty(c.name.into(), &c.ty.dtype()))
+        .collect();
+    DataFrame::new_infer_height(cols).unwrap_or_default()
 }
 
 /// Test data as analyze would write it: `df`'s declared columns cast to their declared dtypes,
@@ -572,6 +601,7 @@ mod hook_tests {
             tier_migration: empty(MetricTable::TierMigration),
             competitors: empty(MetricTable::Competitors),
             evidence: empty(MetricTable::Evidence),
+            account_quarters: empty(MetricTable::AccountQuarters),
             summary: Default::default(),
         };
         assert_eq!(t.check_schemas(), Ok(()));

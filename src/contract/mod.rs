@@ -11,7 +11,9 @@ pub mod summary;
 pub mod values;
 pub mod vocab;
 
-pub use domain::{is_key_tier, Audience, Dimension, Lang, RevenueSource, SliceLevel, Tier};
+pub use domain::{
+    is_key_tier, Audience, BurstKind, Dimension, Lang, RevenueSource, SliceLevel, Tier,
+};
 
 use std::fmt;
 
@@ -166,6 +168,7 @@ impl Table {
                     c("region", Str, false),
                     c("active", Bool, false),
                     c("left_date", Date, false),
+                    c("email", Str, false),
                 ];
                 COLS
             }

@@ -28,6 +28,21 @@ pub struct Summary {
     /// Other notes for readers, e.g. "no margin data: value_score weights renormalised".
     pub notes: Vec<String>,
     pub data_quality: DataQuality,
+    /// revenue_12m and account HHI at the last quarter-ends the data covers (at most 8, oldest
+    /// first): the leadership page's trend. Empty without revenue.
+    pub quarterly: Vec<QuarterPoint>,
+}
+
+/// One point of the quarterly trend (`metrics::burst::quarterly`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct QuarterPoint {
+    /// The quarter's last day, YYYY-MM-DD.
+    pub quarter_end: String,
+    /// Σ revenue over the four quarters ending there, of accounts with a positive sum.
+    pub revenue_12m: f64,
+    /// HHI of those per-account sums; None when no sum is positive.
+    pub hhi: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -338,6 +338,8 @@ impl World {
             let left = -r.random_range(0..self.hist_days.max(1));
             row.date(st, &mut r, left);
         }
+        // Where `mcr deliver` sends the owner's burst (example.com: never a real mailbox).
+        row.textf(st, &mut r, format_args!("e{:05}@example.com", e + 1));
     }
 }
 

@@ -8,6 +8,7 @@
 //! Entry points: [`Inputs::from_lake`], [`default_as_of`], [`analyze`], [`whatif`].
 
 pub mod bootstrap;
+pub mod burst;
 pub mod concentration;
 pub mod config;
 pub mod evidence;
@@ -315,6 +316,8 @@ pub struct MetricTables {
     pub competitors: DataFrame,
     /// The backtest (metrics.md "Evidence"); no rows when it was not run.
     pub evidence: DataFrame,
+    /// Revenue per account and calendar quarter (see `contract::metric_tables::account_quarters`).
+    pub account_quarters: DataFrame,
     pub summary: Summary,
 }
 
@@ -332,7 +335,7 @@ pub fn analyze(
 
 impl MetricTables {
     /// The tables with their names, in the order they are written.
-    pub fn tables(&self) -> [(crate::contract::metric_tables::MetricTable, &DataFrame); 6] {
+    pub fn tables(&self) -> [(crate::contract::metric_tables::MetricTable, &DataFrame); 7] {
         use crate::contract::metric_tables::MetricTable as T;
         [
             (T::Accounts, &self.accounts),
@@ -341,6 +344,7 @@ impl MetricTables {
             (T::TierMigration, &self.tier_migration),
             (T::Competitors, &self.competitors),
             (T::Evidence, &self.evidence),
+            (T::AccountQuarters, &self.account_quarters),
         ]
     }
 

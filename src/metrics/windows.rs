@@ -1,6 +1,6 @@
 //! Date windows of metrics.md ("Windows") and helpers to filter polars date columns by them.
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use polars::prelude::*;
 
 /// A half-open date window `(start_excl, end_incl]`: a date `d` is inside when
@@ -86,6 +86,23 @@ pub use crate::contract::values::{epoch_days, from_epoch_days};
 /// A polars `Date` literal (a plain `lit(NaiveDate)` would be a datetime).
 pub fn date_lit(d: NaiveDate) -> Expr {
     lit(epoch_days(d)).cast(DataType::Date)
+}
+
+/// The calendar quarter of `d` as `year·4 + quarter − 1` (2026-05-10 → 2026·4 + 1).
+pub fn quarter_index(d: NaiveDate) -> i32 {
+    d.year() * 4 + (d.month0() / 3) as i32
+}
+
+/// First and last day of the quarter `q` (see [`quarter_index`]); None out of chrono's range.
+pub fn quarter_bounds(q: i32) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, k) = (q.div_euclid(4), q.rem_euclid(4) as u32);
+    let start = NaiveDate::from_ymd_opt(y, k * 3 + 1, 1)?;
+    let end = if k == 3 {
+        NaiveDate::from_ymd_opt(y, 12, 31)?
+    } else {
+        NaiveDate::from_ymd_opt(y, k * 3 + 4, 1)?.pred_opt()?
+    };
+    Some((start, end))
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<S
     ) -> Job<'a> {
         (name.to_string(), audience, Box::new(f))
     }
-    use Audience::{Finance, Strategy};
+    use Audience::{Finance, Leadership, Strategy};
     let mut jobs: Vec<Job> = vec![
         job("tiers", Strategy, move || tiers::tiers(m, lang)),
         job("tier_migration", Strategy, move || {
@@ -120,6 +120,9 @@ pub fn render_all(m: &ReportModel, lang: Lang, cfg: &ReportConfig) -> BTreeMap<S
         job("lorenz", Finance, move || curves::lorenz(m, lang)),
         job("concentration_trend", Finance, move || {
             trend::trend(m, lang)
+        }),
+        job("leadership_trend", Leadership, move || {
+            trend::leadership_trend(m, lang)
         }),
         job("revenue_at_risk", Finance, move || {
             revenue::at_risk(m, lang, cfg)

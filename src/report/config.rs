@@ -24,6 +24,13 @@ pub struct ReportConfig {
     pub query_rows: usize,
     /// Folder of custom queries (`*.sql`), relative to the config file. Default `queries`.
     pub queries_dir: PathBuf,
+    /// Also write each owner's (`"owner"`) and/or each region's (`"region"`) pages over only
+    /// its accounts, under `by-owner/<id>/` and `by-region/<region>/`, listed in `bursts.csv`.
+    /// Default `[]` (no bursts). `mcr report --burst` overrides it.
+    pub burst: Vec<crate::contract::BurstKind>,
+    /// Also print every page to `<page>.pdf` with headless Chromium. Default false.
+    /// `mcr report --pdf` switches it on.
+    pub pdf: bool,
 }
 
 impl Default for ReportConfig {
@@ -38,6 +45,8 @@ impl Default for ReportConfig {
             max_categories: 10,
             query_rows: 20,
             queries_dir: PathBuf::from("queries"),
+            burst: Vec::new(),
+            pdf: false,
         }
     }
 }

@@ -97,6 +97,7 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
         queries: Vec::new(),
         accounts: accs,
         warnings: Vec::new(),
+        scope: None,
     }
 }
 
@@ -183,6 +184,24 @@ fn summary(
         }],
         notes: vec!["no margin data: value_score weights renormalised".into()],
         data_quality: Default::default(),
+        // Eight quarter-ends, revenue rising, HHI crossing into the high band.
+        quarterly: (0..8)
+            .map(|k| crate::contract::summary::QuarterPoint {
+                quarter_end: [
+                    "2024-12-31",
+                    "2025-03-31",
+                    "2025-06-30",
+                    "2025-09-30",
+                    "2025-12-31",
+                    "2026-03-31",
+                    "2026-06-30",
+                    "2026-09-30",
+                ][k]
+                    .into(),
+                revenue_12m: 9.0e7 + 4.0e6 * k as f64,
+                hhi: Some(1800.0 + 120.0 * k as f64),
+            })
+            .collect(),
     }
 }
 

@@ -19,6 +19,7 @@
 //! | MCR042 | warning | the earlier reports cannot be listed; changes are not shown |
 //! | MCR043 | warning | a chart could not be drawn; its place shows the error |
 
+pub mod burst;
 pub mod charts;
 mod config;
 pub mod evidence;
@@ -28,6 +29,7 @@ pub mod html;
 pub mod i18n;
 pub mod layout;
 pub mod model;
+pub mod pdf;
 pub mod queries;
 
 pub use config::ReportConfig;
@@ -124,6 +126,7 @@ pub fn load_inputs(
         manifest,
         queries,
         warnings,
+        scope: None,
     })
 }
 
@@ -213,9 +216,22 @@ pub fn render_reports(
 
 /// Render from in-memory inputs into `<out_root>/<as_of>/`.
 pub fn render_from_inputs(
-    mut inputs: ReportInputs,
+    inputs: ReportInputs,
     cfg: &ReportConfig,
     out_root: &Path,
+    audiences: &[Audience],
+    lang: Lang,
+) -> anyhow::Result<ReportOutcome> {
+    // The folder name comes from the validated date, never from the data.
+    let dir = out_root.join(inputs.as_of.format("%Y-%m-%d").to_string());
+    render_into(inputs, cfg, &dir, audiences, lang)
+}
+
+/// Render from in-memory inputs into `dir` (pages, `index.html`, `charts/`).
+pub fn render_into(
+    mut inputs: ReportInputs,
+    cfg: &ReportConfig,
+    dir: &Path,
     audiences: &[Audience],
     lang: Lang,
 ) -> anyhow::Result<ReportOutcome> {
@@ -246,8 +262,7 @@ pub fn render_from_inputs(
             );
         }
     }
-    // The folder name comes from the validated date, never from the data.
-    let dir = out_root.join(as_of.format("%Y-%m-%d").to_string());
+    let dir = dir.to_path_buf();
     let chart_dir = dir.join("charts");
     std::fs::create_dir_all(&chart_dir)
         .with_context(|| format!("cannot create the reports folder {}", chart_dir.display()))?;

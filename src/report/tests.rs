@@ -341,7 +341,10 @@ fn pages_are_written_escaped_and_self_contained() {
             let html = std::fs::read_to_string(p).unwrap();
             let name = p.display();
             assert!(!html.contains("<script"), "{name}: raw script");
-            assert!(!html.contains("??"), "{name}: a missing label");
+            if let Some(i) = html.find("??") {
+                let ctx: String = html[i.saturating_sub(400)..].chars().take(500).collect();
+                panic!("{name}: a missing label: …{ctx}…");
+            }
             for bad in [
                 "<link",
                 "@import",

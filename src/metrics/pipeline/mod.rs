@@ -34,7 +34,7 @@ use frames::unavailable;
 use headline::{concentration, headline_figures};
 use queries::collect_account_frames;
 use risk::key_person;
-use tables::{accounts_table, employees_table};
+use tables::{account_quarters_table, accounts_table, employees_table};
 
 pub(super) use revenue::default_as_of;
 pub use tables::migration_table;
@@ -167,7 +167,15 @@ fn analyze_at(
         super::evidence::frame(&[], None)?
     };
     summary.headline = headline;
+    let account_quarters = if full {
+        account_quarters_table(&core)?
+    } else {
+        crate::contract::metric_tables::empty(
+            crate::contract::metric_tables::MetricTable::AccountQuarters,
+        )
+    };
     if full {
+        summary.quarterly = super::burst::quarterly(&account_quarters, Some(as_of))?;
         summary.data_quality.orphans = core.orphans();
         if core.revenue_source == Some(RevenueSource::Revenue) {
             if let Some(r) = &core.rev {
@@ -183,6 +191,7 @@ fn analyze_at(
         tier_migration,
         competitors,
         evidence,
+        account_quarters,
         summary,
     })
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::accounts::Accounts;
@@ -12,7 +12,9 @@ use super::R;
 use crate::contract::{RevenueSource, Table};
 use crate::metrics::concentration::round_sum;
 use crate::metrics::keys::RunLookup;
-use crate::metrics::windows::{date_lit, epoch_days, from_epoch_days, Window};
+use crate::metrics::windows::{
+    date_lit, epoch_days, from_epoch_days, quarter_bounds, quarter_index, Window,
+};
 use crate::metrics::{fx, Inputs, MetricsConfig};
 
 /// Revenue rows (account_id, document_id, date, amount, gross_margin, product_line) in the
@@ -102,8 +104,11 @@ pub(super) struct RevenueAgg {
     pub(super) margin: [Vec<Option<f64>>; 2],
     pub(super) orders: Vec<i64>,
     pub(super) last_order: Vec<Option<NaiveDate>>,
-    /// (account index, year, revenue)
+    /// (account index, year, revenue), summed from `quarters`.
     pub(super) years: Vec<(usize, i32, f64)>,
+    /// (account index, quarter as `year·4 + quarter − 1`, revenue) of every calendar quarter
+    /// up to as_of with revenue, sorted by account then quarter.
+    pub(super) quarters: Vec<(usize, i32, f64)>,
     /// (account index, product_line, revenue_12m)
     pub(super) product_lines: Vec<(usize, String, f64)>,
     pub(super) any_margin: [bool; 2],
@@ -114,12 +119,13 @@ pub(super) struct RevenueAgg {
 
 pub(super) type Sums<K> = HashMap<K, f64, foldhash::fast::RandomState>;
 
-/// Sums per year and per product line of one run of rows of the same account (see
+/// Sums per calendar quarter and per product line of one run of rows of the same account (see
 /// `revenue_agg`), added to the per-(account, key) maps by `flush`.
 #[derive(Default)]
 pub(super) struct RunSums<'a> {
     pub(super) account: usize,
-    pub(super) years: Vec<(i32, f64)>,
+    /// (year·4 + quarter − 1, sum)
+    pub(super) quarters: Vec<(i32, f64)>,
     pub(super) lines: Vec<(&'a str, f64)>,
 }
 
@@ -134,9 +140,9 @@ impl<'a> RunSums<'a> {
         }
     }
 
-    fn flush(&mut self, years: &mut Sums<(usize, i32)>, lines: &mut Sums<(usize, &'a str)>) {
-        for (y, s) in self.years.drain(..) {
-            *years.entry((self.account, y)).or_default() += s;
+    fn flush(&mut self, quarters: &mut Sums<(usize, i32)>, lines: &mut Sums<(usize, &'a str)>) {
+        for (q, s) in self.quarters.drain(..) {
+            *quarters.entry((self.account, q)).or_default() += s;
         }
         for (l, s) in self.lines.drain(..) {
             *lines.entry((self.account, l)).or_default() += s;
@@ -183,14 +189,15 @@ pub(super) fn revenue_agg(
     let mut mcnt = [vec![0u32; n], vec![0u32; n]];
     let mut orders: Vec<(usize, Option<&str>)> = Vec::new();
     let mut last_order: Vec<Option<i32>> = vec![None; n];
-    let mut year_sums: Sums<(usize, i32)> = HashMap::default();
+    let mut quarter_sums: Sums<(usize, i32)> = HashMap::default();
     let mut line_sums: Sums<(usize, &str)> = HashMap::default();
     let mut orphan_rows = 0u64;
     let mut orphan_revenue_12m = 0.0;
-    let mut year_cache: (i32, i32, i32) = (i32::MAX, i32::MIN, 0); // [from, to] days → year
-                                                                   // Exports list an account's rows together more often than not: the last account id is
-                                                                   // remembered (no hash lookup), and the per-(account, year) and per-(account, line) sums
-                                                                   // of a run of rows are kept in small vectors and added to the maps when the run ends.
+    // [from, to] days → year·4 + quarter − 1 of the last row's calendar quarter.
+    let mut quarter_cache: (i32, i32, i32) = (i32::MAX, i32::MIN, 0);
+    // Exports list an account's rows together more often than not: the last account id is
+    // remembered (no hash lookup), and the per-(account, quarter) and per-(account, line) sums
+    // of a run of rows are kept in small vectors and added to the maps when the run ends.
     let mut account = RunLookup::new(|id: &str| acc.index.get(id).copied());
     let mut run = RunSums::default();
     let rows = ids
@@ -213,17 +220,18 @@ pub(super) fn revenue_agg(
             continue;
         };
         if run.account != i {
-            run.flush(&mut year_sums, &mut line_sums);
+            run.flush(&mut quarter_sums, &mut line_sums);
             run.account = i;
         }
         let a = amount.unwrap_or(0.0);
-        if !(year_cache.0 <= d && d <= year_cache.1) {
-            let y = from_epoch_days(d).year();
-            let start = NaiveDate::from_ymd_opt(y, 1, 1).map_or(d, epoch_days);
-            let end = NaiveDate::from_ymd_opt(y, 12, 31).map_or(d, epoch_days);
-            year_cache = (start, end, y);
+        if !(quarter_cache.0 <= d && d <= quarter_cache.1) {
+            let day = from_epoch_days(d);
+            let q = quarter_index(day);
+            let (start, end) =
+                quarter_bounds(q).map_or((d, d), |(s, e)| (epoch_days(s), epoch_days(e)));
+            quarter_cache = (start, end, q);
         }
-        RunSums::add(&mut run.years, year_cache.2, a);
+        RunSums::add(&mut run.quarters, quarter_cache.2, a);
         if last_order[i].is_none_or(|l| d > l) {
             last_order[i] = Some(d);
         }
@@ -240,11 +248,11 @@ pub(super) fn revenue_agg(
             orders.push((i, doc));
             RunSums::add(&mut run.lines, line.unwrap_or("(none)"), a);
         }
-        if run.years.len() + run.lines.len() > RunSums::MAX {
-            run.flush(&mut year_sums, &mut line_sums);
+        if run.quarters.len() + run.lines.len() > RunSums::MAX {
+            run.flush(&mut quarter_sums, &mut line_sums);
         }
     }
-    run.flush(&mut year_sums, &mut line_sums);
+    run.flush(&mut quarter_sums, &mut line_sums);
     crate::metrics::timing::lap("  revenue: row loop");
     orders.sort_unstable();
     orders.dedup();
@@ -264,9 +272,12 @@ pub(super) fn revenue_agg(
         m1.iter().any(Option::is_some),
     ];
     let [r0, r1, r2] = rev.map(|v| v.into_iter().map(round_sum).collect::<Vec<f64>>());
-    let mut years: Vec<(usize, i32, f64)> =
-        year_sums.into_iter().map(|((i, y), v)| (i, y, v)).collect();
-    years.sort_unstable_by_key(|x| (x.0, x.1));
+    let mut quarters: Vec<(usize, i32, f64)> = quarter_sums
+        .into_iter()
+        .map(|((i, q), v)| (i, q, v))
+        .collect();
+    quarters.sort_unstable_by_key(|x| (x.0, x.1));
+    let years = years_of(&quarters);
     let mut product_lines: Vec<(usize, String, f64)> = line_sums
         .into_iter()
         .map(|((i, l), v)| (i, l.to_string(), v))
@@ -281,11 +292,25 @@ pub(super) fn revenue_agg(
             .map(|d| d.map(from_epoch_days))
             .collect(),
         years,
+        quarters,
         product_lines,
         any_margin,
         orphan_rows,
         orphan_revenue_12m: round_sum(orphan_revenue_12m),
     })
+}
+
+/// Per-(account, year) sums of per-(account, quarter) sums sorted by account then quarter.
+fn years_of(quarters: &[(usize, i32, f64)]) -> Vec<(usize, i32, f64)> {
+    let mut years: Vec<(usize, i32, f64)> = Vec::new();
+    for &(i, q, v) in quarters {
+        let y = q.div_euclid(4);
+        match years.last_mut() {
+            Some(last) if last.0 == i && last.1 == y => last.2 += v,
+            _ => years.push((i, y, v)),
+        }
+    }
+    years
 }
 
 /// pipeline_weighted per account at `as_of`: Σ amount × probability over open opportunities

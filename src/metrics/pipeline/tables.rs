@@ -282,3 +282,30 @@ pub(super) fn accounts_table(
         Column::new("holders".into(), kp.holders.clone()),
     ])?)
 }
+
+/// The `account_quarters` table: revenue per account and calendar quarter (empty without
+/// revenue, and in the look-back analysis).
+pub(super) fn account_quarters_table(core: &Core) -> R<DataFrame> {
+    let empty: &[(usize, i32, f64)] = &[];
+    let q = core.rev.as_ref().map_or(empty, |r| r.quarters.as_slice());
+    let ends: Vec<Option<i32>> = q
+        .iter()
+        .map(|(_, k, _)| {
+            crate::metrics::windows::quarter_bounds(*k)
+                .map(|b| crate::metrics::windows::epoch_days(b.1))
+        })
+        .collect();
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new(
+            "account_id".into(),
+            q.iter()
+                .map(|(i, _, _)| core.acc.ids[*i].as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("quarter_end".into(), ends).cast(&DataType::Date)?,
+        Column::new(
+            "revenue".into(),
+            q.iter().map(|(_, _, v)| *v).collect::<Vec<_>>(),
+        ),
+    ])?)
+}

@@ -153,3 +153,113 @@ pub(super) fn trend(m: &ReportModel, lang: Lang) -> DResult<String> {
         Some((&bands, bands_max.min(10000.0))),
     )
 }
+
+/// Height of the leadership page's trend (two small panels side by side, no title: the page
+/// must still print on one sheet).
+const SMALL_H: f64 = 132.0;
+
+/// The leadership page's trend: revenue_12m (left) and account HHI (right) at the last
+/// quarter-ends the data covers (`summary.quarterly`), each a line with its last value named.
+pub(super) fn leadership_trend(m: &ReportModel, lang: Lang) -> DResult<String> {
+    let title_s = t(lang, "quarterly_trend");
+    let q = &m.leadership.quarterly;
+    if q.is_empty() {
+        return no_data(title_s, t(lang, "quarterly_trend_none"));
+    }
+    // "2026-06-30" → "26Q2": eight of them fit under a half-width panel.
+    let label = |d: &str| -> String {
+        let (y, mo) = (d.get(2..4).unwrap_or(""), d.get(5..7).unwrap_or(""));
+        let qn = mo.parse::<u32>().map_or(0, |m| (m + 2) / 3);
+        format!("{y}Q{qn}")
+    };
+    let rev: Vec<(String, f64)> = q
+        .iter()
+        .map(|p| (label(&p.quarter_end), p.revenue_12m))
+        .collect();
+    let hhi: Vec<(String, f64)> = q
+        .iter()
+        .filter_map(|p| p.hhi.map(|h| (label(&p.quarter_end), h)))
+        .collect();
+    svg(SMALL_H as u32, |root, boxes| {
+        let top = 8.0;
+        let half = W as f64 / 2.0;
+        let money = |v: f64| i18n::money_short(lang, v);
+        let hhi_fmt = |v: f64| i18n::thousands(v);
+        small_panel(
+            root,
+            boxes,
+            (0.0, half),
+            top,
+            t(lang, "trend_revenue"),
+            &rev,
+            &money,
+        )?;
+        small_panel(
+            root,
+            boxes,
+            (half, W as f64),
+            top,
+            t(lang, "trend_hhi"),
+            &hhi,
+            &hhi_fmt,
+        )
+    })
+}
+
+/// One panel of [`leadership_trend`] between x = `l0` and `r0`: its name, a y axis from 0,
+/// the line, and the last value written beside the last point.
+fn small_panel(
+    root: &Area,
+    boxes: &mut Boxes,
+    (l0, r0): (f64, f64),
+    top: f64,
+    name: &str,
+    pts: &[(String, f64)],
+    fmt: &dyn Fn(f64) -> String,
+) -> DResult {
+    text(
+        root,
+        boxes,
+        name,
+        (l0 + 16.0, top),
+        LabelStyle::BLACK.bold(),
+    )?;
+    let max = pts.iter().map(|p| p.1).fold(0.0, f64::max);
+    let ymax = nice_max(max);
+    let n = pts.len().max(1);
+    let f = Frame {
+        l: l0 + 66.0,
+        t: top + 26.0,
+        r: r0 - 24.0,
+        b: SMALL_H - 22.0,
+        x0: -0.5,
+        x1: n as f64 - 0.5,
+        y0: 0.0,
+        y1: ymax,
+    };
+    let yt = nice_ticks(0.0, ymax, 3);
+    axes(root, boxes, &f, None, Some((&yt, fmt)))?;
+    category_labels(root, boxes, &f, pts)?;
+    let px: Vec<(i32, i32)> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| f.p(i as f64, p.1))
+        .collect();
+    line(root, px.clone(), &BLUE, 2)?;
+    for p in &px {
+        root.draw(&Circle::new(*p, 3, BLUE.filled()))
+            .map_err(derr)?;
+    }
+    if let (Some(last), Some(p)) = (pts.last(), px.last()) {
+        let st = LabelStyle::BLACK.at(HAnchor::Right, VAnchor::Bottom);
+        text_if_free(
+            root,
+            boxes,
+            &fmt(last.1),
+            (p.0 as f64, p.1 as f64 - 6.0),
+            st,
+            1.0,
+        )?;
+    }
+    Ok(())
+}

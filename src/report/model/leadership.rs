@@ -37,6 +37,7 @@ pub(super) fn build(
         sa_moves,
         moves_basis,
         new_risks: new_risks(sa, prev_by_id.as_ref(), top_n),
+        quarterly: inputs.summary.quarterly.clone(),
     }
 }
 

@@ -53,6 +53,11 @@ pub(super) fn build(inputs: &ReportInputs) -> Meta {
             .collect(),
         reasons,
         metrics_path: format!("metrics/as_of={as_of}/"),
+        csv_path: match inputs.scope {
+            Some(_) => "data/".to_string(),
+            None => format!("lake/metrics/as_of={as_of}/"),
+        },
+        scope: inputs.scope.clone(),
         data_quality: data_quality_rows(s),
     }
 }

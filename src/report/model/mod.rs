@@ -56,6 +56,19 @@ pub struct ReportInputs {
     pub queries: Vec<QueryResult>,
     /// Warnings from reading the inputs (MCR041, MCR042), passed on to the outcome.
     pub warnings: Vec<crate::diagnostics::Diagnostic>,
+    /// The book of accounts these inputs cover when they are a burst; None for the full report.
+    pub scope: Option<Scope>,
+}
+
+/// The book of a burst (`mcr report --burst`), as its pages name it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scope {
+    /// `owner` or `region`.
+    pub kind: &'static str,
+    /// The employee_id or region.
+    pub key: String,
+    /// Display name: the employee's name, else the key.
+    pub name: String,
 }
 
 /// The metrics of the previous report.
@@ -152,6 +165,11 @@ pub struct Meta {
     pub reasons: BTreeMap<String, String>,
     /// Path of the metric CSVs, relative to the lake root.
     pub metrics_path: String,
+    /// Where a reader finds the full lists: `lake/<metrics_path>` for the full report, the
+    /// burst folder's `data/` for a burst (its CSVs hold only its accounts).
+    pub csv_path: String,
+    /// The burst's book, None for the full report.
+    pub scope: Option<Scope>,
     /// What analyze left out or had to choose (MCR030, MCR031), shown on every page.
     pub data_quality: Vec<DataQualityRow>,
 }
@@ -447,6 +465,8 @@ pub struct Leadership {
     pub moves_basis: String,
     /// New (or, without a previous report, current) risks.
     pub new_risks: Vec<NewRisk>,
+    /// revenue_12m and HHI at the last quarter-ends (oldest first), from the summary.
+    pub quarterly: Vec<crate::contract::summary::QuarterPoint>,
 }
 
 /// One account's tier move.
