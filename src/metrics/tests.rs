@@ -453,7 +453,7 @@ proptest! {
 /// Timing on synthetic data: `MCR_PERF_SCALE=1.0 cargo test --release --lib perf -- --ignored --nocapture`
 /// (1.0 = 200 k accounts, 1.5 M contacts, 20 M activities, 5 M invoices).
 #[test]
-#[ignore]
+#[ignore = "a timing, not a check (see the doc comment for how to run it)"]
 fn perf_synthetic() {
     let scale: f64 = std::env::var("MCR_PERF_SCALE")
         .ok()
