@@ -75,11 +75,10 @@ fn without_test_items(text: &str) -> String {
         // The extent of the literal or comment starting at i, if one does.
         let literal_end = if rest.starts_with("//") {
             Some(rest.find('\n').map_or(b.len(), |n| i + n))
-        } else if rest.starts_with("/*") {
-            Some(rest[2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2))
-        } else if let Some(hashes) = raw_string_start(rest) {
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            Some(after.find("*/").map_or(b.len(), |n| i + 2 + n + 2))
+        } else if let Some((open, hashes)) = raw_string_start(rest) {
             let close = format!("\"{}", "#".repeat(hashes));
-            let open = 2 + hashes; // r, hashes, quote
             Some(
                 rest[open..]
                     .find(&close)
@@ -147,12 +146,15 @@ fn without_test_items(text: &str) -> String {
     out
 }
 
-/// The number of `#`s of a raw string literal starting `s` (`r"`, `r#"`, `br"`), if one does.
-fn raw_string_start(s: &str) -> Option<usize> {
-    let s = s.strip_prefix('b').unwrap_or(s);
-    let after_r = s.strip_prefix('r')?;
+/// A raw string literal starting `s` (`r"`, `r#"`, `br"`): the length of its opening (prefix,
+/// `#`s and quote) and its number of `#`s.
+fn raw_string_start(s: &str) -> Option<(usize, usize)> {
+    let prefix = if s.starts_with('b') { 2 } else { 1 };
+    let after_r = s.strip_prefix('b').unwrap_or(s).strip_prefix('r')?;
     let hashes = after_r.len() - after_r.trim_start_matches('#').len();
-    after_r[hashes..].starts_with('"').then_some(hashes)
+    after_r[hashes..]
+        .starts_with('"')
+        .then_some((prefix + hashes + 1, hashes))
 }
 
 /// The identifier segments of a path starting at byte `i` (`a::b::c` → [a, b, c]).
@@ -320,6 +322,7 @@ pub(super) mod tests {
     const S: &str = "}";
     const C: char = '}';
     const R: &str = r#"} crate::c "#;
+    const B: &[u8] = br#"}"#;
     fn f(x: [u8; 2]) { let _ = x; }
 }
 #[cfg(test)]

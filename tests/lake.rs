@@ -290,8 +290,8 @@ fn formula_like_names_are_neutralised_in_every_csv() {
         for rec in r.records() {
             for cell in rec.unwrap().iter() {
                 assert!(
-                    !matches!(cell.chars().next(), Some('=' | '@' | '\t' | '\r'))
-                        && !(cell.starts_with('+') && cell.parse::<f64>().is_err()),
+                    !(matches!(cell.chars().next(), Some('=' | '@' | '\t' | '\r'))
+                        || (cell.starts_with('+') && cell.parse::<f64>().is_err())),
                     "{name}: {cell:?}"
                 );
             }

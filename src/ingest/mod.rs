@@ -1479,7 +1479,7 @@ fn ingest_file(
         columns: plan.columns.clone(),
         reject_samples: samples,
         reject_groups: {
-            groups.sort_by(|a, b| b.rows.cmp(&a.rows));
+            groups.sort_by_key(|g| std::cmp::Reverse(g.rows));
             groups
         },
     }))

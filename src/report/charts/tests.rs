@@ -147,9 +147,9 @@ fn scenarios() -> Vec<(String, model::ReportModel, ReportConfig)> {
         .map(|k| crate::report::evidence::EvidenceBand {
             key: k.to_string(),
             accounts: [14.0, 40.0, 33.0, 7.0, 120.0, 61.0][k],
-            rdi_min: (k > 0).then(|| 20.0 * k as f64 - 19.0),
-            rdi_max: (k > 0).then(|| 20.0 * k as f64),
-            retention: (k != 2).then(|| 0.55 + 0.08 * k as f64),
+            rdi_min: (k > 0).then_some(20.0 * k as f64 - 19.0),
+            rdi_max: (k > 0).then_some(20.0 * k as f64),
+            retention: (k != 2).then_some(0.55 + 0.08 * k as f64),
             median_growth: None,
             win_rate: Some(0.2 + 0.1 * k as f64),
             opportunities_closed: None,
