@@ -54,20 +54,107 @@ fn sources(dir: &Path, root: &Path, out: &mut Vec<(Module, String)>) {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap();
-            // Test modules sit at the end of a file: everything from the first
-            // `#[cfg(test)]` on is test code.
-            let code = match text.find("#[cfg(test)]") {
-                Some(i) => &text[..i],
-                None => &text[..],
-            };
-            let code: String = code
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("//"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            out.push((module_of(rel), code));
+            out.push((module_of(rel), without_test_items(&text)));
         }
     }
+}
+
+/// `text` without its comments and without the items under `#[cfg(test)]` (a `mod tests { … }`
+/// to its closing brace, a `mod tests;`, a test-only `fn` or `use`); the rest of the file, code
+/// after a test item included, is kept. String and character literals are copied as they are
+/// (braces in them do not count).
+fn without_test_items(text: &str) -> String {
+    const TEST_ATTR: &str = "#[cfg(test)]";
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    // Depth of (), [] and {} of a test item being skipped, or None when copying.
+    let mut skipping: Option<(i32, i32)> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &text[i..];
+        // The extent of the literal or comment starting at i, if one does.
+        let literal_end = if rest.starts_with("//") {
+            Some(rest.find('\n').map_or(b.len(), |n| i + n))
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            Some(after.find("*/").map_or(b.len(), |n| i + 2 + n + 2))
+        } else if let Some((open, hashes)) = raw_string_start(rest) {
+            let close = format!("\"{}", "#".repeat(hashes));
+            Some(
+                rest[open..]
+                    .find(&close)
+                    .map_or(b.len(), |n| i + open + n + close.len()),
+            )
+        } else if b[i] == b'"' {
+            let mut j = i + 1;
+            while j < b.len() && b[j] != b'"' {
+                j += if b[j] == b'\\' { 2 } else { 1 };
+            }
+            Some((j + 1).min(b.len()))
+        } else if b[i] == b'\'' {
+            // A character literal ('x', '\n', '\u{..}'), else a lifetime.
+            let mut j = i + 1;
+            if b.get(j) == Some(&b'\\') {
+                j += 2;
+                while j < b.len() && b[j] != b'\'' && j < i + 12 {
+                    j += 1;
+                }
+            } else {
+                j += rest[1..].chars().next().map_or(0, char::len_utf8);
+            }
+            (b.get(j) == Some(&b'\'')).then_some(j + 1)
+        } else {
+            None
+        };
+        if let Some(end) = literal_end {
+            let is_comment = rest.starts_with("//") || rest.starts_with("/*");
+            if skipping.is_none() && !is_comment {
+                out.push_str(&text[i..end]);
+            }
+            i = end;
+            continue;
+        }
+        match &mut skipping {
+            None if rest.starts_with(TEST_ATTR) => {
+                skipping = Some((0, 0));
+                i += TEST_ATTR.len();
+                continue;
+            }
+            None => {
+                let c = rest.chars().next().unwrap();
+                out.push(c);
+                i += c.len_utf8();
+                continue;
+            }
+            Some((group, brace)) => {
+                match b[i] {
+                    b'(' | b'[' => *group += 1,
+                    b')' | b']' => *group -= 1,
+                    b'{' => *brace += 1,
+                    b'}' => {
+                        *brace -= 1;
+                        if *brace == 0 && *group == 0 {
+                            skipping = None;
+                        }
+                    }
+                    b';' if *brace == 0 && *group == 0 => skipping = None,
+                    _ => {}
+                }
+                i += rest.chars().next().map_or(1, char::len_utf8);
+            }
+        }
+    }
+    out
+}
+
+/// A raw string literal starting `s` (`r"`, `r#"`, `br"`): the length of its opening (prefix,
+/// `#`s and quote) and its number of `#`s.
+fn raw_string_start(s: &str) -> Option<(usize, usize)> {
+    let prefix = if s.starts_with('b') { 2 } else { 1 };
+    let after_r = s.strip_prefix('b').unwrap_or(s).strip_prefix('r')?;
+    let hashes = after_r.len() - after_r.trim_start_matches('#').len();
+    after_r[hashes..]
+        .starts_with('"')
+        .then_some((prefix + hashes + 1, hashes))
 }
 
 /// The identifier segments of a path starting at byte `i` (`a::b::c` → [a, b, c]).
@@ -221,4 +308,38 @@ fn the_checker_sees_edges() {
         .iter()
         .any(|t| t.first().is_some_and(|x| x == "metrics"))));
     assert!(layer_of("metrics") > layer_of("commands"));
+}
+
+#[test]
+fn only_test_items_are_left_out() {
+    let text = r##"use crate::a;
+#[cfg(test)]
+mod test_util;
+// crate::in_a_comment
+#[cfg(test)]
+pub(super) mod tests {
+    use crate::b;
+    const S: &str = "}";
+    const C: char = '}';
+    const R: &str = r#"} crate::c "#;
+    const B: &[u8] = br#"}"#;
+    fn f(x: [u8; 2]) { let _ = x; }
+}
+#[cfg(test)]
+use crate::d::{e, f};
+fn g<'a>(s: &'a str) -> &'a str { crate::h::i(s) }
+"##;
+    let code = without_test_items(text);
+    for kept in ["crate::a", "crate::h::i"] {
+        assert!(code.contains(kept), "{kept} lost:\n{code}");
+    }
+    for dropped in [
+        "crate::b",
+        "crate::c",
+        "crate::d",
+        "in_a_comment",
+        "test_util",
+    ] {
+        assert!(!code.contains(dropped), "{dropped} kept:\n{code}");
+    }
 }

@@ -1,4 +1,10 @@
 //! Helpers shared by the integration tests.
+//!
+//! Dependencies outside the repository — the shared folder (the spec's conformance example and
+//! the public real exports), `python3`, Chromium — go through [`absent`] when missing: the test
+//! fails under `CI=true` and says it skipped (on stderr) elsewhere, never a silent pass. The
+//! spec's conformance tests are what ties the metrics to the spec, so CI requires the shared
+//! folder: `.ci/run` stops before building when it cannot find it (see [`shared`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -23,10 +29,15 @@ pub fn fixture(rel: &str) -> PathBuf {
     repo().join("tests/fixtures").join(rel)
 }
 
-/// A path of the shared folder beside the repository (`../shared/<rel>`, or `/work/shared`
-/// on this machine kind when the repository was cloned elsewhere), when present.
+/// A path of the shared folder, when present: `$MCR_SHARED/<rel>` when `MCR_SHARED` is set
+/// (and then only there), else `../shared/<rel>` beside the repository, else
+/// `/work/shared/<rel>` (this machine kind, when the repository was cloned elsewhere).
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    [repo().join("../shared"), PathBuf::from("/work/shared")]
+    let bases = match std::env::var_os("MCR_SHARED").filter(|v| !v.is_empty()) {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![repo().join("../shared"), PathBuf::from("/work/shared")],
+    };
+    bases
         .into_iter()
         .map(|base| base.join(rel))
         .find(|p| p.exists())

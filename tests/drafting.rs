@@ -107,9 +107,7 @@ const DATA_GAPS: &[(&str, &str, u64, &str)] = &[
 fn export_folders() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut add = |dir: PathBuf, skip_twins: bool| {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            return;
-        };
+        let rd = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         let mut v: Vec<PathBuf> = rd
             .flatten()
             .map(|e| e.path())

@@ -1,6 +1,10 @@
-//! Golden test: the spec's conformance example (`../shared/spec/examples/small`) ingested with
-//! the canonical profile and analyzed at 2026-09-30 must reproduce `expected/` (numbers to a
-//! relative 1e-6), and a committed fixture set must reproduce its insta snapshots.
+//! Golden tests: the spec's conformance example (`spec/examples/small` of the shared folder,
+//! see [`crate::common::shared`]) ingested with the canonical profile and analyzed at
+//! 2026-09-30 must reproduce `expected/` (numbers to a relative 1e-6); the committed fixture
+//! `tests/fixtures/canonical/mini` must reproduce its insta snapshots
+//! (`tests/snapshots/integration__golden__mini_*.snap`). A missing snapshot fails; under
+//! `CI=true` insta writes none. After an intended change, review the new values and update
+//! them with `INSTA_UPDATE=always cargo test --release golden`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -153,4 +157,56 @@ fn conformance_example_matches_expected_metrics() {
         mismatches.len(),
         mismatches.join("\n")
     );
+}
+
+/// `value` to 9 significant digits when it is a number with a fraction (so the snapshots do
+/// not depend on the last bits of a sum), else as it is.
+fn rounded(value: &str) -> String {
+    match value.parse::<f64>() {
+        Ok(x) if x.is_finite() && x != 0.0 && value.contains(['.', 'e', 'E']) => {
+            let scale = 10f64.powi(8 - x.abs().log10().floor() as i32);
+            format!("{}", (x * scale).round() / scale)
+        }
+        _ => value.to_string(),
+    }
+}
+
+/// Every metric table analyze writes for the committed fixture `canonical/mini` (as CSV, numbers
+/// rounded by [`rounded`]) matches its snapshot.
+#[test]
+fn mini_fixture_metric_tables_match_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("canonical/mini");
+    let o = run_in(
+        dir.path(),
+        &["ingest", src.to_str().unwrap(), "--lake", "lake", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(
+        dir.path(),
+        &["analyze", "--lake", "lake", "--as-of", "2026-09-30", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let metrics = dir.path().join("lake/metrics/as_of=2026-09-30");
+    let mut tables: Vec<_> = std::fs::read_dir(&metrics)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    tables.sort();
+    assert!(tables.len() >= 3, "{tables:?}");
+    for table in tables {
+        let text = std::fs::read_to_string(&table).unwrap();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let mut lines = Vec::new();
+        for record in rdr.records() {
+            let record = record.unwrap();
+            let cells: Vec<String> = record.iter().map(rounded).collect();
+            lines.push(cells.join(","));
+        }
+        let name = table.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(format!("mini_{name}"), lines.join("\n"));
+    }
 }

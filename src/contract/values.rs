@@ -277,7 +277,7 @@ fn parse_ymd(s: &str) -> Option<NaiveDate> {
         return None;
     }
     let tail = s[end_of_date..].trim();
-    if !tail.is_empty() && !(tail.starts_with('T') || tail.as_bytes()[0].is_ascii_digit()) {
+    if !(tail.is_empty() || tail.starts_with('T') || tail.as_bytes()[0].is_ascii_digit()) {
         return None;
     }
     let d = NaiveDate::from_ymd_opt(parts[0] as i32, parts[1], parts[2])?;

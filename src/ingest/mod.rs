@@ -231,10 +231,11 @@ fn discover(
             });
             continue;
         }
-        // A workbook whose file name matches nothing: its sheets may be tables.
+        // A workbook whose file name matches nothing: its sheets may be tables (one that
+        // cannot be opened is an error naming it, not "matches no table").
         if kind == Some(FileKind::Excel) {
             let mut any = false;
-            for sheet in read::excel_sheets(&f).unwrap_or_default() {
+            for sheet in read::excel_sheets(&f).map_err(read::ReadError::into_hinted)? {
                 if let Some(i) =
                     (0..profile.tables.len()).find(|&i| profile.tables[i].matches_sheet(&sheet))
                 {
@@ -1478,7 +1479,7 @@ fn ingest_file(
         columns: plan.columns.clone(),
         reject_samples: samples,
         reject_groups: {
-            groups.sort_by(|a, b| b.rows.cmp(&a.rows));
+            groups.sort_by_key(|g| std::cmp::Reverse(g.rows));
             groups
         },
     }))

@@ -73,7 +73,7 @@ mod tests {
         crate::lake::write_parquet(&mut df, &path).unwrap();
         // Rows 1..4 came from a file of percentages; 0 and 4 from files of fractions.
         rescale(&path, &[(1, 3)]).unwrap();
-        let back = crate::lake::scan_parquet_files(&[path.clone()])
+        let back = crate::lake::scan_parquet_files(std::slice::from_ref(&path))
             .unwrap()
             .collect()
             .unwrap();

@@ -962,12 +962,10 @@ impl TablePlan {
         match self.table {
             Table::Contacts => {
                 if let Some(salt) = &self.salt {
-                    for i in [f.email, f.phone] {
-                        if let Some(i) = i {
-                            if let Cell::Str(v) = &cells[i] {
-                                let h = hash_pii(salt, v);
-                                cells[i] = Cell::Str(std::borrow::Cow::Owned(h));
-                            }
+                    for i in [f.email, f.phone].into_iter().flatten() {
+                        if let Cell::Str(v) = &cells[i] {
+                            let h = hash_pii(salt, v);
+                            cells[i] = Cell::Str(std::borrow::Cow::Owned(h));
                         }
                     }
                 }

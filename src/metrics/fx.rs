@@ -55,7 +55,7 @@ impl RateTable {
             }
         }
         for v in t.dated.values_mut() {
-            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v.sort_by_key(|x| x.0);
         }
         Ok(t)
     }

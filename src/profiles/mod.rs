@@ -543,7 +543,7 @@ impl Profile {
             ));
         }
         check_computes(m, t, origin)?;
-        for (c, _) in &m.sign {
+        for c in m.sign.keys() {
             if t.column(c).is_some_and(|c| c.ty != ColType::Float) {
                 return Err(hinted(
                     format!("profile {origin}: {t}.{c} is not numeric, a sign rule cannot apply"),

@@ -19,6 +19,7 @@
 //! | MCR042 | warning | the earlier reports cannot be listed; changes are not shown |
 //! | MCR043 | warning | a chart could not be drawn; its place shows the error |
 
+pub mod browser;
 pub mod burst;
 pub mod charts;
 mod config;

@@ -1,7 +1,7 @@
 //! Pages to PDF with headless Chromium (`mcr report --pdf`).
 //!
-//! Chromium is looked up as `$MCR_CHROMIUM`, else `chromium`, `chromium-browser`,
-//! `google-chrome`, `google-chrome-stable` on PATH ([`find_chromium`]); tests find it the same
+//! Chromium is found by [`super::browser::find_chromium`] (`$MCR_CHROMIUM`, else `chromium`,
+//! `chromium-browser`, `google-chrome`, `google-chrome-stable` on PATH); tests find it the same
 //! way. The page's own print CSS (`@page { size: A4 }`) sets the paper; headers and footers
 //! are off. Each print runs with a fresh profile folder and the flags that keep Chromium off
 //! the network, and is stopped after [`TIMEOUT`].
@@ -13,18 +13,10 @@ use std::time::{Duration, Instant};
 /// Longest a single print may take.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Executable names looked up on PATH, in order.
-pub const NAMES: [&str; 4] = [
-    "chromium",
-    "chromium-browser",
-    "google-chrome",
-    "google-chrome-stable",
-];
-
 /// Why a page could not be printed.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
-    #[error("no Chromium found (looked for $MCR_CHROMIUM, then {} on PATH)", NAMES.join(", "))]
+    #[error("no Chromium found (looked for $MCR_CHROMIUM, then {} on PATH)", super::browser::NAMES.join(", "))]
     NoChromium,
     #[error("cannot start {browser}: {source}")]
     Start {
@@ -51,40 +43,7 @@ impl PdfError {
     }
 }
 
-/// The browser to print with: `$MCR_CHROMIUM` when set (and a file), else the first of
-/// [`NAMES`] found on PATH.
-pub fn find_chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("MCR_CHROMIUM") {
-        let p = PathBuf::from(p);
-        return p.is_file().then_some(p);
-    }
-    let path = std::env::var_os("PATH")?;
-    NAMES.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// Flags for a headless run with its own profile folder and no network chatter (without the
-/// background-networking flags Chromium keeps dialling out, which a closed network refuses).
-pub fn headless_args(user_data_dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-    ]
-    .map(String::from)
-    .to_vec();
-    v.push(format!("--user-data-dir={}", user_data_dir.display()));
-    v
-}
+pub use super::browser::{find_chromium, headless_args};
 
 /// Print `page` (an HTML file) to `pdf` with `browser`.
 pub fn print(browser: &Path, page: &Path, pdf: &Path) -> Result<(), PdfError> {
@@ -97,6 +56,7 @@ pub fn print(browser: &Path, page: &Path, pdf: &Path) -> Result<(), PdfError> {
     let _ = std::fs::remove_file(&pdf_abs);
     let mut child = Command::new(browser)
         .args(headless_args(profile.path()))
+        .arg("--hide-scrollbars")
         .arg("--no-pdf-header-footer")
         .arg("--print-to-pdf-no-header")
         .arg(format!("--print-to-pdf={}", pdf_abs.display()))

@@ -212,7 +212,7 @@ fn candidate_tables(s: &Sample) -> Vec<Table> {
         .map(|(t, (score, _))| (t, score))
         .collect();
     // Stable: among equal scores, the contract's order.
-    scored.sort_by(|a, b| b.1.cmp(&a.1));
+    scored.sort_by_key(|x| std::cmp::Reverse(x.1));
     scored.into_iter().map(|(t, _)| t).collect()
 }
 
@@ -440,27 +440,23 @@ fn settle_layouts(samples: &[Sample], files: &mut [FileDraft], plan: &mut Plan) 
             let Some(i) = f.header(c.name).and_then(|h| s.index(h)) else {
                 continue;
             };
-            match c.ty {
-                ColType::Date => {
-                    let l = infer::date_layout(s.values(i));
-                    for (rank, fm) in l.formats.iter().enumerate() {
-                        let w = l.parsed.saturating_sub(rank);
-                        match formats.iter_mut().find(|(x, _)| x == fm) {
-                            Some((_, n)) => *n += w,
-                            None => formats.push((fm.clone(), w)),
-                        }
-                    }
-                    if l.ambiguous {
-                        ambiguous.push(format!("{}: {}", f.file, f.header(c.name).unwrap_or("")));
+            if c.ty == ColType::Date {
+                let l = infer::date_layout(s.values(i));
+                for (rank, fm) in l.formats.iter().enumerate() {
+                    let w = l.parsed.saturating_sub(rank);
+                    match formats.iter_mut().find(|(x, _)| x == fm) {
+                        Some((_, n)) => *n += w,
+                        None => formats.push((fm.clone(), w)),
                     }
                 }
-
-                _ => {}
+                if l.ambiguous {
+                    ambiguous.push(format!("{}: {}", f.file, f.header(c.name).unwrap_or("")));
+                }
             }
         }
     }
     // A day/month layout and its month/day twin never both: the one parsing more wins.
-    formats.sort_by(|a, b| b.1.cmp(&a.1));
+    formats.sort_by_key(|x| std::cmp::Reverse(x.1));
     let mut kept: Vec<String> = Vec::new();
     for (f, _) in formats {
         let swapped = f
@@ -551,7 +547,7 @@ fn fill_by_values(s: &Sample, t: Table, f: &mut FileDraft, plan: &Plan) {
             .filter(|(j, _)| infer::date_share(s, *j, &plan.date_formats) >= 0.8)
             .map(|(j, x)| (x.clone(), s.values(j).count()))
             .collect();
-        more.sort_by(|a, b| b.1.cmp(&a.1));
+        more.sort_by_key(|x| std::cmp::Reverse(x.1));
         if !more.is_empty() {
             f.fallbacks
                 .push((c.name, more.into_iter().map(|(x, _)| x).collect()));
@@ -1454,9 +1450,9 @@ fn sign_rule(s: &Sample, f: &mut FileDraft) {
                         .collect(),
                 });
             }
-            f.notes.push(format!(
-                "a credit-note file (by its name): its amounts are made negative"
-            ));
+            f.notes.push(
+                "a credit-note file (by its name): its amounts are made negative".to_string(),
+            );
             f.sign.push((
                 "amount",
                 format!(

@@ -317,7 +317,7 @@ pub fn date_layout<'a>(vals: impl Iterator<Item = &'a str>) -> DateLayout {
         let Some((pi, _)) = next else { break };
         chosen.push(pi);
         let mut variants = parts[pi].0.clone();
-        variants.sort_by(|a, b| b.1.cmp(&a.1));
+        variants.sort_by_key(|x| std::cmp::Reverse(x.1));
         formats.extend(variants.into_iter().map(|(f, _)| f));
         for (c, a) in covered.iter_mut().zip(&parts[pi].1) {
             *c |= *a;

@@ -216,14 +216,14 @@ fn major_customers(
     let total: f64 = revenue.iter().filter(|x| **x > 0.0).sum();
     if total > 0.0 {
         let mut majors = Vec::new();
-        for i in 0..n {
-            if revenue[i] > 0.0 && revenue[i] / total >= cfg.major_customer_share - 1e-12 {
+        for (i, &r) in revenue.iter().enumerate().take(n) {
+            if r > 0.0 && r / total >= cfg.major_customer_share - 1e-12 {
                 majors.push(MajorCustomer {
                     level: SliceLevel::Account.name().into(),
                     key: core.acc.ids[i].clone(),
                     name: core.acc.name[i].clone().unwrap_or_default(),
-                    revenue_12m: revenue[i],
-                    share: revenue[i] / total,
+                    revenue_12m: r,
+                    share: r / total,
                 });
             }
         }

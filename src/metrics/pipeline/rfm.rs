@@ -17,8 +17,8 @@ pub(super) fn rfm(core: &Core, as_of: NaiveDate, revenue: &[f64]) -> Rfm {
     let mut rfm: [Vec<Option<u8>>; 3] = [vec![None; n], vec![None; n], vec![None; n]];
     let mut recency: Vec<Option<i64>> = vec![None; n];
     if let Some(r) = &core.rev {
-        for i in 0..n {
-            recency[i] = r.last_order[i].map(|d| (as_of - d).num_days());
+        for (i, rec) in recency.iter_mut().enumerate() {
+            *rec = r.last_order[i].map(|d| (as_of - d).num_days());
         }
         let act: Vec<usize> = (0..n).filter(|&i| core.seg.active[i]).collect();
         let rv: Vec<Option<f64>> = act

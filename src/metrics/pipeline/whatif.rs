@@ -67,8 +67,8 @@ pub(super) fn scenario(
         s.accounts_for_80pct = Some(f.accounts_for_80pct as u64);
     }
     let mut groups: HashMap<usize, f64> = HashMap::new();
-    for i in 0..n {
-        *groups.entry(core.group_idx(i)).or_default() += kept[i];
+    for (i, k) in kept.iter().enumerate().take(n) {
+        *groups.entry(core.group_idx(i)).or_default() += k;
     }
     s.group_hhi = concentration::hhi(&groups.values().copied().collect::<Vec<_>>());
     s.key_person = core

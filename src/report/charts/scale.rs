@@ -35,7 +35,7 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
 
 /// The smallest "nice" number ≥ v (for axis maxima).
 pub fn nice_max(v: f64) -> f64 {
-    if !(v > 0.0) || !v.is_finite() {
+    if !(v.is_finite() && v > 0.0) {
         return 1.0;
     }
     let mag = 10f64.powf(v.log10().floor());

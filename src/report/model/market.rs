@@ -291,7 +291,7 @@ fn competitor_bars(
         }
     }
     // Top by deals (the table is already in that order; sorted again for older tables).
-    named.sort_by(|a, b| b.deals.cmp(&a.deals));
+    named.sort_by_key(|c| std::cmp::Reverse(c.deals));
     m.competitors_total = named.len();
     named.truncate(TOP_COMPETITORS);
     m.competitors = named;
