@@ -25,17 +25,19 @@ pub enum MetricTable {
     TierMigration,
     Competitors,
     Evidence,
+    Deals,
 }
 
 impl MetricTable {
     /// Every metric table, in the order analyze writes them.
-    pub const ALL: [MetricTable; 6] = [
+    pub const ALL: [MetricTable; 7] = [
         MetricTable::Accounts,
         MetricTable::Concentration,
         MetricTable::Employees,
         MetricTable::TierMigration,
         MetricTable::Competitors,
         MetricTable::Evidence,
+        MetricTable::Deals,
     ];
 
     /// The file stem (`<name>.parquet`, `<name>.csv`) and the SQL name after `metrics_`.
@@ -47,6 +49,7 @@ impl MetricTable {
             MetricTable::TierMigration => "tier_migration",
             MetricTable::Competitors => "competitors",
             MetricTable::Evidence => "evidence",
+            MetricTable::Deals => "deals",
         }
     }
 
@@ -59,6 +62,7 @@ impl MetricTable {
             MetricTable::TierMigration => tier_migration::ALL,
             MetricTable::Competitors => competitors::ALL,
             MetricTable::Evidence => evidence::ALL,
+            MetricTable::Deals => deals::ALL,
         }
     }
 
@@ -433,6 +437,38 @@ pub mod evidence {
     }
 }
 
+/// `deals`: one row per open opportunity with the decision chain of its buying group
+/// (metrics.md "Deal decision chain").
+pub mod deals {
+    columns! { MetricTable::Deals;
+        OPPORTUNITY_ID = "opportunity_id": Str;
+        ACCOUNT_ID = "account_id": Str;
+        ACCOUNT_NAME = "account_name": Str;
+        NAME = "name": Str;
+        /// Reporting currency.
+        AMOUNT = "amount": F64;
+        /// Fraction 0–1.
+        PROBABILITY = "probability": F64;
+        /// amount × probability.
+        WEIGHTED_AMOUNT = "weighted_amount": F64;
+        STAGE = "stage": Str;
+        CLOSE_DATE = "close_date": Date;
+        OWNER_ID = "owner_id": Str;
+        /// `deal` (its deal_contacts rows) or `account` (its account's contacts).
+        CHAIN_SOURCE = "chain_source": Str;
+        /// Members of the buying group with a decision role other than none.
+        BUYING_GROUP = "buying_group": U32;
+        DEAL_KRI = "deal_kri": F64;
+        /// `red` | `amber` | `green`.
+        DEAL_CHAIN_STATUS = "deal_chain_status": Str;
+        DECISION_MAKERS_MAPPED = "decision_makers_mapped": U32;
+        OPPOSITION_AT_DECISION_MAKER = "opposition_at_decision_maker": Bool;
+        /// Decision roles with no supportive member, `;`-separated (decision_maker;evaluator;
+        /// technical;procurement), empty when none is missing.
+        MISSING_ROLES = "missing_roles": Str;
+    }
+}
+
 /// Test data as analyze would write it: `df`'s declared columns cast to their declared dtypes,
 /// every other declared column added as typed nulls, extra columns kept at the end.
 #[cfg(test)]
@@ -572,6 +608,7 @@ mod hook_tests {
             tier_migration: empty(MetricTable::TierMigration),
             competitors: empty(MetricTable::Competitors),
             evidence: empty(MetricTable::Evidence),
+            deals: empty(MetricTable::Deals),
             summary: Default::default(),
         };
         assert_eq!(t.check_schemas(), Ok(()));

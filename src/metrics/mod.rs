@@ -10,6 +10,7 @@
 pub mod bootstrap;
 pub mod concentration;
 pub mod config;
+pub mod deals;
 pub mod evidence;
 pub mod fx;
 pub mod keyperson;
@@ -179,6 +180,8 @@ pub struct Inputs {
     pub agreements: Option<LazyFrame>,
     pub surveys: Option<LazyFrame>,
     pub fx_rates: Option<LazyFrame>,
+    /// The buying group of each deal (optional).
+    pub deal_contacts: Option<LazyFrame>,
     /// Orphan rows per table as counted at ingest, for the tables where that count still
     /// holds (ingested together with or after the current accounts); analyze counts the
     /// others itself.
@@ -214,6 +217,7 @@ impl Inputs {
             agreements: view.scan(Table::Agreements)?,
             surveys: view.scan(Table::Surveys)?,
             fx_rates: view.scan(Table::FxRates)?,
+            deal_contacts: view.scan(Table::DealContacts)?,
         })
     }
 
@@ -229,6 +233,7 @@ impl Inputs {
             agreements: None,
             surveys: None,
             fx_rates: None,
+            deal_contacts: None,
             ingest_orphans: Default::default(),
         }
     }
@@ -315,6 +320,9 @@ pub struct MetricTables {
     pub competitors: DataFrame,
     /// The backtest (metrics.md "Evidence"); no rows when it was not run.
     pub evidence: DataFrame,
+    /// One row per open deal with its decision chain (metrics.md "Deal decision chain");
+    /// no rows without opportunities.
+    pub deals: DataFrame,
     pub summary: Summary,
 }
 
@@ -332,7 +340,7 @@ pub fn analyze(
 
 impl MetricTables {
     /// The tables with their names, in the order they are written.
-    pub fn tables(&self) -> [(crate::contract::metric_tables::MetricTable, &DataFrame); 6] {
+    pub fn tables(&self) -> [(crate::contract::metric_tables::MetricTable, &DataFrame); 7] {
         use crate::contract::metric_tables::MetricTable as T;
         [
             (T::Accounts, &self.accounts),
@@ -341,6 +349,7 @@ impl MetricTables {
             (T::TierMigration, &self.tier_migration),
             (T::Competitors, &self.competitors),
             (T::Evidence, &self.evidence),
+            (T::Deals, &self.deals),
         ]
     }
 

@@ -16,6 +16,7 @@ mod accounts;
 mod backtest;
 mod common;
 mod competitors;
+mod deals;
 mod depth;
 mod frames;
 mod headline;
@@ -166,6 +167,20 @@ fn analyze_at(
     } else {
         super::evidence::frame(&[], None)?
     };
+    let deals = if full {
+        let d = deals::deals(inputs, as_of, cfg, cur, &core, &mut headline, &mut summary)?;
+        super::timing::lap("deals");
+        d
+    } else {
+        deals::Deals {
+            table: deals::empty_frame()?,
+            evidence: Vec::new(),
+        }
+    };
+    let mut evidence = evidence;
+    if !deals.evidence.is_empty() {
+        evidence.vstack_mut(&super::evidence::frame(&deals.evidence, None)?)?;
+    }
     summary.headline = headline;
     if full {
         summary.data_quality.orphans = core.orphans();
@@ -183,6 +198,7 @@ fn analyze_at(
         tier_migration,
         competitors,
         evidence,
+        deals: deals.table,
         summary,
     })
 }
