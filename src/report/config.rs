@@ -24,6 +24,9 @@ pub struct ReportConfig {
     pub query_rows: usize,
     /// Folder of custom queries (`*.sql`), relative to the config file. Default `queries`.
     pub queries_dir: PathBuf,
+    /// Strategy page: open deals with a red or amber decision chain are listed from this amount
+    /// (reporting currency) up, largest first, at most top_n; 0 lists the top_n largest. Default 0.
+    pub deal_min_amount: f64,
 }
 
 impl Default for ReportConfig {
@@ -38,6 +41,7 @@ impl Default for ReportConfig {
             max_categories: 10,
             query_rows: 20,
             queries_dir: PathBuf::from("queries"),
+            deal_min_amount: 0.0,
         }
     }
 }
