@@ -279,3 +279,92 @@ fn pages_show_the_deal_sections_in_chinese_and_english() {
         assert!(strategy.contains(role), "{lang}: no role named");
     }
 }
+
+/// `profiles init` drafts a file with an opportunity reference, a contact reference and a
+/// role as deal_contacts: Salesforce's OpportunityContactRole, a Chinese CRM's 决策链 tab, and
+/// a file whose name says nothing.
+#[test]
+fn profiles_init_drafts_buying_groups_as_deal_contacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cn = d.join("cn");
+    std::fs::create_dir(&cn).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(cn.join(name), text).unwrap();
+    write("客户.csv", "客户编号,客户名称\nK1,华东电力\n");
+    write(
+        "联系人.csv",
+        "联系人编号,客户编号,姓名,职务,决策角色,支持度\nL1,K1,张三,总经理,决策者,支持\nL2,K1,李四,采购经理,采购者,中立\n",
+    );
+    write(
+        "商机.csv",
+        "商机编号,客户编号,商机名称,金额,销售阶段,预计成交日期\nS1,K1,扩容,100000,方案,2026-12-31\n",
+    );
+    write(
+        "决策链.csv",
+        "商机编号,联系人编号,角色,是否主要联系人\nS1,L2,决策者,是\nS1,L1,评估者,否\n",
+    );
+    let table_of = |src: &Path, out: &str| -> Vec<(String, String)> {
+        let o = run_in(
+            d,
+            &[
+                "profiles",
+                "init",
+                src.to_str().unwrap(),
+                "-o",
+                out,
+                "--json",
+            ],
+        );
+        ok(&o, "profiles init");
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap_or("").to_string(),
+                    f["table"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let files = table_of(&cn, "cn.toml");
+    assert!(
+        files.contains(&("决策链.csv".to_string(), "deal_contacts".to_string())),
+        "{files:?}"
+    );
+    // A file whose name says nothing, recognised by its headers alone (in a folder where no
+    // other file is named after deal_contacts: such a file would set it aside).
+    let plain = d.join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    std::fs::write(
+        plain.join("export_7.csv"),
+        "Opportunity ID,Contact ID,Buying Role\nS1,L1,Decision Maker\n",
+    )
+    .unwrap();
+    let files = table_of(&plain, "plain.toml");
+    assert_eq!(
+        files,
+        [("export_7.csv".to_string(), "deal_contacts".to_string())]
+    );
+    let files = table_of(&fixture("profiles/salesforce-deals"), "sf.toml");
+    assert!(
+        files.contains(&(
+            "OpportunityContactRole.csv".to_string(),
+            "deal_contacts".to_string()
+        )),
+        "{files:?}"
+    );
+    // The draft ingests: every buying-group row kept, roles read in Chinese.
+    let (ok_, v, err) = ingest(d, "cn.toml", &[&cn], &[]);
+    assert!(ok_, "{err}");
+    assert!(v.to_string().contains("决策链.csv"), "{v}");
+    assert_eq!(
+        lake_rows(
+            d,
+            "SELECT opportunity_id, contact_id, role FROM deal_contacts ORDER BY 1, 2, 3"
+        ),
+        ["S1,L1,evaluator", "S1,L2,decision_maker"]
+    );
+}
