@@ -467,6 +467,16 @@ pub mod deals {
         /// technical;procurement), empty when none is missing.
         MISSING_ROLES = "missing_roles": Str;
     }
+
+    /// The decision roles a deal needs a supportive member in; the ones without are
+    /// `missing_roles`, in this order.
+    pub const CHAIN_ROLES: [&str; 4] = ["decision_maker", "evaluator", "technical", "procurement"];
+    /// Separator of the roles in `missing_roles`.
+    pub const ROLE_SEPARATOR: &str = ";";
+    /// `chain_source` of a deal whose buying group is its own deal_contacts rows.
+    pub const SOURCE_DEAL: &str = "deal";
+    /// `chain_source` of a deal with no deal_contacts row: its account's contacts.
+    pub const SOURCE_ACCOUNT: &str = "account";
 }
 
 /// Test data as analyze would write it: `df`'s declared columns cast to their declared dtypes,

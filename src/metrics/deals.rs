@@ -17,17 +17,9 @@ use std::collections::BTreeMap;
 use super::config::KriConfig;
 use super::relationship::{chain_status, kri};
 
-/// The decision roles a deal needs a supportive member in; the ones without are
-/// `missing_roles`, in this order.
-pub const CHAIN_ROLES: [&str; 4] = ["decision_maker", "evaluator", "technical", "procurement"];
-
-/// Separator of the roles in the `missing_roles` column.
-pub const ROLE_SEPARATOR: &str = ";";
-
-/// Where a deal's buying group comes from (column `chain_source`).
-pub const SOURCE_DEAL: &str = "deal";
-/// The deal has no `deal_contacts` row: its account's contacts.
-pub const SOURCE_ACCOUNT: &str = "account";
+pub use crate::contract::metric_tables::deals::{
+    CHAIN_ROLES, ROLE_SEPARATOR, SOURCE_ACCOUNT, SOURCE_DEAL,
+};
 
 /// One member of a buying group, as it counts for the deal.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -305,7 +305,11 @@ pub const DEAL_LABELS: &[(&str, &str, &str)] = &[
         "金额不低于 {n} 的在途商机中，采购团队没有支持的决策者（黄）或根本没有支持的关键人（红）的商机，按金额从大到小，并列出无人支持的决策链角色。",
     ),
     ("deal_gaps_none", "Every open deal in scope has a supportive decision maker.", "范围内的在途商机都有支持的决策者。"),
-    ("deals_none", "No open deals (no opportunities table, or nothing open).", "没有在途商机（无商机表或没有未关闭的商机）。"),
+    (
+        "deals_none",
+        "No open deals: no opportunities table, nothing open, or no deals table for this as_of (run `mcr analyze` again).",
+        "没有在途商机：无商机表、没有未关闭的商机，或该截至日期没有 deals 表（请重新运行 `mcr analyze`）。",
+    ),
     (
         "deals_fallback_all",
         "No deal has its own buying group (deal_contacts): each deal's chain is its account's contacts, so deals of one account share one chain.",

@@ -7,8 +7,8 @@ use polars::prelude::{DataFrame, DataType};
 use serde::Serialize;
 
 use super::ReportInputs;
+use crate::contract::metric_tables::deals::{CHAIN_ROLES, ROLE_SEPARATOR, SOURCE_DEAL};
 use crate::contract::metric_tables::{deals as col, SchemaError};
-use crate::metrics::deals::{CHAIN_ROLES, ROLE_SEPARATOR, SOURCE_DEAL};
 
 /// One open deal with a red or amber chain.
 #[derive(Debug, Clone, Serialize, PartialEq)]
