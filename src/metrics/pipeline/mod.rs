@@ -179,7 +179,9 @@ fn analyze_at(
     };
     let mut evidence = evidence;
     if !deals.evidence.is_empty() {
-        evidence.vstack_mut(&super::evidence::frame(&deals.evidence, None)?)?;
+        // Deals closed in window_12m = (T, as_of]: their rows carry the same look_back T.
+        let t = super::windows::sub_months(as_of, cfg.window_months);
+        evidence.vstack_mut(&super::evidence::frame(&deals.evidence, Some(t))?)?;
     }
     summary.headline = headline;
     if full {
