@@ -21,6 +21,10 @@ use crate::metrics::evidence::EvidenceRow;
 use crate::metrics::windows::{date_lit, Window};
 use crate::metrics::{fx, Inputs, MetricsConfig};
 
+/// A deal's chain, where its buying group came from (`chain_source`) and the group's members
+/// with a decision role.
+type DealChain = (Chain, &'static str, u32);
+
 /// The `dimension` of the evidence rows added here.
 pub(super) const EVIDENCE_DIMENSION: &str = "deal_chain_status";
 
@@ -119,7 +123,7 @@ fn deal_chain(
     groups: &HashMap<String, Vec<Member>>,
     people: Option<&People>,
     cfg: &MetricsConfig,
-) -> Option<(Chain, &'static str, u32)> {
+) -> Option<DealChain> {
     let key = |ms: &[Member]| {
         ms.iter()
             .filter(|m| matches!(m.role.as_deref(), Some(r) if r != "none"))
@@ -276,7 +280,7 @@ struct DealRow {
     k: usize,
     account_name: Option<String>,
     weighted: Option<f64>,
-    chain: Option<(Chain, &'static str, u32)>,
+    chain: Option<DealChain>,
 }
 
 /// An empty `deals` table with the declared columns.
@@ -293,7 +297,7 @@ fn deals_frame(base: &DataFrame, rows: &[DealRow]) -> R<DataFrame> {
     if rows.is_empty() {
         return empty_frame();
     }
-    let chain = |f: &dyn Fn(&(Chain, &'static str, u32)) -> Option<String>| {
+    let chain = |f: &dyn Fn(&DealChain) -> Option<String>| {
         rows.iter()
             .map(|r| r.chain.as_ref().and_then(f))
             .collect::<Vec<Option<String>>>()
