@@ -5,6 +5,7 @@ mod burst;
 mod cli_output;
 mod common;
 mod currency;
+mod deals;
 mod evidence;
 mod fuzz;
 mod golden;

@@ -213,7 +213,7 @@ fn a_changed_lookup_only_file_makes_the_next_ingest_run() {
     assert_eq!(v["noop"], false);
     let (_, v, _) = ingest(dir.path(), "salesforce", &[src.path()], &[]);
     assert_eq!(v["noop"], true);
-    // OpportunityContactRole.csv feeds no table, only the role lookup.
+    // OpportunityContactRole.csv feeds the role lookup of contacts (and deal_contacts).
     let ocr = src.path().join("OpportunityContactRole.csv");
     let text = std::fs::read_to_string(&ocr)
         .unwrap()

@@ -206,6 +206,7 @@ mod burst {
             competitors: empty(MetricTable::Competitors),
             evidence: empty(MetricTable::Evidence),
             account_quarters: read(MetricTable::AccountQuarters)?,
+            deals: read(MetricTable::Deals)?,
             summary,
         }))
     }
@@ -343,6 +344,7 @@ mod burst {
                         ("employees", sub.employees.clone()),
                         ("tier_migration", sub.tier_migration.clone()),
                         ("account_quarters", sub.account_quarters.clone()),
+                        ("deals", sub.deals.clone()),
                     ];
                     let inputs = ReportInputs {
                         as_of,
@@ -352,6 +354,7 @@ mod burst {
                         tier_migration: Some(sub.tier_migration),
                         competitors: None,
                         evidence: None,
+                        deals: Some(sub.deals),
                         summary: sub.summary,
                         previous: prev,
                         manifest: manifest.clone(),

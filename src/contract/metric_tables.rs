@@ -26,11 +26,12 @@ pub enum MetricTable {
     Competitors,
     Evidence,
     AccountQuarters,
+    Deals,
 }
 
 impl MetricTable {
     /// Every metric table, in the order analyze writes them.
-    pub const ALL: [MetricTable; 7] = [
+    pub const ALL: [MetricTable; 8] = [
         MetricTable::Accounts,
         MetricTable::Concentration,
         MetricTable::Employees,
@@ -38,6 +39,7 @@ impl MetricTable {
         MetricTable::Competitors,
         MetricTable::Evidence,
         MetricTable::AccountQuarters,
+        MetricTable::Deals,
     ];
 
     /// The file stem (`<name>.parquet`, `<name>.csv`) and the SQL name after `metrics_`.
@@ -50,6 +52,7 @@ impl MetricTable {
             MetricTable::Competitors => "competitors",
             MetricTable::Evidence => "evidence",
             MetricTable::AccountQuarters => "account_quarters",
+            MetricTable::Deals => "deals",
         }
     }
 
@@ -63,6 +66,7 @@ impl MetricTable {
             MetricTable::Competitors => competitors::ALL,
             MetricTable::Evidence => evidence::ALL,
             MetricTable::AccountQuarters => account_quarters::ALL,
+            MetricTable::Deals => deals::ALL,
         }
     }
 
@@ -462,6 +466,48 @@ pub fn empty(table: MetricTable) -> DataFrame {
     DataFrame::new_infer_height(cols).unwrap_or_default()
 }
 
+/// `deals`: one row per open opportunity with the decision chain of its buying group
+/// (metrics.md "Deal decision chain").
+pub mod deals {
+    columns! { MetricTable::Deals;
+        OPPORTUNITY_ID = "opportunity_id": Str;
+        ACCOUNT_ID = "account_id": Str;
+        ACCOUNT_NAME = "account_name": Str;
+        NAME = "name": Str;
+        /// Reporting currency.
+        AMOUNT = "amount": F64;
+        /// Fraction 0–1.
+        PROBABILITY = "probability": F64;
+        /// amount × probability.
+        WEIGHTED_AMOUNT = "weighted_amount": F64;
+        STAGE = "stage": Str;
+        CLOSE_DATE = "close_date": Date;
+        OWNER_ID = "owner_id": Str;
+        /// `deal` (its deal_contacts rows) or `account` (its account's contacts).
+        CHAIN_SOURCE = "chain_source": Str;
+        /// Members of the buying group with a decision role other than none.
+        BUYING_GROUP = "buying_group": U32;
+        DEAL_KRI = "deal_kri": F64;
+        /// `red` | `amber` | `green`.
+        DEAL_CHAIN_STATUS = "deal_chain_status": Str;
+        DECISION_MAKERS_MAPPED = "decision_makers_mapped": U32;
+        OPPOSITION_AT_DECISION_MAKER = "opposition_at_decision_maker": Bool;
+        /// Decision roles with no supportive member, `;`-separated (decision_maker;evaluator;
+        /// technical;procurement), empty when none is missing.
+        MISSING_ROLES = "missing_roles": Str;
+    }
+
+    /// The decision roles a deal needs a supportive member in; the ones without are
+    /// `missing_roles`, in this order.
+    pub const CHAIN_ROLES: [&str; 4] = ["decision_maker", "evaluator", "technical", "procurement"];
+    /// Separator of the roles in `missing_roles`.
+    pub const ROLE_SEPARATOR: &str = ";";
+    /// `chain_source` of a deal whose buying group is its own deal_contacts rows.
+    pub const SOURCE_DEAL: &str = "deal";
+    /// `chain_source` of a deal with no deal_contacts row: its account's contacts.
+    pub const SOURCE_ACCOUNT: &str = "account";
+}
+
 /// Test data as analyze would write it: `df`'s declared columns cast to their declared dtypes,
 /// every other declared column added as typed nulls, extra columns kept at the end.
 #[cfg(test)]
@@ -602,6 +648,7 @@ mod hook_tests {
             competitors: empty(MetricTable::Competitors),
             evidence: empty(MetricTable::Evidence),
             account_quarters: empty(MetricTable::AccountQuarters),
+            deals: empty(MetricTable::Deals),
             summary: Default::default(),
         };
         assert_eq!(t.check_schemas(), Ok(()));

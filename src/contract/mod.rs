@@ -32,15 +32,18 @@ pub enum Table {
     Agreements,
     Surveys,
     FxRates,
+    /// The buying group of each deal (optional; metrics.md "Deal decision chain").
+    DealContacts,
 }
 
 impl Table {
     /// Every table, in ingest order (parents before children so foreign keys can be checked).
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 10] = [
         Table::Accounts,
         Table::Employees,
         Table::Contacts,
         Table::Opportunities,
+        Table::DealContacts,
         Table::Revenue,
         Table::Activities,
         Table::Agreements,
@@ -59,6 +62,7 @@ impl Table {
             Table::Agreements => "agreements",
             Table::Surveys => "surveys",
             Table::FxRates => "fx_rates",
+            Table::DealContacts => "deal_contacts",
         }
     }
 
@@ -199,6 +203,17 @@ impl Table {
                 ];
                 COLS
             }
+            Table::DealContacts => {
+                const COLS: &[Column] = &[
+                    c("opportunity_id", Str, true),
+                    c("contact_id", Str, true),
+                    c("role", Enum(EnumKind::DecisionRole), false),
+                    c("is_primary", Bool, false),
+                    c("support", Enum(EnumKind::Support), false),
+                    c("intimacy", Enum(EnumKind::Intimacy), false),
+                ];
+                COLS
+            }
         }
     }
 
@@ -212,7 +227,18 @@ impl Table {
             Table::Activities => Some("activity_id"),
             Table::Employees => Some("employee_id"),
             Table::Agreements => Some("agreement_id"),
-            Table::Surveys | Table::FxRates => None,
+            // Keyed by (opportunity_id, contact_id): a pair, not one column. Rows are kept
+            // as they come (content-keyed like surveys); metrics use the first row of a pair.
+            Table::Surveys | Table::FxRates | Table::DealContacts => None,
+        }
+    }
+
+    /// The columns that identify a row, when that is more than one column
+    /// (`deal_contacts`: opportunity_id and contact_id).
+    pub fn compound_key(self) -> Option<&'static [&'static str]> {
+        match self {
+            Table::DealContacts => Some(&["opportunity_id", "contact_id"]),
+            _ => None,
         }
     }
 

@@ -89,6 +89,26 @@ pub struct Headline {
     pub evidence_cohort: Option<u64>,
     /// Spearman rank correlation of RDI(T) with growth over the cohort.
     pub rdi_growth_spearman: Option<f64>,
+    /// Open deals (table `deals`; metrics.md "Deal decision chain"); None without
+    /// opportunities or any contacts.
+    pub open_deals: Option<u64>,
+    /// Σ amount of the open deals (reporting currency).
+    pub open_pipeline_amount: Option<f64>,
+    /// Open pipeline amount per deal_chain_status (red / amber / green).
+    pub pipeline_by_chain_status: BTreeMap<String, f64>,
+    /// Open deals per deal_chain_status.
+    pub deals_by_chain_status: BTreeMap<String, u64>,
+    /// Amount of red-chain open deals / open amount (probability-weighted when every open
+    /// deal has a probability: see `pipeline_red_share_weighted`).
+    pub pipeline_red_share: Option<f64>,
+    pub pipeline_red_share_weighted: Option<bool>,
+    /// Open pipeline amount with no supportive decision maker (deal chain red or amber).
+    pub pipeline_no_supportive_dm: Option<f64>,
+    /// Their number.
+    pub deals_no_supportive_dm: Option<u64>,
+    /// Open deals whose chain comes from their own deal_contacts rows (the rest: their
+    /// account's contacts).
+    pub deals_with_buying_group: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -38,6 +38,7 @@ struct Tables {
     agreements: TableWords,
     surveys: TableWords,
     fx_rates: TableWords,
+    deal_contacts: TableWords,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +112,7 @@ impl Tables {
             Table::Agreements => &self.agreements,
             Table::Surveys => &self.surveys,
             Table::FxRates => &self.fx_rates,
+            Table::DealContacts => &self.deal_contacts,
         }
     }
 }

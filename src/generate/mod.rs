@@ -1,7 +1,7 @@
 //! Deterministic synthetic CRM exports (`mcr generate`).
 //!
 //! Writes one `<table>.csv` per canonical table (accounts, contacts, opportunities, revenue,
-//! activities, employees, agreements, surveys) with the contract's columns in
+//! activities, employees, agreements, surveys, deal_contacts) with the contract's columns in
 //! [`Table::columns`] order: UTF-8, `\n` line ends, RFC-4180 quoting.
 //!
 //! The data is shaped so the metrics find something: heavy-tailed (lognormal) account sizes
@@ -47,6 +47,7 @@ const ACCOUNT_TABLES: [Table; N_TABLES] = [
     Table::Activities,
     Table::Agreements,
     Table::Surveys,
+    Table::DealContacts,
 ];
 
 /// What to generate.
@@ -73,7 +74,7 @@ pub struct GenerateOptions {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct GenerateSummary {
     /// One entry per file, in the order accounts, employees, contacts, opportunities,
-    /// revenue, activities, agreements, surveys.
+    /// revenue, activities, agreements, surveys, deal_contacts.
     pub files: Vec<GeneratedFile>,
 }
 
@@ -483,7 +484,7 @@ mod tests {
             .unwrap();
         pool.install(|| generate(&opts(dir.path(), 2500, 7, true), &|_| {}).unwrap());
         let (x, y) = (all_bytes(a.path()), all_bytes(dir.path()));
-        assert_eq!(x.len(), 8);
+        assert_eq!(x.len(), 9);
         for (name, bytes) in &x {
             assert!(y[name] == *bytes, "{name} differs");
         }
@@ -507,7 +508,7 @@ mod tests {
     #[test]
     fn reported_rows_and_sizes_match_the_files() {
         let (dir, s) = run(1500, 3, false);
-        assert_eq!(s.files.len(), 8);
+        assert_eq!(s.files.len(), 9);
         for f in &s.files {
             let t = Table::from_name(&f.table).unwrap();
             assert_eq!(read(dir.path(), t).len() as u64, f.rows, "{}", f.table);
@@ -551,6 +552,15 @@ mod tests {
                     )
                 })
                 .collect();
+            let opp_account: HashMap<String, String> = read(d, Table::Opportunities)
+                .iter()
+                .map(|r| {
+                    (
+                        r["opportunity_id"].trim().to_string(),
+                        r["account_id"].trim().to_string(),
+                    )
+                })
+                .collect();
             for t in ACCOUNT_TABLES {
                 for r in read(d, t) {
                     for (col, v) in &r {
@@ -564,6 +574,15 @@ mod tests {
                             }
                             "owner_id" | "employee_id" => {
                                 assert!(employees.contains(v), "{t}.{col}={v}")
+                            }
+                            // A buying group's contacts belong to the deal's account.
+                            "contact_id" if t == Table::DealContacts => {
+                                let opp = r["opportunity_id"].trim();
+                                assert_eq!(
+                                    contact_account.get(v),
+                                    opp_account.get(opp),
+                                    "{t}: {v} on {opp}"
+                                )
                             }
                             "contact_id" if t != Table::Contacts => {
                                 assert_eq!(

@@ -22,8 +22,9 @@ pub(crate) const T_REVENUE: usize = 3;
 pub(crate) const T_ACTIVITIES: usize = 4;
 pub(crate) const T_AGREEMENTS: usize = 5;
 pub(crate) const T_SURVEYS: usize = 6;
+pub(crate) const T_DEAL_CONTACTS: usize = 7;
 /// Number of account-level tables.
-pub(crate) const N_TABLES: usize = 7;
+pub(crate) const N_TABLES: usize = 8;
 
 const TAG_PROFILE: u64 = 0x5052_4f46;
 const TAG_ROLE: u64 = 0x524f_4c45;
@@ -34,8 +35,11 @@ const TAG_EMPLOYEE: u64 = 0x454d_504c;
 const TAG_MARKET_ACCOUNT: u64 = 0x4d4b_5441;
 const TAG_MARKET_DEAL: u64 = 0x4d4b_5444;
 const TAG_DEPTH: u64 = 0x4445_5054;
+/// Buying-group sizes per deal (deal_contacts): their own generator, so that adding the
+/// table left every other value of the exports unchanged.
+const TAG_DEAL_GROUP: u64 = 0x4447_5250;
 /// Seed tags of the account-level tables, in the order of the `T_*` indices.
-const TAG_TABLE: [u64; N_TABLES] = [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7];
+const TAG_TABLE: [u64; N_TABLES] = [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8];
 
 /// Employees per team and the role of each position in a team (iron triangle + others).
 const TEAM_SIZE: u64 = 10;
@@ -488,6 +492,7 @@ impl Profile {
             0
         };
         let parent = w.parent_of(idx);
+        let n_deal_contacts = deal_group_sizes(w, idx, n_contacts, n_opps).iter().sum();
         Profile {
             idx,
             annual: 1_000_000.0 * value,
@@ -503,7 +508,16 @@ impl Profile {
             industry,
             region,
             country,
-            n: [1, n_contacts, n_opps, n_rev, n_act, n_agree, n_surveys],
+            n: [
+                1,
+                n_contacts,
+                n_opps,
+                n_rev,
+                n_act,
+                n_agree,
+                n_surveys,
+                n_deal_contacts,
+            ],
             n_exec,
             depth,
         }
@@ -564,6 +578,77 @@ pub(crate) fn account_rows(
     activities_rows(w, p, ids, &account_id, row, s)?;
     agreements_rows(w, p, ids, &account_id, row, s)?;
     surveys_rows(w, p, &account_id, row, s)?;
+    deal_contacts_rows(w, p, ids, row, s)?;
+    Ok(())
+}
+
+/// The buying-group size of each deal of account `idx` (deal_contacts rows per deal): about
+/// one deal in five has none (its chain falls back to the account's contacts), the others
+/// 1 to 5 of the account's contacts.
+fn deal_group_sizes(w: &World, idx: u64, n_contacts: u64, n_opps: u64) -> Vec<u64> {
+    let mut r = rng(w.seed, TAG_DEAL_GROUP, idx);
+    (0..n_opps)
+        .map(|_| {
+            if n_contacts == 0 || r.random_bool(0.2) {
+                0
+            } else {
+                r.random_range(1..=n_contacts.min(5))
+            }
+        })
+        .collect()
+}
+
+/// The deal_contacts rows of account `p`: per deal, distinct contacts of the account (the
+/// first one primary); a third carry a role for that deal, two in five a support of their
+/// own (shifted by the account's depth like the contacts'), one in five an intimacy — the
+/// rest take the contact's own values. So a deal's chain differs from its account's where
+/// its group leaves out the decision maker or the deal's support differs.
+fn deal_contacts_rows(
+    w: &World,
+    p: &Profile,
+    ids: &Ids,
+    row: &mut Row,
+    s: &mut Sinks,
+) -> csv::Result<()> {
+    let st = &w.style;
+    let n_contacts = p.n[T_CONTACTS];
+    let sizes = deal_group_sizes(w, p.idx, n_contacts, p.n[T_OPPORTUNITIES]);
+    let mut r = rng(w.seed, TAG_TABLE[T_DEAL_CONTACTS], p.idx);
+    let mut pool: Vec<u64> = (0..n_contacts).collect();
+    for (k, m) in sizes.iter().enumerate() {
+        for h in 0..*m as usize {
+            let j = r.random_range(h..pool.len());
+            pool.swap(h, j);
+        }
+        for (h, c) in pool[..*m as usize].iter().enumerate() {
+            row.id('O', 8, ids[T_OPPORTUNITIES] + k as u64);
+            row.id('C', 8, ids[T_CONTACTS] + c);
+            if r.random_bool(0.35) {
+                let role = weighted(&mut r, &[20, 20, 20, 20, 10, 10, 0]);
+                row.label(st, &mut r, EnumKind::DecisionRole, role);
+            } else {
+                row.empty();
+            }
+            row.boolean(st, &mut r, h == 0);
+            if r.random_bool(0.4) {
+                let shift = 0.6 * p.depth;
+                let step =
+                    shift.floor() as i32 + i32::from(r.random::<f64>() < shift - shift.floor());
+                let support =
+                    ([-1, 0, 0, 1, 1, 2, 3][r.random_range(0..7usize)] + step).clamp(-2, 3);
+                row.label(st, &mut r, EnumKind::Support, (support + 2) as usize);
+            } else {
+                row.empty();
+            }
+            if r.random_bool(0.2) {
+                let intimacy = r.random_range(0..5usize);
+                row.label(st, &mut r, EnumKind::Intimacy, intimacy);
+            } else {
+                row.empty();
+            }
+            s.write(T_DEAL_CONTACTS, row)?;
+        }
+    }
     Ok(())
 }
 

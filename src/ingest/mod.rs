@@ -656,6 +656,9 @@ pub fn metrics_needing(table: Table) -> &'static [&'static str] {
         Table::Agreements => &["ORI agreements"],
         Table::Surveys => &["ORI survey points"],
         Table::FxRates => &["amounts in other currencies (their rows are refused)"],
+        Table::DealContacts => {
+            &["per-deal decision chains (deals fall back to their account's contacts)"]
+        }
     }
 }
 

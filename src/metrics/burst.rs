@@ -7,7 +7,8 @@
 //! concentration (HHI, Gini, top-N, the 80 % line, by industry, region and year, account and
 //! group level), totals, tier counts and revenue, tier migration, key-person figures, major
 //! customers and the quarterly trend. What a subset cannot give is left out and said so in the
-//! summary's notes: the backtest (a company-wide study), the competitor table and the product-line
+//! summary's notes: the backtest (a company-wide study; the deals' win rates by chain status
+//! with it), the competitor table and the product-line
 //! slices (per-deal and per-line facts are not in the metric tables), lake-wide data-quality
 //! counts (orphans, source conflicts).
 //!
@@ -22,7 +23,7 @@ use polars::prelude::*;
 use super::concentration::{self, ConcRow, Slices};
 use super::{keyperson, MetricTables, MetricsConfig, MetricsError};
 use crate::contract::metric_tables::{
-    account_quarters as aq, accounts as ac, employees as em, empty, MetricTable,
+    account_quarters as aq, accounts as ac, deals as dl, employees as em, empty, MetricTable,
 };
 use crate::contract::summary::{Headline, MajorCustomer, QuarterPoint};
 use crate::contract::{is_key_tier, Dimension, SliceLevel};
@@ -234,6 +235,10 @@ pub fn subset_book(t: &MetricTables, book: &Book, cfg: &MetricsConfig) -> R<Metr
             *h.tier_revenue.entry(t.to_string()).or_default() += revenue[i];
         }
     }
+    let deals = filter_rows(&t.deals, dl::ACCOUNT_ID.name, &keep)?;
+    if company.open_deals.is_some() {
+        deal_figures(&deals, &mut h)?;
+    }
     summary.major_customers = major_customers(&accounts, &ids, &revenue, &by_group, cfg)?;
     summary.quarterly = quarterly(&quarters, parse_date(&summary.as_of))?;
     summary.headline = h;
@@ -248,8 +253,62 @@ pub fn subset_book(t: &MetricTables, book: &Book, cfg: &MetricsConfig) -> R<Metr
         competitors: empty(MetricTable::Competitors),
         evidence: empty(MetricTable::Evidence),
         account_quarters: quarters,
+        deals,
         summary,
     })
+}
+
+/// Rows of `df` whose `column` is in `keep` (a small table: one pass per burst is fine).
+fn filter_rows(df: &DataFrame, column: &str, keep: &HashSet<&str>) -> R<DataFrame> {
+    if df.height() == 0 {
+        return Ok(df.clone());
+    }
+    let mask: BooleanChunked = df
+        .column(column)?
+        .str()?
+        .iter()
+        .map(|v| Some(v.is_some_and(|v| keep.contains(v))))
+        .collect();
+    Ok(df.filter(&mask)?)
+}
+
+/// The open-pipeline headline figures of the book's deals (metrics.md "Deal decision chain").
+fn deal_figures(deals: &DataFrame, h: &mut Headline) -> R<()> {
+    let status = dl::DEAL_CHAIN_STATUS.strs(deals)?;
+    let amount = dl::AMOUNT.f64s(deals)?;
+    let prob = dl::PROBABILITY.f64s(deals)?;
+    let source = dl::CHAIN_SOURCE.strs(deals)?;
+    let open: Vec<super::deals::OpenDeal> = (0..deals.height())
+        .filter_map(|i| {
+            let st = match status[i].as_deref()? {
+                "red" => "red",
+                "amber" => "amber",
+                "green" => "green",
+                _ => return None,
+            };
+            Some(super::deals::OpenDeal {
+                amount: amount[i],
+                probability: prob[i],
+                status: st,
+            })
+        })
+        .collect();
+    let p = super::deals::pipeline_by_chain(&open);
+    h.open_deals = Some(open.len() as u64);
+    h.open_pipeline_amount = Some(p.total);
+    h.pipeline_by_chain_status = p.amount;
+    h.deals_by_chain_status = p.count;
+    h.pipeline_red_share = p.red_share;
+    h.pipeline_red_share_weighted = Some(p.red_share_weighted);
+    h.pipeline_no_supportive_dm = Some(p.no_supportive_dm);
+    h.deals_no_supportive_dm = Some(p.no_supportive_dm_count);
+    h.deals_with_buying_group = Some(
+        source
+            .iter()
+            .filter(|s| s.as_deref() == Some(dl::SOURCE_DEAL))
+            .count() as u64,
+    );
+    Ok(())
 }
 
 /// The quarterly trend of `account_quarters`: revenue_12m and account HHI at each of the last
@@ -667,6 +726,7 @@ mod tests {
             competitors: empty(MetricTable::Competitors),
             evidence: empty(MetricTable::Evidence),
             account_quarters: conform(MetricTable::AccountQuarters, quarters),
+            deals: conform(MetricTable::Deals, DataFrame::empty()),
             summary,
         }
     }

@@ -230,7 +230,11 @@ pub fn frame(rows: &[EvidenceRow], look_back: Option<NaiveDate>) -> PolarsResult
         Column::new("accounts".into(), u(&|r| r.accounts)),
         Column::new("rdi_min".into(), v(&|r| r.rdi_min)),
         Column::new("rdi_max".into(), v(&|r| r.rdi_max)),
-        Column::new("revenue_12m_T".into(), v(&|r| Some(r.revenue_12m_t))),
+        // Rows of deals (dimension deal_chain_status) have no revenue at T.
+        Column::new(
+            "revenue_12m_T".into(),
+            v(&|r| (r.dimension != "deal_chain_status").then_some(r.revenue_12m_t)),
+        ),
         Column::new("retained".into(), u(&|r| r.retained)),
         Column::new("churn_rate".into(), v(&|r| r.churn_rate)),
         Column::new("median_growth".into(), v(&|r| r.median_growth)),

@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod burst;
 pub mod concentration;
 pub mod config;
+pub mod deals;
 pub mod evidence;
 pub mod fx;
 pub mod keyperson;
@@ -180,6 +181,8 @@ pub struct Inputs {
     pub agreements: Option<LazyFrame>,
     pub surveys: Option<LazyFrame>,
     pub fx_rates: Option<LazyFrame>,
+    /// The buying group of each deal (optional).
+    pub deal_contacts: Option<LazyFrame>,
     /// Orphan rows per table as counted at ingest, for the tables where that count still
     /// holds (ingested together with or after the current accounts); analyze counts the
     /// others itself.
@@ -215,6 +218,7 @@ impl Inputs {
             agreements: view.scan(Table::Agreements)?,
             surveys: view.scan(Table::Surveys)?,
             fx_rates: view.scan(Table::FxRates)?,
+            deal_contacts: view.scan(Table::DealContacts)?,
         })
     }
 
@@ -230,6 +234,7 @@ impl Inputs {
             agreements: None,
             surveys: None,
             fx_rates: None,
+            deal_contacts: None,
             ingest_orphans: Default::default(),
         }
     }
@@ -318,6 +323,9 @@ pub struct MetricTables {
     pub evidence: DataFrame,
     /// Revenue per account and calendar quarter (see `contract::metric_tables::account_quarters`).
     pub account_quarters: DataFrame,
+    /// One row per open deal with its decision chain (metrics.md "Deal decision chain");
+    /// no rows without opportunities.
+    pub deals: DataFrame,
     pub summary: Summary,
 }
 
@@ -335,7 +343,7 @@ pub fn analyze(
 
 impl MetricTables {
     /// The tables with their names, in the order they are written.
-    pub fn tables(&self) -> [(crate::contract::metric_tables::MetricTable, &DataFrame); 7] {
+    pub fn tables(&self) -> [(crate::contract::metric_tables::MetricTable, &DataFrame); 8] {
         use crate::contract::metric_tables::MetricTable as T;
         [
             (T::Accounts, &self.accounts),
@@ -345,6 +353,7 @@ impl MetricTables {
             (T::Competitors, &self.competitors),
             (T::Evidence, &self.evidence),
             (T::AccountQuarters, &self.account_quarters),
+            (T::Deals, &self.deals),
         ]
     }
 

@@ -31,6 +31,9 @@ pub struct ReportConfig {
     /// Also print every page to `<page>.pdf` with headless Chromium. Default false.
     /// `mcr report --pdf` switches it on.
     pub pdf: bool,
+    /// Strategy page: open deals with a red or amber decision chain are listed from this amount
+    /// (reporting currency) up, largest first, at most top_n; 0 lists the top_n largest. Default 0.
+    pub deal_min_amount: f64,
 }
 
 impl Default for ReportConfig {
@@ -47,6 +50,7 @@ impl Default for ReportConfig {
             queries_dir: PathBuf::from("queries"),
             burst: Vec::new(),
             pdf: false,
+            deal_min_amount: 0.0,
         }
     }
 }

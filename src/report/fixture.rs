@@ -75,6 +75,10 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
     summary.headline.gini = Some(0.71);
     summary.headline.top10_share = Some(0.62);
     summary.data_quality.tier_mismatches = tier_mismatches(&accs);
+    summary.headline.pipeline_no_supportive_dm = Some(1_450_000.0);
+    summary.headline.deals_no_supportive_dm = Some(3);
+    summary.headline.pipeline_red_share = Some(0.31);
+    summary.headline.pipeline_red_share_weighted = Some(true);
     let tier_migration = migration(&accs);
     let prev_summary = summary_prev(prev_headline);
     ReportInputs {
@@ -87,6 +91,7 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
         tier_migration: Some(tier_migration),
         competitors: None,
         evidence: None,
+        deals: Some(conform(MetricTable::Deals, deals())),
         summary,
         previous: Some(PreviousInputs {
             as_of: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
@@ -99,6 +104,29 @@ pub fn inputs(n: usize, seed: u64) -> ReportInputs {
         warnings: Vec::new(),
         scope: None,
     }
+}
+
+/// Open deals as analyze writes them: one red with an HTML-like account name, two amber, one
+/// green; buying groups from deal_contacts and from the account.
+fn deals() -> DataFrame {
+    df!(
+        "opportunity_id" => ["O1", "O2", "O3", "O4"],
+        "account_id" => ["A1", "A2", "A3", "A1"],
+        "account_name" => ["<script>alert(1)</script> & Co", "华东电力集团", "Müller & Söhne <GmbH>", "<script>alert(1)</script> & Co"],
+        "name" => ["Core network 2027", "数据中心扩容", "Campus Wi-Fi", "Renewal"],
+        "amount" => [900_000.0, 400_000.0, 150_000.0, 700_000.0],
+        "probability" => [0.5, 0.25, 0.75, 0.9],
+        "weighted_amount" => [450_000.0, 100_000.0, 112_500.0, 630_000.0],
+        "stage" => ["Proposal", "Qualification", "Negotiation", "Negotiation"],
+        "chain_source" => ["deal", "deal", "account", "deal"],
+        "buying_group" => [3u32, 2, 5, 4],
+        "deal_kri" => [12.5, 40.0, 35.0, 80.0],
+        "deal_chain_status" => ["red", "amber", "amber", "green"],
+        "decision_makers_mapped" => [0u32, 1, 1, 1],
+        "opposition_at_decision_maker" => [false, true, false, false],
+        "missing_roles" => ["decision_maker;evaluator;technical;procurement", "decision_maker;procurement", "decision_maker", ""],
+    )
+    .unwrap_or_default()
 }
 
 /// Accounts whose declared tier differs from the computed one (as analyze lists them).

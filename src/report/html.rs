@@ -34,7 +34,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("appendix.html", include_str!("templates/appendix.html")),
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
@@ -42,6 +42,7 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("market.html", include_str!("templates/market.html")),
     ("finance.html", include_str!("templates/finance.html")),
     ("leadership.html", include_str!("templates/leadership.html")),
+    ("deals.html", include_str!("templates/deals.html")),
     ("index.html", include_str!("templates/index.html")),
 ];
 

@@ -297,9 +297,64 @@ pub const MARKET_LABELS: &[(&str, &str, &str)] = &[
     ("market_no_wallet", "no account has a wallet", "没有客户有潜力数据"),
 ];
 
+/// Labels of the deal decision chain sections (metrics.md "Deal decision chain").
+pub const DEAL_LABELS: &[(&str, &str, &str)] = &[
+    ("deal_gaps", "Open deals with a decision-chain gap", "决策链存在短板的在途商机"),
+    (
+        "deal_gaps_note_top",
+        "The {n} largest open deals whose buying group has no supportive decision maker (amber) or no supportive key player at all (red), with the decision roles nobody supportive covers.",
+        "金额最大的 {n} 个在途商机中，采购团队没有支持的决策者（黄）或根本没有支持的关键人（红）的商机，并列出无人支持的决策链角色。",
+    ),
+    (
+        "deal_gaps_note_min",
+        "Open deals of {n} or more whose buying group has no supportive decision maker (amber) or no supportive key player at all (red), largest first, with the decision roles nobody supportive covers.",
+        "金额不低于 {n} 的在途商机中，采购团队没有支持的决策者（黄）或根本没有支持的关键人（红）的商机，按金额从大到小，并列出无人支持的决策链角色。",
+    ),
+    ("deal_gaps_none", "Every open deal in scope has a supportive decision maker.", "范围内的在途商机都有支持的决策者。"),
+    (
+        "deals_none",
+        "No open deals: no opportunities table, nothing open, or no deals table for this as_of (run `mcr analyze` again).",
+        "没有在途商机：无商机表、没有未关闭的商机，或该截至日期没有 deals 表（请重新运行 `mcr analyze`）。",
+    ),
+    (
+        "deals_fallback_all",
+        "No deal has its own buying group (deal_contacts): each deal's chain is its account's contacts, so deals of one account share one chain.",
+        "没有商机记录自己的采购团队（商机联系人 deal_contacts）：每个商机的决策链取其客户的全部联系人，同一客户的商机决策链相同。",
+    ),
+    (
+        "deals_fallback_some",
+        "{n} open deals have no buying group of their own (deal_contacts): their chain is their account's contacts.",
+        "{n} 个在途商机没有记录自己的采购团队（商机联系人）：其决策链取客户的全部联系人。",
+    ),
+    ("deals_full_list", "every open deal:", "全部在途商机："),
+    ("deal", "Deal", "商机"),
+    ("deal_stage", "Stage", "阶段"),
+    ("deal_close", "Close date", "预计成交日期"),
+    ("deal_amount", "Amount", "金额"),
+    ("deal_probability", "Probability", "赢率"),
+    ("deal_missing_roles", "Roles without support", "缺少支持的角色"),
+    ("deal_source_account", "account's contacts", "取客户联系人"),
+    ("deal_role_decision_maker", "decision maker", "决策者"),
+    ("deal_role_evaluator", "evaluator", "评估者"),
+    ("deal_role_technical", "technical selector", "选型者"),
+    ("deal_role_procurement", "procurement", "采购"),
+    ("deal_pipeline_by_chain", "Open pipeline by decision-chain status", "按决策链状态的在途商机金额"),
+    ("deal_count", "Open deals", "在途商机数"),
+    ("deal_weighted", "Weighted by probability", "按赢率加权"),
+    ("deal_share", "Share of open pipeline", "占在途商机金额"),
+    ("deal_red_share", "Share of open pipeline with a red chain", "红色决策链商机占比"),
+    ("deal_weighted_by_probability", "amounts weighted by probability", "按赢率加权"),
+    ("deal_n_deals", "{n} deals", "{n} 个商机"),
+    (
+        "risk_no_supportive_dm",
+        "Open pipeline with no supportive decision maker",
+        "无决策者支持的在途商机金额",
+    ),
+];
+
 /// The text of `key` in `lang`; the key itself when it is unknown (tests assert none is).
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    let market = MARKET_LABELS.iter();
+    let market = MARKET_LABELS.iter().chain(DEAL_LABELS);
     match LABELS.iter().chain(market).find(|(k, _, _)| *k == key) {
         Some((_, en, zh)) => match lang {
             Lang::En => en,
@@ -314,6 +369,7 @@ pub fn has(key: &str) -> bool {
     LABELS
         .iter()
         .chain(MARKET_LABELS)
+        .chain(DEAL_LABELS)
         .any(|(k, _, _)| *k == key)
 }
 
@@ -460,6 +516,7 @@ mod tests {
             include_str!("templates/leadership.html"),
             include_str!("templates/index.html"),
             include_str!("templates/macros.html"),
+            include_str!("templates/deals.html"),
         ];
         let mut missing = Vec::new();
         for src in sources {

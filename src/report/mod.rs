@@ -107,6 +107,7 @@ pub fn load_inputs(
     let tier_migration = table(MetricTable::TierMigration)?;
     let competitors = table(MetricTable::Competitors)?;
     let evidence = table(MetricTable::Evidence)?;
+    let deals = table(MetricTable::Deals)?;
     let summary = read_summary(lake, as_of)?;
     let mut warnings = Vec::new();
     let previous = previous_inputs(lake, as_of, &mut warnings);
@@ -122,6 +123,7 @@ pub fn load_inputs(
         tier_migration,
         competitors,
         evidence,
+        deals,
         summary,
         previous,
         manifest,

@@ -248,6 +248,7 @@ fn singular(t: Table) -> &'static str {
         Table::Agreements => "agreement",
         Table::Surveys => "survey",
         Table::FxRates => "rate",
+        Table::DealContacts => "deal contact",
     }
 }
 

@@ -16,6 +16,7 @@ mod accounts;
 mod backtest;
 mod common;
 mod competitors;
+mod deals;
 mod depth;
 mod frames;
 mod headline;
@@ -166,6 +167,22 @@ fn analyze_at(
     } else {
         super::evidence::frame(&[], None)?
     };
+    let deals = if full {
+        let d = deals::deals(inputs, as_of, cfg, cur, &core, &mut headline, &mut summary)?;
+        super::timing::lap("deals");
+        d
+    } else {
+        deals::Deals {
+            table: deals::empty_frame()?,
+            evidence: Vec::new(),
+        }
+    };
+    let mut evidence = evidence;
+    if !deals.evidence.is_empty() {
+        // Deals closed in window_12m = (T, as_of]: their rows carry the same look_back T.
+        let t = super::windows::sub_months(as_of, cfg.window_months);
+        evidence.vstack_mut(&super::evidence::frame(&deals.evidence, Some(t))?)?;
+    }
     summary.headline = headline;
     let account_quarters = if full {
         account_quarters_table(&core)?
@@ -192,6 +209,7 @@ fn analyze_at(
         competitors,
         evidence,
         account_quarters,
+        deals: deals.table,
         summary,
     })
 }

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod concentration;
+pub mod deals;
 mod headline;
 mod keyperson;
 mod leadership;
@@ -46,6 +47,8 @@ pub struct ReportInputs {
     pub competitors: Option<DataFrame>,
     /// The `evidence` metric table (backtest), if written.
     pub evidence: Option<DataFrame>,
+    /// The `deals` metric table (open deals and their decision chains), if written.
+    pub deals: Option<DataFrame>,
     /// `summary.json`.
     pub summary: Summary,
     /// The previous report's metrics (the newest earlier as_of), if any.
@@ -135,6 +138,8 @@ pub struct ReportModel {
     pub queries: Vec<QueryResult>,
     /// Market insight: selection matrix, grow accounts, competitors.
     pub market: market::Market,
+    /// Decision chains of the open deals (strategy, finance, leadership).
+    pub deals: deals::Deals,
     /// Table length used for top-N tables.
     pub top_n: usize,
 }
@@ -539,6 +544,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> Result<ReportModel, Sc
         None => None,
     };
     let leadership = leadership::build(&inputs, &accs, &sa, prev_accs.as_deref(), &active, top_n);
+    let deals = deals::build(&inputs, cfg.deal_min_amount, top_n)?;
     Ok(ReportModel {
         meta,
         headline,
@@ -565,6 +571,7 @@ pub fn build(inputs: ReportInputs, cfg: &ReportConfig) -> Result<ReportModel, Sc
         evidence: super::evidence::build(inputs.evidence.as_ref(), &inputs.summary)?,
         queries: inputs.queries,
         market,
+        deals,
         top_n,
     })
 }
