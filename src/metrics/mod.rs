@@ -25,6 +25,7 @@ mod test_util;
 #[cfg(test)]
 mod tests;
 pub mod timing;
+pub mod trend;
 pub mod windows;
 
 use chrono::NaiveDate;

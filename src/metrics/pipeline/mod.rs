@@ -192,7 +192,7 @@ fn analyze_at(
         )
     };
     if full {
-        summary.quarterly = super::burst::quarterly(&account_quarters, Some(as_of))?;
+        summary.quarterly = super::trend::quarterly(&account_quarters, Some(as_of))?;
         summary.data_quality.orphans = core.orphans();
         if core.revenue_source == Some(RevenueSource::Revenue) {
             if let Some(r) = &core.rev {
