@@ -4,6 +4,7 @@ mod architecture;
 mod cli_output;
 mod common;
 mod currency;
+mod deliver;
 mod evidence;
 mod fuzz;
 mod golden;
