@@ -119,10 +119,17 @@ pub fn run(ctx: &Context, args: &DeliverArgs) -> anyhow::Result<ExitStatus> {
     .map_err(explain)?;
     let summary = Summary::of(&outcomes);
     if json {
+        let mode_name = if args.dry_run {
+            "dry_run"
+        } else if args.outbox.is_some() {
+            "outbox"
+        } else {
+            "send"
+        };
         let v = serde_json::json!({
             "as_of": as_of.to_string(),
             "dir": dir,
-            "mode": if args.dry_run { "dry_run" } else if args.outbox.is_some() { "outbox" } else { "send" },
+            "mode": mode_name,
             "summary": summary,
             "messages": outcomes,
             "diagnostics": diagnostics,
