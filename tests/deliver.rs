@@ -523,7 +523,9 @@ fn outbox_writes_eml_files_and_dry_run_only_lists() {
     // The row whose folder leaves the report folder is a failure, even in a dry run.
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     assert_eq!(
-        out.lines().filter(|l| l.starts_with("would send")).count(),
+        out.lines()
+            .filter(|l| l.starts_with("would send  "))
+            .count(), // not the summary line
         4,
         "{out}"
     );
