@@ -60,6 +60,12 @@ pub enum Command {
         after_help = "Examples:\n  mcr report\n  mcr report --lang en --audience finance,leadership --out /srv/reports"
     )]
     Report(ReportArgs),
+    /// E-mail the leadership page of a rendered report: the full report to `[delivery] to`,
+    /// each burst (bursts.csv) to its recipient. See docs/delivery.md.
+    #[command(
+        after_help = "Examples:\n  mcr deliver --dry-run\n  mcr deliver --as-of 2026-06-30 --lang en\n  mcr deliver --outbox outbox/   # .eml files instead of sending"
+    )]
+    Deliver(DeliverArgs),
     /// Run SQL over the lake tables and the metric tables.
     #[command(
         after_help = "Examples:\n  mcr query \"SELECT tier, count(*) AS n FROM metrics_accounts GROUP BY tier\"\n  mcr query queries/single_threaded_sa.sql --format csv > out.csv"
@@ -185,6 +191,23 @@ impl From<BurstArg> for crate::contract::BurstKind {
             BurstArg::Region => crate::contract::BurstKind::Region,
         }
     }
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct DeliverArgs {
+    /// The report to send, <reports>/<DATE>/ (default: as_of of the config, else the newest
+    /// report folder with a leadership page).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Language of the subjects and the plain-text part.
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Write one .eml file per message into DIR instead of sending (no delivery log).
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub outbox: Option<PathBuf>,
+    /// List the recipients and subjects (and the skipped ones) without sending or writing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -28,6 +28,9 @@
 //! | MCR041 | warning | report: the previous report's metrics cannot be read (changes not shown) |
 //! | MCR042 | warning | report: earlier reports cannot be listed (changes not shown) |
 //! | MCR043 | warning | report: a chart could not be drawn (its place shows the error) |
+//! | MCR050 | warning | deliver: a burst recipient without a usable e-mail address (skipped, not a failure) |
+//! | MCR051 | warning | deliver: a bursts.csv row that cannot be delivered (unknown kind, a folder outside the report folder, no page): counted as failed |
+//! | MCR052 | warning | deliver: delivery-log lines that cannot be read (ignored; an interrupted run leaves at most its last line) |
 
 use std::fmt;
 
@@ -96,6 +99,9 @@ codes! {
     Mcr041 = "MCR041", Warning, "report: the previous report's metrics cannot be read (changes not shown)";
     Mcr042 = "MCR042", Warning, "report: earlier reports cannot be listed (changes not shown)";
     Mcr043 = "MCR043", Warning, "report: a chart could not be drawn (its place shows the error)";
+    Mcr050 = "MCR050", Warning, "deliver: a burst recipient without a usable e-mail address (skipped, not a failure)";
+    Mcr051 = "MCR051", Warning, "deliver: a bursts.csv row that cannot be delivered (unknown kind, a folder outside the report folder, no page): counted as failed";
+    Mcr052 = "MCR052", Warning, "deliver: delivery-log lines that cannot be read (ignored; an interrupted run leaves at most its last line)";
 }
 
 impl fmt::Display for Code {

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod contract;
+pub mod delivery;
 pub mod diagnostics;
 pub mod error;
 pub mod fmt;

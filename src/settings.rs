@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::{Command, GlobalArgs};
 use crate::contract::Lang;
+use crate::delivery::{DeliveryConfig, DeliverySettings};
 use crate::error::{hinted, UsageError};
 use crate::metrics::MetricsConfig;
 use crate::report::ReportConfig;
@@ -48,6 +49,8 @@ pub struct ConfigFile {
     pub sources: Vec<SourceConfig>,
     pub metrics: MetricsConfig,
     pub report: ReportConfig,
+    /// `mcr deliver`: SMTP server, sender, recipients (docs/delivery.md).
+    pub delivery: DeliveryConfig,
 }
 
 impl Default for ConfigFile {
@@ -64,6 +67,7 @@ impl Default for ConfigFile {
             sources: Vec::new(),
             metrics: MetricsConfig::default(),
             report: ReportConfig::default(),
+            delivery: DeliveryConfig::default(),
         }
     }
 }
@@ -294,6 +298,8 @@ pub struct Settings {
     pub sources: Vec<SourceConfig>,
     pub metrics: MetricsConfig,
     pub report: ReportConfig,
+    /// `[delivery]` with its addresses checked.
+    pub delivery: DeliverySettings,
     pub quiet: bool,
     pub json: bool,
     /// Seconds a lake writer waits for another one holding the lake's lock: `--wait`, else
@@ -368,6 +374,7 @@ impl Settings {
             }
             Command::Analyze(a) => (a.as_of.as_deref(), None, None),
             Command::Report(a) => (a.as_of.as_deref(), a.lang, a.out.as_ref()),
+            Command::Deliver(a) => (a.as_of.as_deref(), a.lang, None),
             Command::Query(a) => (a.as_of.as_deref(), None, None),
             Command::Whatif(a) => (a.as_of.as_deref(), None, None),
             Command::Ingest(a) => {
@@ -440,6 +447,12 @@ impl Settings {
         }
         report.burst.sort();
         report.burst.dedup();
+        let delivery = crate::delivery::config::resolve(&file.delivery).map_err(|e| {
+            UsageError::new(e.to_string()).with_hint(format!(
+                "{}; see docs/delivery.md and `mcr config --defaults`",
+                e.hint
+            ))
+        })?;
         let quiet = global.quiet;
         let lock_wait_secs = match command {
             Command::Run(a) => a.wait.unwrap_or(RUN_LOCK_WAIT_SECS),
@@ -460,6 +473,7 @@ impl Settings {
             sources,
             metrics: file.metrics,
             report,
+            delivery,
             quiet,
             json: global.json,
             lock_wait_secs,
@@ -570,6 +584,59 @@ mod tests {
     fn default_config_text_is_the_default() {
         let parsed = parse_config(DEFAULT_CONFIG).expect("default config parses");
         assert_eq!(parsed, ConfigFile::default());
+    }
+
+    /// The commented `[delivery]` section of the default config, uncommented, is a valid
+    /// section whose every key is documented.
+    #[test]
+    fn default_config_delivery_example_resolves() {
+        let start = DEFAULT_CONFIG
+            .find("# [delivery]")
+            .expect("a [delivery] section");
+        let text: String = DEFAULT_CONFIG[start..]
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| !l.starts_with(' ') && !l.starts_with("Region"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file = parse_config(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let d = &file.delivery;
+        assert_eq!(d.host.as_deref(), Some("smtp.example.com"));
+        assert_eq!(d.regions.len(), 1);
+        let s = Settings::from_parts(
+            &GlobalArgs::default(),
+            &Command::Analyze(Default::default()),
+            file,
+            Path::new(""),
+            None,
+        )
+        .expect("the example resolves");
+        assert_eq!(s.delivery.port, 587);
+        assert_eq!(s.delivery.to.len(), 2);
+        // Every field of the section is in the example.
+        let keys: std::collections::BTreeSet<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
+            .collect();
+        for k in ["host", "port", "from", "tls", "user", "password_env", "to"] {
+            assert!(keys.contains(k), "{k} is not documented");
+        }
+    }
+
+    #[test]
+    fn bad_delivery_address_is_a_usage_error_naming_the_setting() {
+        let file = parse_config("[delivery]\nto = [\"ok@example.com\", \"nope\"]").unwrap();
+        let err = Settings::from_parts(
+            &GlobalArgs::default(),
+            &Command::Analyze(Default::default()),
+            file,
+            Path::new(""),
+            None,
+        )
+        .unwrap_err();
+        let usage = err.downcast_ref::<UsageError>().expect("a usage error");
+        assert!(usage.message.contains("delivery.to"), "{}", usage.message);
+        assert!(usage.hint.is_some());
     }
 
     #[test]

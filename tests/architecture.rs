@@ -13,7 +13,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("commands", &["commands"]),
     ("settings", &["settings"]),
     ("cli argument types", &["cli"]),
-    ("stages", &["ingest", "metrics", "report", "generate"]),
+    (
+        "stages",
+        &["ingest", "metrics", "report", "generate", "delivery"],
+    ),
     ("SQL over the lake", &["sql"]),
     ("lake and profiles", &["lake", "profiles"]),
     ("contract", &["contract", "error", "diagnostics", "fmt"]),

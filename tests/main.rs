@@ -6,6 +6,7 @@ mod cli_output;
 mod common;
 mod currency;
 mod deals;
+mod deliver;
 mod evidence;
 mod fuzz;
 mod golden;

@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod config;
+pub mod deliver;
 pub mod generate;
 pub mod ingest;
 pub mod lake;
@@ -55,6 +56,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Ingest(a) => ingest::run(&ctx, a),
         Command::Analyze(a) => analyze::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
+        Command::Deliver(a) => deliver::run(&ctx, a),
         Command::Query(a) => query::run(&ctx, a),
         Command::Whatif(a) => whatif::run(&ctx, a),
         Command::Generate(a) => generate::run(&ctx, a),
