@@ -169,7 +169,7 @@ pub(super) fn leadership_trend(m: &ReportModel, lang: Lang) -> DResult<String> {
     // "2026-06-30" → "26Q2": eight of them fit under a half-width panel.
     let label = |d: &str| -> String {
         let (y, mo) = (d.get(2..4).unwrap_or(""), d.get(5..7).unwrap_or(""));
-        let qn = mo.parse::<u32>().map_or(0, |m| (m + 2) / 3);
+        let qn = mo.parse::<u32>().map_or(0, |m| m.div_ceil(3));
         format!("{y}Q{qn}")
     };
     let rev: Vec<(String, f64)> = q
