@@ -297,93 +297,105 @@ mod burst {
         let manifest = view.manifest().clone();
         let mut rows: Vec<BurstRow> = Vec::new();
         let mut leadership_pages = Vec::new();
+        // Pages render on worker threads: give them the main thread's stack (templates and
+        // charts of a large book recurse deeper than rayon's 2 MiB default).
+        let pool = rayon::ThreadPoolBuilder::new()
+            .stack_size(64 << 20)
+            .build()
+            .context("cannot start the burst workers")?;
         for &kind in &s.report.burst {
             let list = books(&now, kind)?;
             let folders = unique_folders(list.iter().map(|b| b.key.as_str()));
-            let done: Vec<anyhow::Result<(BurstRow, PathBuf)>> = list
-                .par_iter()
-                .zip(folders.par_iter())
-                .map(|(book, folder)| {
-                    let sub = subset_book(&now, book, &s.metrics)?;
-                    let prev = match &previous {
-                        Some((p_as_of, p)) => {
-                            let pb = previous_book(book, &now, &prev_rows)?;
-                            let ps = subset_book(p, &pb, &s.metrics)?;
-                            Some(PreviousInputs {
-                                as_of: *p_as_of,
-                                summary: ps.summary,
-                                accounts: Some(ps.accounts),
-                            })
-                        }
-                        None => None,
-                    };
-                    let (name, email) = match kind {
-                        BurstKind::Owner => people
-                            .get(&book.key)
-                            .map(|(n, e)| (n.clone(), e.clone()))
-                            .unwrap_or_default(),
-                        // A region's head: `[delivery.regions]`, applied by `mcr deliver`.
-                        BurstKind::Region => (None, None),
-                    };
-                    let name = name
-                        .filter(|n| !n.trim().is_empty())
-                        .unwrap_or_else(|| book.key.clone());
-                    let dir = burst_dir(&outcome.dir, kind, folder);
-                    let row = BurstRow {
-                        kind: kind.name(),
-                        key: book.key.clone(),
-                        name: name.clone(),
-                        email: email.unwrap_or_default(),
-                        accounts: sub.summary.headline.accounts_total,
-                        revenue_12m: sub.summary.headline.revenue_12m_total,
-                        folder: format!("{}/{folder}", kind.folder()),
-                    };
-                    let mut csvs = vec![
-                        ("accounts", sub.accounts.clone()),
-                        ("concentration", sub.concentration.clone()),
-                        ("employees", sub.employees.clone()),
-                        ("tier_migration", sub.tier_migration.clone()),
-                        ("account_quarters", sub.account_quarters.clone()),
-                        ("deals", sub.deals.clone()),
-                    ];
-                    let inputs = ReportInputs {
-                        as_of,
-                        accounts: sub.accounts,
-                        concentration: Some(sub.concentration),
-                        employees: Some(sub.employees),
-                        tier_migration: Some(sub.tier_migration),
-                        competitors: None,
-                        evidence: None,
-                        deals: Some(sub.deals),
-                        summary: sub.summary,
-                        previous: prev,
-                        manifest: manifest.clone(),
-                        queries: Vec::new(),
-                        warnings: Vec::new(),
-                        scope: Some(Scope {
+            let done: Vec<anyhow::Result<(BurstRow, PathBuf)>> = pool.install(|| {
+                list.par_iter()
+                    .zip(folders.par_iter())
+                    .map(|(book, folder)| {
+                        let sub = subset_book(&now, book, &s.metrics)?;
+                        let prev = match &previous {
+                            Some((p_as_of, p)) => {
+                                let pb = previous_book(book, &now, &prev_rows)?;
+                                let ps = subset_book(p, &pb, &s.metrics)?;
+                                Some(PreviousInputs {
+                                    as_of: *p_as_of,
+                                    summary: ps.summary,
+                                    accounts: Some(ps.accounts),
+                                })
+                            }
+                            None => None,
+                        };
+                        let (name, email) = match kind {
+                            BurstKind::Owner => people
+                                .get(&book.key)
+                                .map(|(n, e)| (n.clone(), e.clone()))
+                                .unwrap_or_default(),
+                            // A region's head: `[delivery.regions]`, applied by `mcr deliver`.
+                            BurstKind::Region => (None, None),
+                        };
+                        let name = name
+                            .filter(|n| !n.trim().is_empty())
+                            .unwrap_or_else(|| book.key.clone());
+                        let dir = burst_dir(&outcome.dir, kind, folder);
+                        let row = BurstRow {
                             kind: kind.name(),
                             key: book.key.clone(),
-                            name,
-                        }),
-                    };
-                    // A fresh folder: nothing of an earlier run's book stays behind.
-                    if dir.exists() {
-                        std::fs::remove_dir_all(&dir)
-                            .with_context(|| format!("cannot replace {}", dir.display()))?;
-                    }
-                    let out =
-                        crate::report::render_into(inputs, &s.report, &dir, &Audience::ALL, s.lang)
-                            .with_context(|| format!("burst {} {}", kind.name(), book.key))?;
-                    write_csvs(&dir, &mut csvs)?;
-                    let leadership = out
-                        .pages
-                        .iter()
-                        .find(|p| p.file_name().is_some_and(|n| n == "leadership.html"))
-                        .cloned()
-                        .unwrap_or_else(|| dir.join("leadership.html"));
-                    Ok((row, leadership))
-                })
-                .collect();
+                            name: name.clone(),
+                            email: email.unwrap_or_default(),
+                            accounts: sub.summary.headline.accounts_total,
+                            revenue_12m: sub.summary.headline.revenue_12m_total,
+                            folder: format!("{}/{folder}", kind.folder()),
+                        };
+                        let mut csvs = vec![
+                            ("accounts", sub.accounts.clone()),
+                            ("concentration", sub.concentration.clone()),
+                            ("employees", sub.employees.clone()),
+                            ("tier_migration", sub.tier_migration.clone()),
+                            ("account_quarters", sub.account_quarters.clone()),
+                            ("deals", sub.deals.clone()),
+                        ];
+                        let inputs = ReportInputs {
+                            as_of,
+                            accounts: sub.accounts,
+                            concentration: Some(sub.concentration),
+                            employees: Some(sub.employees),
+                            tier_migration: Some(sub.tier_migration),
+                            competitors: None,
+                            evidence: None,
+                            deals: Some(sub.deals),
+                            summary: sub.summary,
+                            previous: prev,
+                            manifest: manifest.clone(),
+                            queries: Vec::new(),
+                            warnings: Vec::new(),
+                            scope: Some(Scope {
+                                kind: kind.name(),
+                                key: book.key.clone(),
+                                name,
+                            }),
+                        };
+                        // A fresh folder: nothing of an earlier run's book stays behind.
+                        if dir.exists() {
+                            std::fs::remove_dir_all(&dir)
+                                .with_context(|| format!("cannot replace {}", dir.display()))?;
+                        }
+                        let out = crate::report::render_into(
+                            inputs,
+                            &s.report,
+                            &dir,
+                            &Audience::ALL,
+                            s.lang,
+                        )
+                        .with_context(|| format!("burst {} {}", kind.name(), book.key))?;
+                        write_csvs(&dir, &mut csvs)?;
+                        let leadership = out
+                            .pages
+                            .iter()
+                            .find(|p| p.file_name().is_some_and(|n| n == "leadership.html"))
+                            .cloned()
+                            .unwrap_or_else(|| dir.join("leadership.html"));
+                        Ok((row, leadership))
+                    })
+                    .collect()
+            });
             for r in done {
                 let (row, page) = r?;
                 rows.push(row);
