@@ -31,6 +31,16 @@ fn analyzed(d: &Path, accounts: &str) {
     }
 }
 
+/// `<d>/reports/<as_of>/`, the one report folder.
+fn reports_dir(d: &Path) -> PathBuf {
+    std::fs::read_dir(d.join("reports"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
 /// Every file under `dir`, as text (lossy).
 fn files(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
@@ -90,12 +100,7 @@ fn owner_bursts_hold_only_their_accounts_and_their_own_hhi() {
     analyzed(d, "240");
     let o = run_in(d, &["report", "--burst", "owner", "--lang", "en"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let reports = std::fs::read_dir(d.join("reports"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let reports = reports_dir(d);
     let index = reports.join("bursts.csv");
     assert!(stdout(&o).contains("bursts.csv"), "{}", stdout(&o));
     let bursts = csv_rows(&index);
@@ -235,12 +240,7 @@ fn region_bursts_name_safe_folders_and_the_scope() {
     analyzed(d, "120");
     let o = run_in(d, &["report", "--burst", "region", "--lang", "zh"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let reports = std::fs::read_dir(d.join("reports"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let reports = reports_dir(d);
     let bursts = csv_rows(&reports.join("bursts.csv"));
     assert!(!bursts.is_empty());
     for b in &bursts {
@@ -280,12 +280,7 @@ fn pdf_leadership_is_one_sheet_and_missing_chromium_is_explained() {
         err.contains("no Chromium found") && err.contains("apt-get install chromium"),
         "{err}"
     );
-    let reports = std::fs::read_dir(d.join("reports"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let reports = reports_dir(d);
     assert!(
         reports.join("leadership.html").is_file(),
         "HTML written first"

@@ -290,21 +290,11 @@ fn deal_figures(deals: &DataFrame, h: &mut Headline) -> R<()> {
             })
         })
         .collect();
-    let p = super::deals::pipeline_by_chain(&open);
-    h.open_deals = Some(open.len() as u64);
-    h.open_pipeline_amount = Some(p.total);
-    h.pipeline_by_chain_status = p.amount;
-    h.deals_by_chain_status = p.count;
-    h.pipeline_red_share = p.red_share;
-    h.pipeline_red_share_weighted = Some(p.red_share_weighted);
-    h.pipeline_no_supportive_dm = Some(p.no_supportive_dm);
-    h.deals_no_supportive_dm = Some(p.no_supportive_dm_count);
-    h.deals_with_buying_group = Some(
-        source
-            .iter()
-            .filter(|s| s.as_deref() == Some(dl::SOURCE_DEAL))
-            .count() as u64,
-    );
+    let with_group = source
+        .iter()
+        .filter(|s| s.as_deref() == Some(dl::SOURCE_DEAL))
+        .count();
+    super::deals::pipeline_by_chain(&open).fill(open.len(), with_group, h);
     Ok(())
 }
 
@@ -330,18 +320,6 @@ fn strs(
     c: &crate::contract::metric_tables::MetricColumn,
 ) -> R<Vec<Option<String>>> {
     Ok(c.strs(df)?)
-}
-
-fn dates(df: &DataFrame, c: &str) -> R<Vec<Option<NaiveDate>>> {
-    if df.height() == 0 {
-        return Ok(Vec::new());
-    }
-    let days = df.column(c)?.cast(&DataType::Int32)?;
-    Ok(days
-        .i32()?
-        .iter()
-        .map(|d| d.map(super::windows::from_epoch_days))
-        .collect())
 }
 
 /// Revenue per group (the account's `group_id`, else the account itself), by group id.
@@ -400,7 +378,7 @@ fn concentration_rows(
     let mut years: Vec<(usize, String, f64)> = Vec::new();
     if quarters.height() > 0 {
         let qid = aq::ACCOUNT_ID.strs(quarters)?;
-        let qend = dates(quarters, aq::QUARTER_END.name)?;
+        let qend = super::trend::dates(quarters, aq::QUARTER_END.name)?;
         let qrev = aq::REVENUE.f64s(quarters)?;
         for ((id, end), v) in qid.iter().zip(&qend).zip(&qrev) {
             if let (Some(i), Some(end), Some(v)) =

@@ -147,6 +147,22 @@ pub struct PipelineByChain {
     pub no_supportive_dm_count: u64,
 }
 
+impl PipelineByChain {
+    /// Write these figures into the summary's headline: `open` open deals, `with_group` of
+    /// them with their own buying group.
+    pub fn fill(self, open: usize, with_group: usize, h: &mut crate::contract::summary::Headline) {
+        h.open_deals = Some(open as u64);
+        h.open_pipeline_amount = Some(self.total);
+        h.pipeline_by_chain_status = self.amount;
+        h.deals_by_chain_status = self.count;
+        h.pipeline_red_share = self.red_share;
+        h.pipeline_red_share_weighted = Some(self.red_share_weighted);
+        h.pipeline_no_supportive_dm = Some(self.no_supportive_dm);
+        h.deals_no_supportive_dm = Some(self.no_supportive_dm_count);
+        h.deals_with_buying_group = Some(with_group as u64);
+    }
+}
+
 /// The open pipeline by chain status (metrics.md "Deal decision chain", headline).
 ///
 /// Example: green 100 at 0.5, red 300 at 0.2, amber 50 at 0.1 → amount green 100, red 300,

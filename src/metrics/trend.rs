@@ -71,7 +71,8 @@ pub fn quarterly(account_quarters: &DataFrame, as_of: Option<NaiveDate>) -> R<Ve
     Ok(out)
 }
 
-fn dates(df: &DataFrame, c: &str) -> R<Vec<Option<NaiveDate>>> {
+/// The dates of column `c` (empty for an empty table).
+pub(super) fn dates(df: &DataFrame, c: &str) -> R<Vec<Option<NaiveDate>>> {
     if df.height() == 0 {
         return Ok(Vec::new());
     }

@@ -247,20 +247,11 @@ pub(super) fn deals(
         })
         .collect();
     if !open_deals.is_empty() || people.is_some() || !groups.is_empty() {
-        let p = pipeline_by_chain(&open_deals);
-        headline.open_deals = Some(open_deals.len() as u64);
-        headline.open_pipeline_amount = Some(p.total);
-        headline.pipeline_by_chain_status = p.amount;
-        headline.deals_by_chain_status = p.count;
-        headline.pipeline_red_share = p.red_share;
-        headline.pipeline_red_share_weighted = Some(p.red_share_weighted);
-        headline.pipeline_no_supportive_dm = Some(p.no_supportive_dm);
-        headline.deals_no_supportive_dm = Some(p.no_supportive_dm_count);
-        headline.deals_with_buying_group = Some(
-            rows.iter()
-                .filter(|r| matches!(&r.chain, Some((_, s, _)) if *s == SOURCE_DEAL))
-                .count() as u64,
-        );
+        let with_group = rows
+            .iter()
+            .filter(|r| matches!(&r.chain, Some((_, s, _)) if *s == SOURCE_DEAL))
+            .count();
+        pipeline_by_chain(&open_deals).fill(open_deals.len(), with_group, headline);
     }
     let table = deals_frame(&open, &rows)?;
     let evidence = match &dc {

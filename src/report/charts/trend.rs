@@ -64,15 +64,7 @@ pub(super) fn category_line(
         let yt = nice_ticks(ymin, ymax, 5);
         axes(root, boxes, &f, None, Some((&yt, fmt)))?;
         category_labels(root, boxes, &f, pts)?;
-        let px: Vec<(i32, i32)> = pts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| f.p(i as f64, p.1))
-            .collect();
-        line(root, px.clone(), &BLUE, 2)?;
-        for p in px {
-            root.draw(&Circle::new(p, 3, BLUE.filled())).map_err(derr)?;
-        }
+        dotted_line(root, &f, pts)?;
         Ok(())
     })
 }
@@ -240,16 +232,7 @@ fn small_panel(
     let yt = nice_ticks(0.0, ymax, 3);
     axes(root, boxes, &f, None, Some((&yt, fmt)))?;
     category_labels(root, boxes, &f, pts)?;
-    let px: Vec<(i32, i32)> = pts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| f.p(i as f64, p.1))
-        .collect();
-    line(root, px.clone(), &BLUE, 2)?;
-    for p in &px {
-        root.draw(&Circle::new(*p, 3, BLUE.filled()))
-            .map_err(derr)?;
-    }
+    let px = dotted_line(root, &f, pts)?;
     if let (Some(last), Some(p)) = (pts.last(), px.last()) {
         let st = LabelStyle::BLACK.at(HAnchor::Right, VAnchor::Bottom);
         text_if_free(
@@ -262,4 +245,19 @@ fn small_panel(
         )?;
     }
     Ok(())
+}
+
+/// A blue line with dots through `pts` (categories evenly spaced in `f`); returns the points.
+fn dotted_line(root: &Area, f: &Frame, pts: &[(String, f64)]) -> DResult<Vec<(i32, i32)>> {
+    let px: Vec<(i32, i32)> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| f.p(i as f64, p.1))
+        .collect();
+    line(root, px.clone(), &BLUE, 2)?;
+    for p in &px {
+        root.draw(&Circle::new(*p, 3, BLUE.filled()))
+            .map_err(derr)?;
+    }
+    Ok(px)
 }
