@@ -123,6 +123,8 @@ pub const SCATTER_MAX_POINTS: RangeInclusive<u64> = 10..=1_000_000;
 pub const CURVE_POINTS: RangeInclusive<u64> = 2..=100_000;
 /// Accepted range of `report.max_categories`.
 pub const MAX_CATEGORIES: RangeInclusive<u64> = 1..=100;
+/// Accepted range of `report.deal_min_amount` (an amount in the reporting currency).
+pub const DEAL_MIN_AMOUNT: RangeInclusive<f64> = 0.0..=1e15;
 /// Accepted range of `report.query_rows`.
 pub const QUERY_ROWS: RangeInclusive<u64> = 1..=10_000;
 
@@ -266,6 +268,7 @@ fn ranged_settings(file: &ConfigFile) -> Vec<Ranged> {
         Ranged::int("report.curve_points", r.curve_points, CURVE_POINTS),
         Ranged::int("report.max_categories", r.max_categories, MAX_CATEGORIES),
         Ranged::int("report.query_rows", r.query_rows, QUERY_ROWS),
+        Ranged::float("report.deal_min_amount", r.deal_min_amount, DEAL_MIN_AMOUNT),
     ]
 }
 
