@@ -195,6 +195,8 @@ fn discover(
         }
     }
     let mut items = Vec::new();
+    // Files no table of the profile takes (warning MCR010), named again if nothing is left.
+    let mut skipped: Vec<String> = Vec::new();
     let all_files = files.clone();
     for f in files {
         let name = f
@@ -259,6 +261,7 @@ fn discover(
             // Read only as a lookup source (e.g. OpportunityContactRole.csv).
             continue;
         }
+        skipped.push(f.display().to_string());
         diags.push(
             Diagnostic::warning(Code::Mcr010, format!("{}: no table of profile `{}` matches this file name; skipped", f.display(), profile.name))
                 .with_hint("rename the file after its table (accounts.csv, contacts.csv, …) or add its name to a `files` pattern of the profile"),
@@ -272,13 +275,18 @@ fn discover(
             .collect();
         return Err(hinted(
             format!(
-                "no export file in {} matches profile `{}`",
+                "no export file in {} matches profile `{}`{}",
                 sources
                     .iter()
                     .map(|s| s.display().to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                profile.name
+                profile.name,
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (skipped: {})", skipped.join(", "))
+                }
             ),
             format!(
                 "the profile expects files named like — {}",
