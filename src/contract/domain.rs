@@ -51,6 +51,21 @@ impl BurstKind {
     }
 }
 
+/// The list of bursts inside `<reports>/<as_of>/`: written by `mcr report --burst`, read by
+/// `mcr deliver`.
+pub const BURSTS_FILE: &str = "bursts.csv";
+
+/// The exact header of [`BURSTS_FILE`].
+pub const BURSTS_HEADER: [&str; 7] = [
+    "kind",
+    "key",
+    "name",
+    "email",
+    "accounts",
+    "revenue_12m",
+    "folder",
+];
+
 /// Report audience: one page per audience.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -13,6 +13,7 @@ pub mod vocab;
 
 pub use domain::{
     is_key_tier, Audience, BurstKind, Dimension, Lang, RevenueSource, SliceLevel, Tier,
+    BURSTS_FILE, BURSTS_HEADER,
 };
 
 use std::fmt;

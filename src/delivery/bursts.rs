@@ -3,19 +3,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-/// The exact header of `bursts.csv`.
-pub const HEADER: [&str; 7] = [
-    "kind",
-    "key",
-    "name",
-    "email",
-    "accounts",
-    "revenue_12m",
-    "folder",
-];
-
-/// The file name of the burst list inside `<reports>/<as_of>/`.
-pub const FILE: &str = "bursts.csv";
+pub use crate::contract::{BURSTS_FILE as FILE, BURSTS_HEADER as HEADER};
 
 /// One row of `bursts.csv`, as text (checked when its message is planned).
 #[derive(Debug, Clone, PartialEq, Eq)]

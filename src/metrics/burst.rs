@@ -422,39 +422,9 @@ fn concentration_rows(
     rows.extend(concentration::slice_rows(SliceLevel::Group, &grp_slices));
     let owner = strs(accounts, &ac::OWNER_ID)?;
     if let Some(v) = keyperson::owner_hhi(revenue, &owner) {
-        rows.push(ConcRow {
-            level: SliceLevel::Account,
-            dimension: Dimension::All.name().into(),
-            key: String::new(),
-            metric: "owner_hhi".into(),
-            value: v,
-        });
+        rows.push(ConcRow::all("owner_hhi", v));
     }
-    let none: Vec<Option<f64>> = vec![None; rows.len()];
-    Ok(DataFrame::new_infer_height(vec![
-        Column::new(
-            "level".into(),
-            rows.iter().map(|r| r.level.name()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "dimension".into(),
-            rows.iter().map(|r| r.dimension.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "key".into(),
-            rows.iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "metric".into(),
-            rows.iter().map(|r| r.metric.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "value".into(),
-            rows.iter().map(|r| r.value).collect::<Vec<_>>(),
-        ),
-        Column::new("ci_low".into(), none.clone()),
-        Column::new("ci_high".into(), none),
-    ])?)
+    Ok(concentration::frame(&rows, |_| None)?)
 }
 
 /// Accounts and groups with at least `major_customer_share` of the subset's revenue_12m.

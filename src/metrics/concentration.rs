@@ -237,6 +237,58 @@ pub struct ConcRow {
     pub value: f64,
 }
 
+impl ConcRow {
+    /// A row of account level and dimension `all` (owner HHI, single-threaded share…).
+    pub fn all(metric: &str, value: f64) -> ConcRow {
+        ConcRow {
+            level: SliceLevel::Account,
+            dimension: crate::contract::Dimension::All.name().into(),
+            key: String::new(),
+            metric: metric.into(),
+            value,
+        }
+    }
+}
+
+/// The `concentration` table of `rows`, with each row's bootstrap interval from `interval`.
+pub fn frame(
+    rows: &[ConcRow],
+    interval: impl Fn(&ConcRow) -> Option<[f64; 2]>,
+) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::{Column, DataFrame};
+    let ci: Vec<Option<[f64; 2]>> = rows.iter().map(interval).collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "level".into(),
+            rows.iter().map(|r| r.level.name()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "dimension".into(),
+            rows.iter().map(|r| r.dimension.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "key".into(),
+            rows.iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "metric".into(),
+            rows.iter().map(|r| r.metric.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value".into(),
+            rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ci_low".into(),
+            ci.iter().map(|c| c.map(|c| c[0])).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ci_high".into(),
+            ci.iter().map(|c| c.map(|c| c[1])).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
 /// Revenue per entity (account or group index) of one slice, ordered by entity.
 pub type EntityRevenue = Vec<(usize, f64)>;
 

@@ -17,19 +17,7 @@ use serde::Serialize;
 
 use crate::contract::BurstKind;
 
-/// The header of `bursts.csv` (`mcr deliver` reads it).
-pub const INDEX_HEADER: [&str; 7] = [
-    "kind",
-    "key",
-    "name",
-    "email",
-    "accounts",
-    "revenue_12m",
-    "folder",
-];
-
-/// The file listing the bursts of one as_of, in `<reports>/<as_of>/`.
-pub const INDEX_FILE: &str = "bursts.csv";
+use crate::contract::{BURSTS_FILE, BURSTS_HEADER};
 
 /// One row of `bursts.csv`.
 #[derive(Debug, Clone, Serialize)]
@@ -115,12 +103,12 @@ pub fn write_csvs(burst: &Path, tables: &mut [(&str, DataFrame)]) -> anyhow::Res
 
 /// Write `bursts.csv` into `dir` (replacing an earlier one) and return its path.
 pub fn write_index(dir: &Path, rows: &[BurstRow]) -> anyhow::Result<PathBuf> {
-    let p = dir.join(INDEX_FILE);
-    let tmp = dir.join(format!(".{INDEX_FILE}.tmp"));
+    let p = dir.join(BURSTS_FILE);
+    let tmp = dir.join(format!(".{BURSTS_FILE}.tmp"));
     {
         let mut w = csv::Writer::from_path(&tmp)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
-        w.write_record(INDEX_HEADER)?;
+        w.write_record(BURSTS_HEADER)?;
         for r in rows {
             w.write_record([
                 r.kind,

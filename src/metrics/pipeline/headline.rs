@@ -35,19 +35,12 @@ pub(super) fn concentration(
     if let (Some(r), true) = (&core.rev, full) {
         let grp_slices = slice_rows(core, r, revenue, &mut conc);
         let owner_hhi = keyperson::owner_hhi(revenue, &core.acc.owner);
-        let dim_all = |m: &str, v: f64| ConcRow {
-            level: SliceLevel::Account,
-            dimension: Dimension::All.name().into(),
-            key: String::new(),
-            metric: m.into(),
-            value: v,
-        };
         if let Some(h) = owner_hhi {
-            conc.push(dim_all("owner_hhi", h));
+            conc.push(ConcRow::all("owner_hhi", h));
         }
         if kp.bus.is_some() {
             if let Some(s) = key_all.single_threaded_revenue_share {
-                conc.push(dim_all("single_threaded_revenue_share", s));
+                conc.push(ConcRow::all("single_threaded_revenue_share", s));
             }
         }
         headline_concentration(revenue, cfg, headline, &mut intervals);
@@ -64,40 +57,7 @@ pub(super) fn concentration(
         headline.owner_hhi = owner_hhi;
     }
     crate::metrics::timing::lap("concentration");
-    let df = DataFrame::new_infer_height(vec![
-        Column::new(
-            "level".into(),
-            conc.iter().map(|r| r.level.name()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "dimension".into(),
-            conc.iter().map(|r| r.dimension.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "key".into(),
-            conc.iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "metric".into(),
-            conc.iter().map(|r| r.metric.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "value".into(),
-            conc.iter().map(|r| r.value).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "ci_low".into(),
-            conc.iter()
-                .map(|r| conc_interval(&intervals, r).map(|c| c[0]))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "ci_high".into(),
-            conc.iter()
-                .map(|r| conc_interval(&intervals, r).map(|c| c[1]))
-                .collect::<Vec<_>>(),
-        ),
-    ])?;
+    let df = concentration::frame(&conc, |r| conc_interval(&intervals, r))?;
     for (k, v) in intervals {
         headline.intervals.insert(k.to_string(), v);
     }
