@@ -155,10 +155,25 @@ impl Lake {
         std::fs::create_dir(&staged)
             .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
         let write_all = || -> anyhow::Result<()> {
-            for (name, mut df) in tables {
-                write_parquet(&mut df, &staged.join(format!("{name}.parquet")))?;
-                write_csv_bom(&mut df, &staged.join(format!("{name}.csv")))?;
-            }
+            // Parquet on this thread, CSV on another: each format's writer leaves a core
+            // idle much of the time (1 M accounts: 10 s one after the other).
+            std::thread::scope(|scope| -> anyhow::Result<()> {
+                let csvs: Vec<(&str, DataFrame)> =
+                    tables.iter().map(|(n, df)| (*n, df.clone())).collect();
+                let staged = &staged;
+                let csv_job = scope.spawn(move || -> anyhow::Result<()> {
+                    for (name, mut df) in csvs {
+                        write_csv_bom(&mut df, &staged.join(format!("{name}.csv")))?;
+                    }
+                    Ok(())
+                });
+                for (name, mut df) in tables {
+                    write_parquet(&mut df, &staged.join(format!("{name}.parquet")))?;
+                }
+                csv_job
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("the CSV writer thread panicked")))
+            })?;
             let text = serde_json::to_string_pretty(summary)?;
             std::fs::write(staged.join("summary.json"), text)?;
             Ok(())

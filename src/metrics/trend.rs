@@ -33,30 +33,57 @@ pub fn quarterly(account_quarters: &DataFrame, as_of: Option<NaiveDate>) -> R<Ve
     let ids = aq::ACCOUNT_ID.strs(account_quarters)?;
     let ends = dates(account_quarters, aq::QUARTER_END.name)?;
     let rev = aq::REVENUE.f64s(account_quarters)?;
+    let mut key: HashMap<&str, usize> = HashMap::new();
+    let mut rows = Vec::with_capacity(ids.len());
+    for ((id, end), v) in ids.iter().zip(&ends).zip(&rev) {
+        if let (Some(id), Some(end), Some(v)) = (id, end, v) {
+            let next = key.len();
+            let k = *key.entry(id.as_str()).or_insert(next);
+            rows.push((k, super::windows::quarter_index(*end), *v));
+        }
+    }
+    Ok(points(&rows, as_of))
+}
+
+/// [`quarterly`] over rows (account key, quarter index of [`super::windows::quarter_index`],
+/// revenue): analyze passes its revenue aggregation's rows without building the table's
+/// text column first.
+pub fn points(rows: &[(usize, i32, f64)], as_of: NaiveDate) -> Vec<QuarterPoint> {
     let q_of = super::windows::quarter_index;
     // The last quarter-end on or before as_of.
     let last = match as_of.succ_opt() {
         Some(next) if q_of(next) != q_of(as_of) => q_of(as_of),
         _ => q_of(as_of) - 1,
     };
-    let Some(first) = ends.iter().flatten().map(|d| q_of(*d)).min() else {
-        return Ok(Vec::new());
+    let Some(first) = rows.iter().map(|r| r.1).min() else {
+        return Vec::new();
     };
     let from = (first + 3).max(last - TREND_QUARTERS as i32 + 1);
-    let mut per: HashMap<&str, HashMap<i32, f64>> = HashMap::new();
-    for ((id, end), v) in ids.iter().zip(&ends).zip(&rev) {
-        if let (Some(id), Some(end), Some(v)) = (id, end, v) {
-            *per.entry(id.as_str())
-                .or_default()
-                .entry(q_of(*end))
-                .or_default() += v;
+    if from > last {
+        return Vec::new();
+    }
+    // Per account (in order of first appearance, so that every sum below runs in the same
+    // order from run to run), revenue of the quarters from−3 ..= last.
+    let span = (last - from + 4) as usize;
+    let mut slot: HashMap<usize, usize, foldhash::fast::RandomState> = HashMap::default();
+    let mut per: Vec<f64> = Vec::new();
+    for &(k, q, v) in rows {
+        let next = slot.len();
+        let a = *slot.entry(k).or_insert(next);
+        if a == next {
+            per.resize(per.len() + span, 0.0);
+        }
+        let q = q - (from - 3);
+        if (0..span as i32).contains(&q) {
+            per[a * span + q as usize] += v;
         }
     }
     let mut out = Vec::new();
     for k in from..=last {
+        let at = (k - from) as usize;
         let sums: Vec<f64> = per
-            .values()
-            .map(|m| (k - 3..=k).filter_map(|q| m.get(&q)).sum::<f64>())
+            .chunks_exact(span)
+            .map(|m| m[at..at + 4].iter().sum::<f64>())
             .map(concentration::round_sum)
             .collect();
         let Some((_, end)) = super::windows::quarter_bounds(k) else {
@@ -68,7 +95,7 @@ pub fn quarterly(account_quarters: &DataFrame, as_of: Option<NaiveDate>) -> R<Ve
             hhi: concentration::hhi(&sums),
         });
     }
-    Ok(out)
+    out
 }
 
 /// The dates of column `c` (empty for an empty table).

@@ -5,28 +5,29 @@ use polars::prelude::*;
 
 use super::common::Core;
 use super::frames::{f64s, i64s, opt_contract_frame, rows, unavailable};
-use super::{look_back, R};
+use super::R;
 use crate::contract::summary::{Headline, Summary};
 use crate::contract::Table;
 use crate::metrics::{Inputs, MetricsConfig};
 
-/// The backtest (metrics.md "Evidence"): the analysis at T = as_of − window_months gives RDI
-/// and bus_factor at T; outcomes are revenue_12m now and deals closed in (T, as_of].
+/// The backtest (metrics.md "Evidence"): the analysis at T = as_of − window_months
+/// (`at_t`: its account_id, revenue_12m, rdi and bus_factor, see `pipeline::look_back`) gives
+/// RDI and bus_factor at T; outcomes are revenue_12m now and deals closed in (T, as_of].
 #[allow(clippy::too_many_arguments)]
 pub(super) fn evidence(
     inputs: &Inputs,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
-    cur: &str,
+    at_t: Option<DataFrame>,
     core: &Core,
     revenue: &[f64],
     headline: &mut Headline,
     summary: &mut Summary,
 ) -> R<DataFrame> {
     let t = crate::metrics::windows::sub_months(as_of, cfg.window_months);
-    if !cfg.evidence.backtest {
+    let Some(at_t) = at_t.filter(|_| cfg.evidence.backtest) else {
         return Ok(crate::metrics::evidence::frame(&[], None)?);
-    }
+    };
     if core.rev.is_none() {
         unavailable(
             summary,
@@ -36,8 +37,6 @@ pub(super) fn evidence(
         );
         return Ok(crate::metrics::evidence::frame(&[], None)?);
     }
-    let at_t = look_back(inputs, t, cfg, cur)?;
-    crate::metrics::timing::lap("evidence: analysis at the look-back date");
     let n = core.acc.ids.len();
     // Same accounts, same order (both runs load and sort the same accounts table).
     let same = at_t.height() == n;

@@ -3,19 +3,19 @@
 //! and the win rate by chain status of the deals closed in window_12m for the evidence table.
 //! The figures themselves are the pure functions of [`crate::metrics::deals`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::common::Core;
-use super::frames::{dates, f64s, i64s, opt_contract_frame, strs, unavailable};
+use super::frames::{dates, f64s, opt_contract_frame, strs, unavailable};
 use super::R;
 use crate::contract::summary::{Headline, Summary};
 use crate::contract::Table;
 use crate::metrics::deals::{
-    chain, member, pipeline_by_chain, win_rates, Chain, Member, OpenDeal, ROLE_SEPARATOR,
-    SOURCE_ACCOUNT, SOURCE_DEAL,
+    chain, pipeline_by_chain, win_rates, Chain, Member, OpenDeal, ROLE_SEPARATOR, SOURCE_ACCOUNT,
+    SOURCE_DEAL,
 };
 use crate::metrics::evidence::EvidenceRow;
 use crate::metrics::windows::{date_lit, Window};
@@ -35,84 +35,137 @@ pub(super) struct Deals {
     pub(super) evidence: Vec<EvidenceRow>,
 }
 
-/// The members' own values per contact and the contacts per account.
-struct People {
-    by_contact: HashMap<String, Member>,
-    by_account: HashMap<String, Vec<Member>>,
-}
+/// Members by key (an opportunity id or an account id), in file order.
+type Groups = HashMap<String, Vec<Member>>;
 
-fn to_i32(v: Option<i64>) -> Option<i32> {
-    v.and_then(|x| i32::try_from(x).ok())
-}
-
-fn people(contacts: &LazyFrame) -> R<People> {
-    let df = contacts
-        .clone()
-        .select([
-            col("contact_id"),
-            col("account_id"),
-            col("decision_role"),
-            col("support").cast(DataType::Int64),
-            col("intimacy").cast(DataType::Int64),
-        ])
-        .collect()?;
-    let (ids, acc) = (strs(&df, "contact_id")?, strs(&df, "account_id")?);
-    let role = strs(&df, "decision_role")?;
-    let (sup, int) = (i64s(&df, "support")?, i64s(&df, "intimacy")?);
-    let mut p = People {
-        by_contact: HashMap::with_capacity(df.height()),
-        by_account: HashMap::new(),
-    };
-    for k in 0..df.height() {
+/// Group the rows of `df` (columns `key`, `role`, `support`, `intimacy`, in file order) by
+/// `key`; rows without a key are left out.
+fn group_members(df: &DataFrame, key: &str) -> R<Groups> {
+    let keys = df.column(key)?.cast(&DataType::String)?;
+    let role = df.column("role")?.cast(&DataType::String)?;
+    let sup = df.column("support")?.cast(&DataType::Int32)?;
+    let int = df.column("intimacy")?.cast(&DataType::Int32)?;
+    let mut out: Groups = HashMap::new();
+    for (((k, r), s), i) in keys
+        .str()?
+        .iter()
+        .zip(role.str()?.iter())
+        .zip(sup.i32()?.iter())
+        .zip(int.i32()?.iter())
+    {
+        let Some(k) = k else { continue };
         let m = Member {
-            role: role[k].clone(),
-            support: to_i32(sup[k]),
-            intimacy: to_i32(int[k]),
+            role: r.map(str::to_string),
+            support: s,
+            intimacy: i,
         };
-        if let Some(a) = &acc[k] {
-            p.by_account.entry(a.clone()).or_default().push(m.clone());
+        match out.get_mut(k) {
+            Some(v) => v.push(m),
+            None => {
+                out.insert(k.to_string(), vec![m]);
+            }
         }
-        if let Some(c) = &ids[k] {
-            p.by_contact.entry(c.clone()).or_insert(m);
-        }
-    }
-    Ok(p)
-}
-
-/// Buying groups from `deal_contacts`: opportunity → its members, the first row of a
-/// (opportunity_id, contact_id) pair kept.
-fn buying_groups(dc: &LazyFrame, people: Option<&People>) -> R<HashMap<String, Vec<Member>>> {
-    let df = dc
-        .clone()
-        .select([
-            col("opportunity_id"),
-            col("contact_id"),
-            col("role"),
-            col("support").cast(DataType::Int64),
-            col("intimacy").cast(DataType::Int64),
-        ])
-        .collect()?;
-    let (opp, cid) = (strs(&df, "opportunity_id")?, strs(&df, "contact_id")?);
-    let role = strs(&df, "role")?;
-    let (sup, int) = (i64s(&df, "support")?, i64s(&df, "intimacy")?);
-    let mut seen: HashSet<(String, String)> = HashSet::with_capacity(df.height());
-    let mut out: HashMap<String, Vec<Member>> = HashMap::new();
-    for k in 0..df.height() {
-        let (Some(o), Some(c)) = (&opp[k], &cid[k]) else {
-            continue;
-        };
-        if !seen.insert((o.clone(), c.clone())) {
-            continue;
-        }
-        let row = Member {
-            role: role[k].clone(),
-            support: to_i32(sup[k]),
-            intimacy: to_i32(int[k]),
-        };
-        let own = people.and_then(|p| p.by_contact.get(c));
-        out.entry(o.clone()).or_default().push(member(&row, own));
     }
     Ok(out)
+}
+
+/// `support` and `intimacy` as Int32 (an out-of-range value becomes null).
+fn small_ints() -> [Expr; 2] {
+    [
+        col("support").cast(DataType::Int32),
+        col("intimacy").cast(DataType::Int32),
+    ]
+}
+
+/// The contacts of the accounts in `accounts` (one column `account_id`), as members grouped
+/// by account, in file order.
+fn account_members(contacts: &LazyFrame, accounts: LazyFrame) -> R<Groups> {
+    let [s, i] = small_ints();
+    let df = contacts
+        .clone()
+        .select([col("account_id"), col("decision_role").alias("role"), s, i])
+        .filter(col("account_id").is_not_null())
+        .join(
+            accounts,
+            [col("account_id")],
+            [col("account_id")],
+            JoinArgs::new(JoinType::Semi),
+        )
+        .collect()?;
+    group_members(&df, "account_id")
+}
+
+/// Buying groups from `deal_contacts` for the opportunities in `needed` (one column
+/// `opportunity_id`): opportunity → its members, the first row of a (opportunity_id,
+/// contact_id) pair kept, a value the row leaves empty taken from the contact's own
+/// ([`crate::metrics::deals::member`], as a coalesce). The work is a semi join and a left
+/// join in polars: only the needed deals' rows and their contacts are ever materialised.
+fn buying_groups(dc: &LazyFrame, contacts: Option<&LazyFrame>, needed: LazyFrame) -> R<Groups> {
+    let [s, i] = small_ints();
+    let rows = dc
+        .clone()
+        .select([col("opportunity_id"), col("contact_id"), col("role"), s, i])
+        .with_row_index("_row", None)
+        .filter(
+            col("opportunity_id")
+                .is_not_null()
+                .and(col("contact_id").is_not_null()),
+        )
+        .join(
+            needed,
+            [col("opportunity_id")],
+            [col("opportunity_id")],
+            JoinArgs::new(JoinType::Semi),
+        )
+        .sort(["_row"], Default::default())
+        .unique_stable(
+            Some(cols(["opportunity_id", "contact_id"])),
+            UniqueKeepStrategy::First,
+        );
+    let rows = match contacts {
+        Some(c) => {
+            let [cs, ci] = small_ints();
+            let own = c
+                .clone()
+                .select([
+                    col("contact_id"),
+                    col("decision_role").alias("c_role"),
+                    cs.alias("c_support"),
+                    ci.alias("c_intimacy"),
+                ])
+                .filter(col("contact_id").is_not_null())
+                .join(
+                    rows.clone().select([col("contact_id")]),
+                    [col("contact_id")],
+                    [col("contact_id")],
+                    JoinArgs::new(JoinType::Semi),
+                )
+                .with_row_index("_c", None)
+                .sort(["_c"], Default::default())
+                .unique_stable(Some(cols(["contact_id"])), UniqueKeepStrategy::First)
+                .drop(cols(["_c"]));
+            rows.join(
+                own,
+                [col("contact_id")],
+                [col("contact_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .sort(["_row"], Default::default())
+            .select([
+                col("opportunity_id"),
+                coalesce(&[col("role"), col("c_role")]).alias("role"),
+                coalesce(&[col("support"), col("c_support")]).alias("support"),
+                coalesce(&[col("intimacy"), col("c_intimacy")]).alias("intimacy"),
+            ])
+        }
+        None => rows.select([
+            col("opportunity_id"),
+            col("role"),
+            col("support"),
+            col("intimacy"),
+        ]),
+    };
+    group_members(&rows.collect()?, "opportunity_id")
 }
 
 /// The chain of one deal and where its group came from; `None` when the deal has no
@@ -120,8 +173,8 @@ fn buying_groups(dc: &LazyFrame, people: Option<&People>) -> R<HashMap<String, V
 fn deal_chain(
     opp: &str,
     account: Option<&str>,
-    groups: &HashMap<String, Vec<Member>>,
-    people: Option<&People>,
+    groups: &Groups,
+    by_account: Option<&Groups>,
     cfg: &MetricsConfig,
 ) -> Option<DealChain> {
     let key = |ms: &[Member]| {
@@ -132,9 +185,9 @@ fn deal_chain(
     if let Some(ms) = groups.get(opp) {
         return Some((chain(ms, &cfg.kri), SOURCE_DEAL, key(ms)));
     }
-    let p = people?;
+    let p = by_account?;
     let empty = Vec::new();
-    let ms = account.and_then(|a| p.by_account.get(a)).unwrap_or(&empty);
+    let ms = account.and_then(|a| p.get(a)).unwrap_or(&empty);
     Some((chain(ms, &cfg.kri), SOURCE_ACCOUNT, key(ms)))
 }
 
@@ -160,43 +213,18 @@ pub(super) fn deals(
             evidence: Vec::new(),
         });
     };
-    let people = match &core.contacts {
-        Some(c) => Some(people(c)?),
-        None => None,
-    };
-    let dc = opt_contract_frame(&inputs.deal_contacts, Table::DealContacts)?;
-    let groups = match &dc {
-        Some(d) => buying_groups(d, people.as_ref())?,
-        None => {
-            summary.notes.push(
-                "no deal_contacts table: every deal's decision chain is its account's contacts"
-                    .into(),
-            );
-            HashMap::new()
-        }
-    };
-    if people.is_none() && groups.is_empty() {
-        for m in ["deal_kri", "deal_chain_status"] {
-            unavailable(
-                summary,
-                m,
-                "no_contacts",
-                "there is neither a contacts nor a deal_contacts table",
-            );
-        }
-    }
     let fx_rates = opt_contract_frame(&inputs.fx_rates, Table::FxRates)?;
-    let open = opps.clone().filter(
-        col("is_closed")
-            .eq(lit(true))
-            .fill_null(lit(false))
-            .not()
-            .and(
-                col("created_date")
-                    .is_null()
-                    .or(col("created_date").lt_eq(date_lit(as_of))),
-            ),
-    );
+    let is_open = col("is_closed")
+        .eq(lit(true))
+        .fill_null(lit(false))
+        .not()
+        .and(
+            col("created_date")
+                .is_null()
+                .or(col("created_date").lt_eq(date_lit(as_of))),
+        );
+    let w12 = Window::months(as_of, cfg.window_months);
+    let open = opps.clone().filter(is_open.clone());
     let open = fx::to_reporting(
         open,
         "opportunities",
@@ -218,14 +246,65 @@ pub(super) fn deals(
     .filter(col("opportunity_id").is_not_null())
     .sort(["opportunity_id"], Default::default())
     .collect()?;
+    let dc = opt_contract_frame(&inputs.deal_contacts, Table::DealContacts)?;
+    let groups = match &dc {
+        Some(d) => {
+            // The deals whose group is read: the open ones and those closed in window_12m
+            // (the evidence rows).
+            let needed = opps
+                .clone()
+                .filter(is_open.or(closed_in(w12)))
+                .select([col("opportunity_id")]);
+            buying_groups(d, core.contacts.as_ref(), needed)?
+        }
+        None => {
+            summary.notes.push(
+                "no deal_contacts table: every deal's decision chain is its account's contacts"
+                    .into(),
+            );
+            HashMap::new()
+        }
+    };
+    if core.contacts.is_none() && groups.is_empty() {
+        for m in ["deal_kri", "deal_chain_status"] {
+            unavailable(
+                summary,
+                m,
+                "no_contacts",
+                "there is neither a contacts nor a deal_contacts table",
+            );
+        }
+    }
     let ids = strs(&open, "opportunity_id")?;
     let accounts = strs(&open, "account_id")?;
+    // The account's contacts stand in for the buying group of a deal without one.
+    let by_account = match &core.contacts {
+        Some(c) => {
+            let without: Vec<Option<&str>> = ids
+                .iter()
+                .zip(&accounts)
+                .filter(|(id, _)| !id.as_deref().is_some_and(|i| groups.contains_key(i)))
+                .map(|(_, a)| a.as_deref())
+                .collect();
+            let lf = DataFrame::new_infer_height(vec![Column::new("account_id".into(), without)])?
+                .lazy()
+                .unique(None, UniqueKeepStrategy::Any);
+            Some(account_members(c, lf)?)
+        }
+        None => None,
+    };
     let amount = f64s(&open, "amount")?;
     let prob = f64s(&open, "probability")?;
     let mut rows = Vec::with_capacity(open.height());
     for k in 0..open.height() {
         let id = ids[k].as_deref().unwrap_or_default();
-        let c = deal_chain(id, accounts[k].as_deref(), &groups, people.as_ref(), cfg);
+        let c = deal_chain(
+            id,
+            accounts[k].as_deref(),
+            &groups,
+            by_account.as_ref(),
+            cfg,
+        );
         rows.push(DealRow {
             k,
             account_name: accounts[k]
@@ -246,7 +325,7 @@ pub(super) fn deals(
             })
         })
         .collect();
-    if !open_deals.is_empty() || people.is_some() || !groups.is_empty() {
+    if !open_deals.is_empty() || core.contacts.is_some() || !groups.is_empty() {
         let with_group = rows
             .iter()
             .filter(|r| matches!(&r.chain, Some((_, s, _)) if *s == SOURCE_DEAL))
@@ -255,15 +334,18 @@ pub(super) fn deals(
     }
     let table = deals_frame(&open, &rows)?;
     let evidence = match &dc {
-        Some(_) if !groups.is_empty() => closed_evidence(
-            &opps,
-            Window::months(as_of, cfg.window_months),
-            &groups,
-            cfg,
-        )?,
+        Some(_) if !groups.is_empty() => closed_evidence(&opps, w12, &groups, cfg)?,
         _ => Vec::new(),
     };
     Ok(Deals { table, evidence })
+}
+
+/// Deals closed in `w12` (by close_date).
+fn closed_in(w12: Window) -> Expr {
+    col("is_closed")
+        .eq(lit(true))
+        .fill_null(lit(false))
+        .and(w12.expr(col("close_date")))
 }
 
 /// One open deal of the table: its row in the collected frame and its chain.
@@ -358,17 +440,12 @@ fn deals_frame(base: &DataFrame, rows: &[DealRow]) -> R<DataFrame> {
 fn closed_evidence(
     opps: &LazyFrame,
     w12: Window,
-    groups: &HashMap<String, Vec<Member>>,
+    groups: &Groups,
     cfg: &MetricsConfig,
 ) -> R<Vec<EvidenceRow>> {
     let df = opps
         .clone()
-        .filter(
-            col("is_closed")
-                .eq(lit(true))
-                .fill_null(lit(false))
-                .and(w12.expr(col("close_date"))),
-        )
+        .filter(closed_in(w12))
         .select([
             col("opportunity_id"),
             col("account_id"),

@@ -51,19 +51,31 @@ pub(super) fn analyze(
     cfg: &MetricsConfig,
     cur: &str,
 ) -> R<MetricTables> {
-    analyze_at(inputs, as_of, cfg, cur, true)
+    // The backtest's analysis at the look-back date runs first and keeps only the columns
+    // the backtest reads, so that its frames are freed before the analysis at as_of builds
+    // its own: peak memory is the larger of the two analyses, not their sum.
+    let at_t = if cfg.evidence.backtest {
+        let t = super::windows::sub_months(as_of, cfg.window_months);
+        Some(look_back(inputs, t, cfg, cur)?)
+    } else {
+        None
+    };
+    analyze_at(inputs, as_of, cfg, cur, true, at_t)
 }
 
-/// The accounts table of the analysis at the look-back date `t` (the same code as analyze;
-/// without orphan counts, concentration, intervals and backtest, which the backtest does not
-/// read).
+/// The columns the backtest reads (account_id, revenue_12m, rdi, bus_factor) of the accounts
+/// table of the analysis at the look-back date `t` (the same code as analyze; without orphan
+/// counts, competitors, concentration, intervals, deals and backtest, which the backtest does
+/// not read).
 pub(super) fn look_back(
     inputs: &Inputs,
     t: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
 ) -> R<DataFrame> {
-    Ok(analyze_at(inputs, t, cfg, cur, false)?.accounts)
+    let accounts = analyze_at(inputs, t, cfg, cur, false, None)?.accounts;
+    super::timing::lap("evidence: analysis at the look-back date");
+    Ok(accounts.select(["account_id", "revenue_12m", "rdi", "bus_factor"])?)
 }
 
 /// `full`: everything; otherwise only what the look-back analysis needs (see [`look_back`]).
@@ -78,6 +90,7 @@ fn analyze_at(
     cfg: &MetricsConfig,
     cur: &str,
     full: bool,
+    at_t: Option<DataFrame>,
 ) -> R<MetricTables> {
     let mut summary = Summary::default();
     let w12 = Window::months(as_of, cfg.window_months);
@@ -95,7 +108,7 @@ fn analyze_at(
     summary.data_quality.hierarchy_cycles = core.cycles.clone();
     let revenue = core.revenue();
 
-    let frames = collect_account_frames(inputs, &core, as_of, cfg, cur)?;
+    let frames = collect_account_frames(inputs, &core, as_of, cfg, cur, full)?;
     let depth = depth::depth(&core, &frames, cfg, &mut summary)?;
     let kp = key_person(&core, &frames, cfg, &mut summary)?;
     let rfm = rfm::rfm(&core, as_of, &revenue);
@@ -158,7 +171,7 @@ fn analyze_at(
             inputs,
             as_of,
             cfg,
-            cur,
+            at_t,
             &core,
             &revenue,
             &mut headline,
@@ -192,7 +205,11 @@ fn analyze_at(
         )
     };
     if full {
-        summary.quarterly = super::trend::quarterly(&account_quarters, Some(as_of))?;
+        super::timing::lap("account quarters");
+        let empty: &[(usize, i32, f64)] = &[];
+        let rows = core.rev.as_ref().map_or(empty, |r| r.quarters.as_slice());
+        summary.quarterly = super::trend::points(rows, as_of);
+        super::timing::lap("quarterly trend");
         summary.data_quality.orphans = core.orphans();
         if core.revenue_source == Some(RevenueSource::Revenue) {
             if let Some(r) = &core.rev {

@@ -37,6 +37,7 @@ pub(super) fn collect_account_frames(
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
+    with_competitors: bool,
 ) -> R<AccountFrames> {
     let n = core.acc.ids.len();
     let w12 = Window::months(as_of, cfg.window_months);
@@ -68,7 +69,14 @@ pub(super) fn collect_account_frames(
     ];
     let (frames, gri_counts, coverage, competitor_rows) = std::thread::scope(|scope| -> R<_> {
         let index = |a: &str| core.acc.index.get(a).copied();
-        let deals_job = scope.spawn(move || competitor_rows(inputs, w12, cur, &core.acc));
+        // The look-back analysis (evidence) reads no competitor deals.
+        let deals_job = scope.spawn(move || {
+            if with_competitors {
+                competitor_rows(inputs, w12, cur, &core.acc)
+            } else {
+                Ok(None)
+            }
+        });
         let job = scope.spawn(move || -> R<_> {
             crate::metrics::timing::start();
             let gri = match (&core.contacts, &core.recent_df) {
