@@ -17,18 +17,21 @@
 #
 # What it does:
 #   1. reads the lake's Parquet files once so that neither tool starts with a cold page cache;
-#   2. runs `mcr analyze --lake LAKE -q [--as-of AS_OF]` under /usr/bin/time, from an empty
-#      folder so that no ./mcr.toml changes the settings (mcr's defaults apply), writing
+#   2. runs `mcr analyze --lake LAKE -q [--as-of AS_OF]` under /usr/bin/time, from a folder
+#      holding only an mcr.toml that turns the evidence off ([metrics.evidence] backtest = false,
+#      bootstrap_draws = 0: no backtest table, no bootstrap intervals — work metrics.sql does
+#      not do), so every other setting is mcr's default, which metrics.sql also uses; writes
 #      LAKE/metrics/as_of=<date>/ (Parquet + CSV + summary.json);
 #   3. runs benches/duckdb/run.py (benches/duckdb/metrics.sql, DuckDB in memory, default
 #      threads = all cores) under /usr/bin/time, writing the same tables (Parquet + CSV) and
 #      summary.json to OUT;
-#   4. checks DuckDB's output against mcr's with benches/duckdb/compare.py;
+#   4. checks DuckDB's output against mcr's with benches/duckdb/compare.py (the tables, columns
+#      and headline figures both compute);
 #   5. prints both timings (wall seconds, peak RSS) and exits with compare.py's status.
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 || "$1" == -h || "$1" == --help ]]; then
-    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -58,10 +61,16 @@ fi
 PY="$VENV/bin/python"
 DUCK_VERSION="$("$PY" -c 'import duckdb; print(duckdb.__version__)')"
 
-# Run mcr from an empty folder: no ./mcr.toml, so the settings are mcr's defaults, which
-# metrics.sql also uses.
+# Run mcr from a folder of its own whose ./mcr.toml only turns the evidence off (the backtest
+# re-runs the relationship analysis at a look-back date and the bootstrap draws 1000 resamples;
+# metrics.sql does neither): every other setting is mcr's default, which metrics.sql also uses.
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mcr-analyze.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
+cat > "$WORK/mcr.toml" <<'TOML'
+[metrics.evidence]
+backtest = false
+bootstrap_draws = 0
+TOML
 
 MCR_ARGS=(analyze --lake "$LAKE" -q)
 DUCK_ARGS=(--lake "$LAKE" --out "$OUT")
@@ -71,7 +80,7 @@ if [[ -n "$AS_OF" ]]; then
 fi
 
 echo "lake:    $LAKE ($(du -sh --exclude=metrics "$LAKE" | cut -f1))"
-echo "mcr:     $MCR ($("$MCR" --version 2>/dev/null || echo '?'))"
+echo "mcr:     $MCR ($("$MCR" --version 2>/dev/null || echo '?'), evidence off)"
 echo "duckdb:  $DUCK_VERSION, $(nproc) cores, output $OUT"
 
 # Warm the page cache for both tools alike.

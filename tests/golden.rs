@@ -210,3 +210,85 @@ fn mini_fixture_metric_tables_match_snapshots() {
         insta::assert_snapshot!(format!("mini_{name}"), lines.join("\n"));
     }
 }
+
+/// The lake a messy generated export gives — every table and every rejects file, as CSV in
+/// file order — matches its snapshots (`integration__golden__messy_*.snap`). Rows kept,
+/// rejected and counted as orphans, and every parsed value, must stay exactly as they are when
+/// the ingest is changed for speed (issue 23); at scale, `benches/same_output.sh` compares two
+/// binaries the same way.
+#[test]
+fn messy_export_lake_matches_snapshots() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "generate", "--accounts", "12", "--years", "1", "--messy", "--out", "csv", "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Rows to reject and an orphan: an impossible date, a contact repeated, an unknown account.
+    let append = |name: &str, text: &str| {
+        let path = dir.path().join("csv").join(name);
+        let mut all = std::fs::read_to_string(&path).unwrap();
+        all.push_str(text);
+        std::fs::write(&path, all).unwrap();
+    };
+    append(
+        "revenue.csv",
+        "INV9999999999,A0000002,2026-13-45,10.00,CNY,1.00,Software\n\
+         INV9999999998,A9999999,2026/6/5,10.00,CNY,1.00,Software\n",
+    );
+    let contacts = std::fs::read_to_string(dir.path().join("csv/contacts.csv")).unwrap();
+    append("contacts.csv", &format!("{}\n", contacts.lines().last().unwrap()));
+    // A fixed salt: the contacts' e-mail and phone hashes are then the same on every run.
+    std::fs::create_dir_all(dir.path().join("lake")).unwrap();
+    std::fs::write(
+        dir.path().join("lake/_salt"),
+        "0123456789abcdef0123456789abcdef",
+    )
+    .unwrap();
+    let o = run_in(dir.path(), &["ingest", "csv", "--lake", "lake", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let mut files: Vec<(String, std::path::PathBuf)> = tree(&dir.path().join("lake"))
+        .into_iter()
+        .filter(|(rel, _)| rel.ends_with(".parquet"))
+        .map(|(rel, _)| {
+            // `accounts/snapshot=…/part-0.parquet` → `accounts`, `_rejects/revenue/…` →
+            // `rejects_revenue`.
+            let parts: Vec<&str> = rel.split(['/', '\\']).collect();
+            let name = match parts.as_slice() {
+                ["_rejects", table, ..] => format!("rejects_{table}"),
+                [table, ..] => table.to_string(),
+                [] => unreachable!(),
+            };
+            (name, dir.path().join("lake").join(&rel))
+        })
+        .collect();
+    files.sort();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "accounts",
+            "activities",
+            "agreements",
+            "contacts",
+            "deal_contacts",
+            "employees",
+            "opportunities",
+            "rejects_contacts",
+            "rejects_revenue",
+            "revenue",
+            "surveys"
+        ]
+    );
+    for (name, path) in files {
+        let f = std::fs::File::open(&path).unwrap();
+        let mut df = ParquetReader::new(f).finish().unwrap();
+        let mut out = Vec::new();
+        CsvWriter::new(&mut out).finish(&mut df).unwrap();
+        insta::assert_snapshot!(format!("messy_{name}"), String::from_utf8(out).unwrap());
+    }
+}

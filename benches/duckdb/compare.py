@@ -10,7 +10,11 @@ Tables and join keys:
   tier_migration  (tier_prev, tier), null-safe
   summary.json    headline figures, major customers (level, key), hierarchy cycles,
                   tier mismatches, orphan counts
-Every column present in both tables is compared (mcr's extras included). Numbers match when both
+Every column present in both tables is compared (mcr's extras included). In summary.json's
+headline, every key both sides have is compared; keys only mcr writes (figures metrics.sql does
+not compute: deal pipeline, evidence, intervals, …) are skipped and listed on one line, a key
+only DuckDB writes is a difference. Other top-level keys of mcr's summary.json (quarterly,
+settings, notes, …) are not compared. Numbers match when both
 are null, equal (±inf included), or |a − b| ≤ rtol · max(|a|, |b|) or |a − b| ≤ atol (the
 absolute floor only absorbs float noise around 0); everything else must be equal (null = null).
 Rows present on one side only are reported per table. Prints one line per compared column with
@@ -127,9 +131,10 @@ def close(a, b, rtol: float, atol: float) -> bool:
 
 
 def compare_summary(mcr_dir: str, duck_dir: str, rtol: float, atol: float, show: int) -> int:
-    """summary.json: the scalar fields, headline (numbers within tolerance, maps per key), major
-    customers by (level, key), hierarchy cycles, tier mismatches and orphan counts. `settings`,
-    `unavailable` and `notes` are not written by metrics.sql."""
+    """summary.json: the scalar fields, headline (the keys both sides have; numbers within
+    tolerance, maps per key), major customers by (level, key), hierarchy cycles, tier mismatches
+    and orphan counts. `settings`, `unavailable`, `notes`, `quarterly` and
+    `reporting_currency_basis` are not written by metrics.sql."""
     mp, dp = os.path.join(mcr_dir, "summary.json"), os.path.join(duck_dir, "summary.json")
     if not os.path.isfile(mp) or not os.path.isfile(dp):
         print(f"summary: MISSING ({'mcr' if not os.path.isfile(mp) else 'duckdb'} summary.json not found)")
@@ -143,7 +148,13 @@ def compare_summary(mcr_dir: str, duck_dir: str, rtol: float, atol: float, show:
         if m.get(k) != d.get(k):
             bad.append((k, m.get(k), d.get(k)))
     mh, dh = m.get("headline", {}), d.get("headline", {})
-    for k in sorted(set(mh) | set(dh)):
+    # mcr's headline grows (deal pipeline, evidence, intervals, …) ahead of metrics.sql: compare
+    # the keys both have; a key only mcr has is skipped (and named), a key only DuckDB has is a
+    # difference (metrics.sql computing something mcr no longer writes).
+    skipped = sorted(set(mh) - set(dh))
+    for k in sorted(set(dh) - set(mh)):
+        bad.append((f"headline.{k}", "(absent)", dh[k]))
+    for k in sorted(set(mh) & set(dh)):
         a, b = mh.get(k), dh.get(k)
         if isinstance(a, dict) or isinstance(b, dict):
             a, b = a or {}, b or {}
@@ -173,9 +184,11 @@ def compare_summary(mcr_dir: str, duck_dir: str, rtol: float, atol: float, show:
     if (mq.get("orphans") or {}) != (dq.get("orphans") or {}):
         bad.append(("data_quality.orphans", mq.get("orphans"), dq.get("orphans")))
     n_major = len(mm)
-    print(f"summary: headline {len(mh)} figures, {n_major} major customers, "
+    print(f"summary: headline {len(set(mh) & set(dh))} figures compared, {n_major} major customers, "
           f"{len(tm)} tier mismatches, {len(mq.get('hierarchy_cycles', []))} hierarchy cycles, "
           f"orphans {mq.get('orphans') or {}}")
+    if skipped:
+        print(f"    headline keys only in mcr, not compared ({len(skipped)}): {', '.join(skipped)}")
     if not bad:
         print("    every compared field ok")
         return 0
