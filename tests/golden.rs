@@ -223,7 +223,15 @@ fn messy_export_lake_matches_snapshots() {
     let o = run_in(
         dir.path(),
         &[
-            "generate", "--accounts", "12", "--years", "1", "--messy", "--out", "csv", "-q",
+            "generate",
+            "--accounts",
+            "12",
+            "--years",
+            "1",
+            "--messy",
+            "--out",
+            "csv",
+            "-q",
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -240,7 +248,10 @@ fn messy_export_lake_matches_snapshots() {
          INV9999999998,A9999999,2026/6/5,10.00,CNY,1.00,Software\n",
     );
     let contacts = std::fs::read_to_string(dir.path().join("csv/contacts.csv")).unwrap();
-    append("contacts.csv", &format!("{}\n", contacts.lines().last().unwrap()));
+    append(
+        "contacts.csv",
+        &format!("{}\n", contacts.lines().last().unwrap()),
+    );
     // A fixed salt: the contacts' e-mail and phone hashes are then the same on every run.
     std::fs::create_dir_all(dir.path().join("lake")).unwrap();
     std::fs::write(

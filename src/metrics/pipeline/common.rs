@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::accounts::{load_accounts, Accounts};
+use super::accounts::Accounts;
 use super::frames::{joined, opt_contract_frame, unavailable, AccountIndex};
 use super::orphans::orphan_counts;
 use super::revenue::{pipeline, revenue_agg, revenue_rows, RevenueAgg};
@@ -18,7 +18,9 @@ use crate::metrics::windows::Window;
 use crate::metrics::{concentration, keyperson, Inputs, MetricsConfig};
 
 pub(super) struct Core {
-    pub(super) acc: Accounts,
+    /// Shared by the analysis at as_of and the backtest's at the look-back date (the same
+    /// table: loading it is not date-dependent).
+    pub(super) acc: std::sync::Arc<Accounts>,
     pub(super) revenue_source: Option<RevenueSource>,
     pub(super) rev: Option<RevenueAgg>,
     pub(super) pipe: Option<[Vec<f64>; 2]>,
@@ -81,14 +83,13 @@ pub(super) fn recent_and_holders(
 
 pub(super) fn load_core(
     inputs: &Inputs,
+    acc: std::sync::Arc<Accounts>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
     summary: &mut Summary,
     with_orphans: bool,
 ) -> R<Core> {
-    let acc = load_accounts(&inputs.accounts)?;
-    crate::metrics::timing::lap("load accounts");
     let contacts = opt_contract_frame(&inputs.contacts, Table::Contacts)?;
     let activities = opt_contract_frame(&inputs.activities, Table::Activities)?;
     let employees = opt_contract_frame(&inputs.employees, Table::Employees)?;

@@ -54,26 +54,29 @@ pub(super) fn analyze(
     // The backtest's analysis at the look-back date runs first and keeps only the columns
     // the backtest reads, so that its frames are freed before the analysis at as_of builds
     // its own: peak memory is the larger of the two analyses, not their sum.
+    let acc = std::sync::Arc::new(accounts::load_accounts(&inputs.accounts)?);
+    super::timing::lap("load accounts");
     let at_t = if cfg.evidence.backtest {
         let t = super::windows::sub_months(as_of, cfg.window_months);
-        Some(look_back(inputs, t, cfg, cur)?)
+        Some(look_back(inputs, acc.clone(), t, cfg, cur)?)
     } else {
         None
     };
-    analyze_at(inputs, as_of, cfg, cur, true, at_t)
+    analyze_at(inputs, acc, as_of, cfg, cur, true, at_t)
 }
 
 /// The columns the backtest reads (account_id, revenue_12m, rdi, bus_factor) of the accounts
 /// table of the analysis at the look-back date `t` (the same code as analyze; without orphan
 /// counts, competitors, concentration, intervals, deals and backtest, which the backtest does
 /// not read).
-pub(super) fn look_back(
+fn look_back(
     inputs: &Inputs,
+    acc: std::sync::Arc<accounts::Accounts>,
     t: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
 ) -> R<DataFrame> {
-    let accounts = analyze_at(inputs, t, cfg, cur, false, None)?.accounts;
+    let accounts = analyze_at(inputs, acc, t, cfg, cur, false, None)?.accounts;
     super::timing::lap("evidence: analysis at the look-back date");
     Ok(accounts.select(["account_id", "revenue_12m", "rdi", "bus_factor"])?)
 }
@@ -86,6 +89,7 @@ pub(super) fn look_back(
 /// and the summary.
 fn analyze_at(
     inputs: &Inputs,
+    acc: std::sync::Arc<accounts::Accounts>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
@@ -98,7 +102,7 @@ fn analyze_at(
     summary.window_12m = [w12.first_day().to_string(), as_of.to_string()];
     summary.reporting_currency = cur.trim().to_uppercase();
     summary.settings = serde_json::to_value(cfg).unwrap_or_default();
-    let core = load_core(inputs, as_of, cfg, cur, &mut summary, full)?;
+    let core = load_core(inputs, acc, as_of, cfg, cur, &mut summary, full)?;
     super::timing::lap("rest of core");
     let n = core.acc.ids.len();
     summary.revenue_source = core

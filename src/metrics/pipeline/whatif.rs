@@ -86,7 +86,8 @@ pub(in crate::metrics) fn whatif(
     remove_accounts: &[String],
 ) -> R<WhatifResult> {
     let mut summary = Summary::default();
-    let core = load_core(inputs, as_of, cfg, cur, &mut summary, false)?;
+    let acc = std::sync::Arc::new(super::accounts::load_accounts(&inputs.accounts)?);
+    let core = load_core(inputs, acc, as_of, cfg, cur, &mut summary, false)?;
     let n = core.acc.ids.len();
     let unknown_acc: Vec<String> = remove_accounts
         .iter()
