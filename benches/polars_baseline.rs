@@ -1,6 +1,6 @@
-//! Baseline for the ingest benchmark: a bare polars CSV → Parquet conversion (zstd, same
-//! writer settings as the lake, schema inferred by polars, no validation) of every CSV in a
-//! folder. `benches/ingest.sh` compares `mcr ingest` against it.
+//! Baseline for the ingest benchmark: a bare polars CSV → Parquet conversion (zstd at the
+//! lake's level, `mcr::lake::compression`, statistics on: the lake's writer settings; schema
+//! inferred by polars, no validation) of every CSV in a folder. `benches/ingest.sh` compares `mcr ingest` against it.
 //!
 //! cargo build --release --example polars_baseline
 //! target/release/examples/polars_baseline <csv folder> <out folder>
@@ -32,7 +32,7 @@ fn main() -> anyhow::Result<()> {
         let lf = LazyCsvReader::new(PlRefPath::new(f.to_string_lossy().as_ref())).finish()?;
         let target = out.join(format!("{name}.parquet"));
         let opts = ParquetWriteOptions {
-            compression: ParquetCompression::Zstd(None),
+            compression: mcr::lake::compression(),
             statistics: StatisticsOptions::full(),
             ..Default::default()
         };

@@ -36,7 +36,7 @@ pub fn rescale(path: &Path, ranges: &[(u64, u64)]) -> anyhow::Result<()> {
         .drop(by_name([ROW], true, false));
     let tmp = path.with_extension("rescale.tmp");
     let opts = ParquetWriteOptions {
-        compression: ParquetCompression::Zstd(None),
+        compression: crate::lake::compression(),
         statistics: StatisticsOptions::full(),
         ..Default::default()
     };

@@ -36,16 +36,29 @@ pub(super) struct Deals {
 }
 
 /// Members by key (an opportunity id or an account id), in file order.
-type Groups = HashMap<String, Vec<Member>>;
+/// (foldhash: looked up once per row and per deal, SipHash was a third of the grouping time.)
+type Groups = HashMap<String, Vec<Member>, Fast>;
+type Fast = foldhash::fast::RandomState;
 
 /// Group the rows of `df` (columns `key`, `role`, `support`, `intimacy`, in file order) by
-/// `key`; rows without a key are left out.
-fn group_members(df: &DataFrame, key: &str) -> R<Groups> {
+/// `key`; rows without a key are left out. With `contact`, a row whose contact is already in
+/// its group is left out too (the first row of a (key, contact) pair is kept).
+fn group_members(df: &DataFrame, key: &str, contact: Option<&str>) -> R<Groups> {
     let keys = df.column(key)?.cast(&DataType::String)?;
     let role = df.column("role")?.cast(&DataType::String)?;
     let sup = df.column("support")?.cast(&DataType::Int32)?;
     let int = df.column("intimacy")?.cast(&DataType::Int32)?;
-    let mut out: Groups = HashMap::new();
+    let contacts = contact
+        .map(|c| df.column(c)?.cast(&DataType::String))
+        .transpose()?;
+    let mut contact_ids = contacts
+        .as_ref()
+        .map(|c| c.str())
+        .transpose()?
+        .map(|c| c.iter());
+    let mut out: Groups = HashMap::default();
+    // The contacts of each group so far (groups are small: a linear search).
+    let mut seen: HashMap<&str, Vec<&str>, Fast> = HashMap::default();
     for (((k, r), s), i) in keys
         .str()?
         .iter()
@@ -53,7 +66,15 @@ fn group_members(df: &DataFrame, key: &str) -> R<Groups> {
         .zip(sup.i32()?.iter())
         .zip(int.i32()?.iter())
     {
+        let c = contact_ids.as_mut().and_then(|it| it.next()).flatten();
         let Some(k) = k else { continue };
+        if let Some(c) = c {
+            let group = seen.entry(k).or_default();
+            if group.contains(&c) {
+                continue;
+            }
+            group.push(c);
+        }
         let m = Member {
             role: r.map(str::to_string),
             support: s,
@@ -67,6 +88,13 @@ fn group_members(df: &DataFrame, key: &str) -> R<Groups> {
         }
     }
     Ok(out)
+}
+
+/// A join that keeps the left frame's row order (file order).
+fn ordered(how: JoinType) -> JoinArgs {
+    let mut a = JoinArgs::new(how);
+    a.maintain_order = MaintainOrderJoin::Left;
+    a
 }
 
 /// `support` and `intimacy` as Int32 (an out-of-range value becomes null).
@@ -89,23 +117,22 @@ fn account_members(contacts: &LazyFrame, accounts: LazyFrame) -> R<Groups> {
             accounts,
             [col("account_id")],
             [col("account_id")],
-            JoinArgs::new(JoinType::Semi),
+            ordered(JoinType::Semi),
         )
         .collect()?;
-    group_members(&df, "account_id")
+    group_members(&df, "account_id", None)
 }
 
 /// Buying groups from `deal_contacts` for the opportunities in `needed` (one column
 /// `opportunity_id`): opportunity → its members, the first row of a (opportunity_id,
 /// contact_id) pair kept, a value the row leaves empty taken from the contact's own
 /// ([`crate::metrics::deals::member`], as a coalesce). The work is a semi join and a left
-/// join in polars: only the needed deals' rows and their contacts are ever materialised.
+/// join in polars, both keeping file order: only the needed deals' rows are materialised.
 fn buying_groups(dc: &LazyFrame, contacts: Option<&LazyFrame>, needed: LazyFrame) -> R<Groups> {
     let [s, i] = small_ints();
     let rows = dc
         .clone()
         .select([col("opportunity_id"), col("contact_id"), col("role"), s, i])
-        .with_row_index("_row", None)
         .filter(
             col("opportunity_id")
                 .is_not_null()
@@ -115,15 +142,21 @@ fn buying_groups(dc: &LazyFrame, contacts: Option<&LazyFrame>, needed: LazyFrame
             needed,
             [col("opportunity_id")],
             [col("opportunity_id")],
-            JoinArgs::new(JoinType::Semi),
-        )
-        .sort(["_row"], Default::default())
-        .unique_stable(
-            Some(cols(["opportunity_id", "contact_id"])),
-            UniqueKeepStrategy::First,
+            ordered(JoinType::Semi),
         );
+    let rows = rows.collect()?;
+    crate::metrics::timing::lap("  deals: buying group rows");
+    // The contacts' own values are read only when a row leaves one empty.
+    let complete = ["role", "support", "intimacy"]
+        .iter()
+        .map(|c| rows.column(c).map(|c| c.null_count() == 0))
+        .collect::<PolarsResult<Vec<bool>>>()?
+        .into_iter()
+        .all(|x| x);
     let rows = match contacts {
-        Some(c) => {
+        Some(c) if !complete => {
+            // The lake's contacts are unique by contact_id (ingest rejects repeated keys; a
+            // lake of several sources keeps each key's first row): a left join adds no row.
             let [cs, ci] = small_ints();
             let own = c
                 .clone()
@@ -133,39 +166,27 @@ fn buying_groups(dc: &LazyFrame, contacts: Option<&LazyFrame>, needed: LazyFrame
                     cs.alias("c_support"),
                     ci.alias("c_intimacy"),
                 ])
-                .filter(col("contact_id").is_not_null())
+                .filter(col("contact_id").is_not_null());
+            rows.lazy()
                 .join(
-                    rows.clone().select([col("contact_id")]),
+                    own,
                     [col("contact_id")],
                     [col("contact_id")],
-                    JoinArgs::new(JoinType::Semi),
+                    ordered(JoinType::Left),
                 )
-                .with_row_index("_c", None)
-                .sort(["_c"], Default::default())
-                .unique_stable(Some(cols(["contact_id"])), UniqueKeepStrategy::First)
-                .drop(cols(["_c"]));
-            rows.join(
-                own,
-                [col("contact_id")],
-                [col("contact_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .sort(["_row"], Default::default())
-            .select([
-                col("opportunity_id"),
-                coalesce(&[col("role"), col("c_role")]).alias("role"),
-                coalesce(&[col("support"), col("c_support")]).alias("support"),
-                coalesce(&[col("intimacy"), col("c_intimacy")]).alias("intimacy"),
-            ])
+                .select([
+                    col("opportunity_id"),
+                    col("contact_id"),
+                    coalesce(&[col("role"), col("c_role")]).alias("role"),
+                    coalesce(&[col("support"), col("c_support")]).alias("support"),
+                    coalesce(&[col("intimacy"), col("c_intimacy")]).alias("intimacy"),
+                ])
+                .collect()?
         }
-        None => rows.select([
-            col("opportunity_id"),
-            col("role"),
-            col("support"),
-            col("intimacy"),
-        ]),
+        _ => rows,
     };
-    group_members(&rows.collect()?, "opportunity_id")
+    crate::metrics::timing::lap("  deals: contacts' own values");
+    group_members(&rows, "opportunity_id", Some("contact_id"))
 }
 
 /// The chain of one deal and where its group came from; `None` when the deal has no
@@ -246,6 +267,7 @@ pub(super) fn deals(
     .filter(col("opportunity_id").is_not_null())
     .sort(["opportunity_id"], Default::default())
     .collect()?;
+    crate::metrics::timing::lap("  deals: open deals");
     let dc = opt_contract_frame(&inputs.deal_contacts, Table::DealContacts)?;
     let groups = match &dc {
         Some(d) => {
@@ -262,7 +284,7 @@ pub(super) fn deals(
                 "no deal_contacts table: every deal's decision chain is its account's contacts"
                     .into(),
             );
-            HashMap::new()
+            HashMap::default()
         }
     };
     if core.contacts.is_none() && groups.is_empty() {
@@ -275,6 +297,7 @@ pub(super) fn deals(
             );
         }
     }
+    crate::metrics::timing::lap("  deals: buying groups");
     let ids = strs(&open, "opportunity_id")?;
     let accounts = strs(&open, "account_id")?;
     // The account's contacts stand in for the buying group of a deal without one.
@@ -295,6 +318,7 @@ pub(super) fn deals(
     };
     let amount = f64s(&open, "amount")?;
     let prob = f64s(&open, "probability")?;
+    crate::metrics::timing::lap("  deals: account members");
     let mut rows = Vec::with_capacity(open.height());
     for k in 0..open.height() {
         let id = ids[k].as_deref().unwrap_or_default();
@@ -332,7 +356,10 @@ pub(super) fn deals(
             .count();
         pipeline_by_chain(&open_deals).fill(open_deals.len(), with_group, headline);
     }
+    crate::metrics::timing::lap("  deals: chains");
     let table = deals_frame(&open, &rows)?;
+    crate::metrics::timing::lap("  deals: table");
+
     let evidence = match &dc {
         Some(_) if !groups.is_empty() => closed_evidence(&opps, w12, &groups, cfg)?,
         _ => Vec::new(),
