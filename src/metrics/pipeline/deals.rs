@@ -11,10 +11,10 @@ use polars::prelude::*;
 use super::common::Core;
 use super::frames::{dates, f64s, opt_contract_frame, strs, unavailable};
 use super::R;
-use crate::contract::summary::{Headline, Summary};
+use crate::contract::summary::Summary;
 use crate::contract::Table;
 use crate::metrics::deals::{
-    chain, pipeline_by_chain, win_rates, Chain, Member, OpenDeal, ROLE_SEPARATOR, SOURCE_ACCOUNT,
+    chain, pipeline_by_chain, win_rates, Chain, PipelineByChain, Member, OpenDeal, ROLE_SEPARATOR, SOURCE_ACCOUNT,
     SOURCE_DEAL,
 };
 use crate::metrics::evidence::EvidenceRow;
@@ -31,6 +31,9 @@ pub(super) const EVIDENCE_DIMENSION: &str = "deal_chain_status";
 /// What the deals stage gives analyze.
 pub(super) struct Deals {
     pub(super) table: DataFrame,
+    /// The open pipeline by chain status, the open deals and those with a buying group (for
+    /// the headline, [`PipelineByChain::fill`]); None when no deal has a chain to judge.
+    pub(super) pipeline: Option<(PipelineByChain, usize, usize)>,
     /// Win rate by chain status of closed deals with a buying group (evidence rows).
     pub(super) evidence: Vec<EvidenceRow>,
 }
@@ -219,7 +222,6 @@ pub(super) fn deals(
     cfg: &MetricsConfig,
     cur: &str,
     core: &Core,
-    headline: &mut Headline,
     summary: &mut Summary,
 ) -> R<Deals> {
     let Some(opps) = opt_contract_frame(&inputs.opportunities, Table::Opportunities)? else {
@@ -229,10 +231,7 @@ pub(super) fn deals(
             "no_opportunities",
             "there is no opportunities table",
         );
-        return Ok(Deals {
-            table: empty_frame()?,
-            evidence: Vec::new(),
-        });
+        return Ok(Deals::none()?);
     };
     let fx_rates = opt_contract_frame(&inputs.fx_rates, Table::FxRates)?;
     let is_open = col("is_closed")
@@ -349,14 +348,15 @@ pub(super) fn deals(
             })
         })
         .collect();
-    if !open_deals.is_empty() || core.contacts.is_some() || !groups.is_empty() {
+    let pipeline = if !open_deals.is_empty() || core.contacts.is_some() || !groups.is_empty() {
         let with_group = rows
             .iter()
             .filter(|r| matches!(&r.chain, Some((_, s, _)) if *s == SOURCE_DEAL))
             .count();
-        pipeline_by_chain(&open_deals).fill(open_deals.len(), with_group, headline);
-    }
-    crate::metrics::timing::lap("  deals: chains");
+        Some((pipeline_by_chain(&open_deals), open_deals.len(), with_group))
+    } else {
+        None
+    };
     let table = deals_frame(&open, &rows)?;
     crate::metrics::timing::lap("  deals: table");
 
@@ -364,7 +364,11 @@ pub(super) fn deals(
         Some(_) if !groups.is_empty() => closed_evidence(&opps, w12, &groups, cfg)?,
         _ => Vec::new(),
     };
-    Ok(Deals { table, evidence })
+    Ok(Deals {
+        table,
+        pipeline,
+        evidence,
+    })
 }
 
 /// Deals closed in `w12` (by close_date).
@@ -381,6 +385,17 @@ struct DealRow {
     account_name: Option<String>,
     weighted: Option<f64>,
     chain: Option<DealChain>,
+}
+
+impl Deals {
+    /// No deals: an empty table, no headline figures, no evidence rows.
+    pub(super) fn none() -> R<Deals> {
+        Ok(Deals {
+            table: empty_frame()?,
+            pipeline: None,
+            evidence: Vec::new(),
+        })
+    }
 }
 
 /// An empty `deals` table with the declared columns.

@@ -112,125 +112,144 @@ fn analyze_at(
     summary.data_quality.hierarchy_cycles = core.cycles.clone();
     let revenue = core.revenue();
 
-    let frames = collect_account_frames(inputs, &core, as_of, cfg, cur, full)?;
-    let depth = depth::depth(&core, &frames, cfg, &mut summary)?;
-    let kp = key_person(&core, &frames, cfg, &mut summary)?;
-    let rfm = rfm::rfm(&core, as_of, &revenue);
-    super::timing::lap("iron triangle, RFM");
-    let mkt = market::account_columns(
-        &core.acc.potential,
-        &core.acc.annual_revenue,
-        &core.acc.industry,
-        core.rev.as_ref().map(|_| revenue.as_slice()),
-        &cfg.market,
-    );
-    for (m, code, reason) in &mkt.unavailable {
-        unavailable(&mut summary, m, code, reason);
-    }
-    let competitors = competitors_table(frames.competitor_rows, &mut summary)?;
-    super::timing::lap("market insight");
-    let accounts = accounts_table(&core, &revenue, &depth, &kp, &rfm, &mkt)?;
-    super::timing::lap("accounts table");
+    let core = &core;
+    std::thread::scope(|scope| -> R<MetricTables> {
+        let frames = collect_account_frames(inputs, core, as_of, cfg, cur, full)?;
+        // The deals run on their own thread from here: the stages below are mostly one-thread
+        // Rust passes, which left the other core idle (1 M accounts: 11 s of deals after them).
+        let core = core;
+        let deals_job = full.then(|| {
+            scope.spawn(move || -> R<_> {
+                crate::metrics::timing::start();
+                let mut s = Summary::default();
+                let d = deals::deals(inputs, as_of, cfg, cur, core, &mut s)?;
+                crate::metrics::timing::lap("(worker) deals");
+                Ok((d, s))
+            })
+        });
+        let depth = depth::depth(core, &frames, cfg, &mut summary)?;
+        let kp = key_person(core, &frames, cfg, &mut summary)?;
+        let rfm = rfm::rfm(core, as_of, &revenue);
+        super::timing::lap("iron triangle, RFM");
+        let mkt = market::account_columns(
+            &core.acc.potential,
+            &core.acc.annual_revenue,
+            &core.acc.industry,
+            core.rev.as_ref().map(|_| revenue.as_slice()),
+            &cfg.market,
+        );
+        for (m, code, reason) in &mkt.unavailable {
+            unavailable(&mut summary, m, code, reason);
+        }
+        let competitors = competitors_table(frames.competitor_rows, &mut summary)?;
+        super::timing::lap("market insight");
+        let accounts = accounts_table(core, &revenue, &depth, &kp, &rfm, &mkt)?;
+        super::timing::lap("accounts table");
 
-    let mut headline = Headline {
-        accounts_total: n as u64,
-        median_wallet: mkt.median_wallet,
-        ..Default::default()
-    };
-    let key_all = keyperson::key_figures(
-        &revenue,
-        &core.seg.tier,
-        &kp.bus.clone().unwrap_or_else(|| vec![0; n]),
-        &vec![false; n],
-    );
-    let concentration = concentration(
-        &core,
-        &revenue,
-        &kp,
-        &key_all,
-        cfg,
-        full,
-        &mut headline,
-        &mut summary,
-    )?;
-    let employees = if full {
-        employees_table(&core, &revenue)?
-    } else {
-        DataFrame::empty()
-    };
-    super::timing::lap("employees table");
-    let tier_migration = migration_table(&core.seg.tier, &core.seg_prev.tier, &revenue)?;
-    headline_figures(
-        &core,
-        &revenue,
-        &depth,
-        &kp,
-        &key_all,
-        &mut headline,
-        &mut summary,
-    );
-    super::timing::lap("headline figures");
-    let evidence = if full {
-        evidence(
-            inputs,
-            as_of,
-            cfg,
-            at_t,
-            &core,
+        let mut headline = Headline {
+            accounts_total: n as u64,
+            median_wallet: mkt.median_wallet,
+            ..Default::default()
+        };
+        let key_all = keyperson::key_figures(
             &revenue,
+            &core.seg.tier,
+            &kp.bus.clone().unwrap_or_else(|| vec![0; n]),
+            &vec![false; n],
+        );
+        let concentration = concentration(
+            core,
+            &revenue,
+            &kp,
+            &key_all,
+            cfg,
+            full,
             &mut headline,
             &mut summary,
-        )?
-    } else {
-        super::evidence::frame(&[], None)?
-    };
-    let deals = if full {
-        let d = deals::deals(inputs, as_of, cfg, cur, &core, &mut headline, &mut summary)?;
-        super::timing::lap("deals");
-        d
-    } else {
-        deals::Deals {
-            table: deals::empty_frame()?,
-            evidence: Vec::new(),
-        }
-    };
-    let mut evidence = evidence;
-    if !deals.evidence.is_empty() {
-        // Deals closed in window_12m = (T, as_of]: their rows carry the same look_back T.
-        let t = super::windows::sub_months(as_of, cfg.window_months);
-        evidence.vstack_mut(&super::evidence::frame(&deals.evidence, Some(t))?)?;
-    }
-    summary.headline = headline;
-    let account_quarters = if full {
-        account_quarters_table(&core)?
-    } else {
-        crate::contract::metric_tables::empty(
-            crate::contract::metric_tables::MetricTable::AccountQuarters,
-        )
-    };
-    if full {
-        super::timing::lap("account quarters");
-        let empty: &[(usize, i32, f64)] = &[];
-        let rows = core.rev.as_ref().map_or(empty, |r| r.quarters.as_slice());
-        summary.quarterly = super::trend::points(rows, as_of);
-        super::timing::lap("quarterly trend");
-        summary.data_quality.orphans = core.orphans();
-        if core.revenue_source == Some(RevenueSource::Revenue) {
-            if let Some(r) = &core.rev {
-                summary.data_quality.orphan_revenue_12m = r.orphan_revenue_12m;
+        )?;
+        let employees = if full {
+            employees_table(core, &revenue)?
+        } else {
+            DataFrame::empty()
+        };
+        super::timing::lap("employees table");
+        let tier_migration = migration_table(&core.seg.tier, &core.seg_prev.tier, &revenue)?;
+        headline_figures(
+            core,
+            &revenue,
+            &depth,
+            &kp,
+            &key_all,
+            &mut headline,
+            &mut summary,
+        );
+        super::timing::lap("headline figures");
+        let evidence = if full {
+            evidence(
+                inputs,
+                as_of,
+                cfg,
+                at_t,
+                core,
+                &revenue,
+                &mut headline,
+                &mut summary,
+            )?
+        } else {
+            super::evidence::frame(&[], None)?
+        };
+        let deals = match deals_job {
+            Some(job) => {
+                let (d, s) = frames::joined(job)?;
+                // In the order they were added before the deals ran on their own thread.
+                summary.unavailable.extend(s.unavailable);
+                summary.notes.extend(s.notes);
+                if let Some((p, open, with_group)) = &d.pipeline {
+                    p.clone().fill(*open, *with_group, &mut headline);
+                }
+                super::timing::lap("(waited for) deals");
+                d
             }
+            None => deals::Deals::none()?,
+        };
+        let mut evidence = evidence;
+        if !deals.evidence.is_empty() {
+            // Deals closed in window_12m = (T, as_of]: their rows carry the same look_back T.
+            let t = super::windows::sub_months(as_of, cfg.window_months);
+            evidence.vstack_mut(&super::evidence::frame(&deals.evidence, Some(t))?)?;
         }
-        super::timing::lap("orphans");
-    }
-    Ok(MetricTables {
-        accounts,
-        concentration,
-        employees,
-        tier_migration,
-        competitors,
-        evidence,
-        account_quarters,
-        deals: deals.table,
-        summary,
+        summary.headline = headline;
+        let account_quarters = if full {
+            account_quarters_table(core)?
+        } else {
+            crate::contract::metric_tables::empty(
+                crate::contract::metric_tables::MetricTable::AccountQuarters,
+            )
+        };
+        if full {
+            super::timing::lap("account quarters");
+            let empty: &[(usize, i32, f64)] = &[];
+            let rows = core.rev.as_ref().map_or(empty, |r| r.quarters.as_slice());
+            summary.quarterly = super::trend::points(rows, as_of);
+            super::timing::lap("quarterly trend");
+            summary.data_quality.orphans = core.orphans();
+            if core.revenue_source == Some(RevenueSource::Revenue) {
+                if let Some(r) = &core.rev {
+                    summary.data_quality.orphan_revenue_12m = r.orphan_revenue_12m;
+                }
+            }
+            super::timing::lap("orphans");
+        }
+        Ok(MetricTables {
+            accounts,
+            concentration,
+            employees,
+            tier_migration,
+            competitors,
+            evidence,
+            account_quarters,
+            deals: deals.table,
+            summary,
+        })
     })
 }
