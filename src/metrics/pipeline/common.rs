@@ -110,7 +110,10 @@ pub(super) fn load_core(
         let revsrc = revenue_rows(inputs, fx_rates.as_ref(), cur)?;
         let prev_as_of = crate::metrics::windows::sub_months(as_of, cfg.window_months);
         let (rev, revenue_source) = match &revsrc {
-            Some((lf, src)) => (Some(revenue_agg(lf, as_of, cfg, &acc)?), Some(*src)),
+            Some((lf, src)) => (
+                Some(revenue_agg(lf, as_of, cfg, &acc, !with_orphans)?),
+                Some(*src),
+            ),
             None => (None, None),
         };
         crate::metrics::timing::lap("revenue aggregates");

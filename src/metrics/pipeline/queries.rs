@@ -37,7 +37,7 @@ pub(super) fn collect_account_frames(
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
-    with_competitors: bool,
+    full: bool,
 ) -> R<AccountFrames> {
     let n = core.acc.ids.len();
     let w12 = Window::months(as_of, cfg.window_months);
@@ -58,7 +58,7 @@ pub(super) fn collect_account_frames(
             .as_ref()
             .map(|s| relationship::survey_frame(s.clone(), w12))
             .transpose()?,
-        match &core.recent_df {
+        match core.recent_df.as_ref().filter(|_| full) {
             Some(a) => Some(keyperson::multi_headed_contacts_frame(
                 a.clone().lazy(),
                 owners_lf(&core.acc)?,
@@ -69,9 +69,10 @@ pub(super) fn collect_account_frames(
     ];
     let (frames, gri_counts, coverage, competitor_rows) = std::thread::scope(|scope| -> R<_> {
         let index = |a: &str| core.acc.index.get(a).copied();
-        // The look-back analysis (evidence) reads no competitor deals.
+        // The look-back analysis (evidence, `full` false) reads no competitor deals, no
+        // multi-headed contact and no employee coverage: only RDI and the bus factor.
         let deals_job = scope.spawn(move || {
-            if with_competitors {
+            if full {
                 competitor_rows(inputs, w12, cur, &core.acc)
             } else {
                 Ok(None)
@@ -98,7 +99,7 @@ pub(super) fn collect_account_frames(
         });
         let coverage_job = scope.spawn(move || -> R<_> {
             crate::metrics::timing::start();
-            let coverage = match &core.employees {
+            let coverage = match core.employees.as_ref().filter(|_| full) {
                 Some(e) => Some(keyperson::coverage(
                     core.recent_df.as_ref(),
                     &core.acc.owner,

@@ -150,11 +150,16 @@ impl<'a> RunSums<'a> {
     }
 }
 
+/// `lean` (the backtest's analysis at the look-back date, which reads only revenue_12m and
+/// the relationship columns, and the tiers they depend on): revenue and margin per window
+/// only — no order counts, last orders, quarters or product lines (documents and product
+/// lines are not even read).
 pub(super) fn revenue_agg(
     lf: &LazyFrame,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     acc: &Accounts,
+    lean: bool,
 ) -> R<RevenueAgg> {
     // One pass in Rust over the rows up to as_of: polars group-bys on (account_id, year) and
     // (account_id, product_line) string keys took 3.4 s at 5 M rows, this loop takes well
@@ -169,11 +174,19 @@ pub(super) fn revenue_agg(
         .filter(col("date").lt_eq(date_lit(as_of)))
         .select([
             col("account_id"),
-            col("document_id"),
+            if lean {
+                lit(NULL).cast(DataType::String).alias("document_id")
+            } else {
+                col("document_id")
+            },
             col("date").cast(DataType::Date).to_physical().alias("date"),
             col("amount"),
             col("gross_margin"),
-            col("product_line"),
+            if lean {
+                lit(NULL).cast(DataType::String).alias("product_line")
+            } else {
+                col("product_line")
+            },
         ])
         .collect()?;
     crate::metrics::timing::lap("  revenue: collect rows");
@@ -219,11 +232,23 @@ pub(super) fn revenue_agg(
             }
             continue;
         };
+        let a = amount.unwrap_or(0.0);
+        for (k, w) in wins.iter().enumerate() {
+            if w.contains(d) {
+                rev[k][i] += a;
+                if let (Some(m), true) = (margin, k < 2) {
+                    msum[k][i] += m;
+                    mcnt[k][i] += 1;
+                }
+            }
+        }
+        if lean {
+            continue;
+        }
         if run.account != i {
             run.flush(&mut quarter_sums, &mut line_sums);
             run.account = i;
         }
-        let a = amount.unwrap_or(0.0);
         if !(quarter_cache.0 <= d && d <= quarter_cache.1) {
             let day = from_epoch_days(d);
             let q = quarter_index(day);
@@ -234,15 +259,6 @@ pub(super) fn revenue_agg(
         RunSums::add(&mut run.quarters, quarter_cache.2, a);
         if last_order[i].is_none_or(|l| d > l) {
             last_order[i] = Some(d);
-        }
-        for (k, w) in wins.iter().enumerate() {
-            if w.contains(d) {
-                rev[k][i] += a;
-                if let (Some(m), true) = (margin, k < 2) {
-                    msum[k][i] += m;
-                    mcnt[k][i] += 1;
-                }
-            }
         }
         if wins[0].contains(d) {
             orders.push((i, doc));
