@@ -81,6 +81,9 @@ pub(super) fn recent_and_holders(
     Ok((recent_acts, holders))
 }
 
+/// The shared core at `as_of`. `full` (analyze at as_of): with orphan counts and the
+/// revenue pass's orders, quarters and product lines; otherwise the lean core of the
+/// backtest's look-back analysis and of whatif, which read neither.
 pub(super) fn load_core(
     inputs: &Inputs,
     acc: std::sync::Arc<Accounts>,
@@ -88,7 +91,7 @@ pub(super) fn load_core(
     cfg: &MetricsConfig,
     cur: &str,
     summary: &mut Summary,
-    with_orphans: bool,
+    full: bool,
 ) -> R<Core> {
     let contacts = opt_contract_frame(&inputs.contacts, Table::Contacts)?;
     let activities = opt_contract_frame(&inputs.activities, Table::Activities)?;
@@ -100,7 +103,7 @@ pub(super) fn load_core(
         let index = acc.index.clone();
         let recent_job = scope.spawn(move || recent_and_holders(c, a, as_of, cfg, &index));
         let orphan_job = scope.spawn(move || -> R<BTreeMap<String, u64>> {
-            if with_orphans {
+            if full {
                 orphan_counts(inputs)
             } else {
                 Ok(BTreeMap::new())
@@ -110,10 +113,7 @@ pub(super) fn load_core(
         let revsrc = revenue_rows(inputs, fx_rates.as_ref(), cur)?;
         let prev_as_of = crate::metrics::windows::sub_months(as_of, cfg.window_months);
         let (rev, revenue_source) = match &revsrc {
-            Some((lf, src)) => (
-                Some(revenue_agg(lf, as_of, cfg, &acc, !with_orphans)?),
-                Some(*src),
-            ),
+            Some((lf, src)) => (Some(revenue_agg(lf, as_of, cfg, &acc, !full)?), Some(*src)),
             None => (None, None),
         };
         crate::metrics::timing::lap("revenue aggregates");

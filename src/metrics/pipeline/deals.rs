@@ -14,8 +14,8 @@ use super::R;
 use crate::contract::summary::Summary;
 use crate::contract::Table;
 use crate::metrics::deals::{
-    chain, pipeline_by_chain, win_rates, Chain, PipelineByChain, Member, OpenDeal, ROLE_SEPARATOR, SOURCE_ACCOUNT,
-    SOURCE_DEAL,
+    chain, pipeline_by_chain, win_rates, Chain, Member, OpenDeal, PipelineByChain, ROLE_SEPARATOR,
+    SOURCE_ACCOUNT, SOURCE_DEAL,
 };
 use crate::metrics::evidence::EvidenceRow;
 use crate::metrics::windows::{date_lit, Window};
