@@ -231,7 +231,7 @@ pub(super) fn deals(
             "no_opportunities",
             "there is no opportunities table",
         );
-        return Ok(Deals::none()?);
+        return Deals::none();
     };
     let fx_rates = opt_contract_frame(&inputs.fx_rates, Table::FxRates)?;
     let is_open = col("is_closed")

@@ -117,7 +117,6 @@ fn analyze_at(
         let frames = collect_account_frames(inputs, core, as_of, cfg, cur, full)?;
         // The deals run on their own thread from here: the stages below are mostly one-thread
         // Rust passes, which left the other core idle (1 M accounts: 11 s of deals after them).
-        let core = core;
         let deals_job = full.then(|| {
             scope.spawn(move || -> R<_> {
                 crate::metrics::timing::start();
