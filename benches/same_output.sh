@@ -9,13 +9,14 @@
 # with each binary into its own lake (same salt, so hashed contact data compare), analyzes
 # each lake with the defaults, then compares with DuckDB (the venv of
 # benches/analyze_vs_duckdb.sh): every lake table and rejects file row for row in file order,
-# every metric table as a multiset of rows, and summary.json. Exits 1 on any difference.
+# every metric table as a multiset of rows, and summary.json (numbers to a relative 1e-12:
+# a sum taken in another order differs in its last bits). Exits 1 on any difference.
 #
 # Environment: WORKDIR (default /tmp/mcr-same-$ACCOUNTS), VENV (default
 # $HOME/.cache/mcr/duckdb-venv).
 set -euo pipefail
 if [[ $# -lt 2 || $# -gt 3 ]]; then
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 OLD="$(realpath "$1")"
@@ -84,9 +85,21 @@ ja = json.load(open(sa[0])) if sa else None
 jb = json.load(open(sb[0])) if sb else None
 for j in (ja, jb):
     if j: j.pop("generated_at", None)
-if ja != jb:
-    keys = sorted(k for k in set(ja or {}) | set(jb or {}) if (ja or {}).get(k) != (jb or {}).get(k))
+def close(x, y):
+    """Equal, floats to a relative 1e-12 (a sum in another order differs in its last bits)."""
+    if isinstance(x, float) and isinstance(y, (int, float)) or isinstance(y, float) and isinstance(x, int):
+        return x == y or abs(x - y) <= 1e-12 * max(abs(x), abs(y))
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(close(x[k], y[k]) for k in x)
+    if isinstance(x, list) and isinstance(y, list):
+        return len(x) == len(y) and all(close(a, b) for a, b in zip(x, y))
+    return x == y
+if not close(ja, jb):
+    keys = sorted(k for k in set(ja or {}) | set(jb or {}) if not close((ja or {}).get(k), (jb or {}).get(k)))
     print("summary.json differs:", keys); bad += 1
+elif ja != jb:
+    keys = sorted(k for k in set(ja or {}) | set(jb or {}) if (ja or {}).get(k) != (jb or {}).get(k))
+    print("summary.json: same to a relative 1e-12 (last digits differ in:", ", ".join(keys) + ")")
 else:
     print("summary.json: same")
 print("SAME" if not bad else "DIFFERENT")
