@@ -39,7 +39,6 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 LAKE="$(cd "$1" && pwd)"
 AS_OF="${2:-}"
 MCR="${MCR:-$HOME/.cache/mcr/target/release/mcr}"
-VENV="${VENV:-$HOME/.cache/mcr/duckdb-venv}"
 RUNS="${RUNS:-1}"
 OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/mcr-duckdb.XXXXXX")}"
 TIME=/usr/bin/time
@@ -51,14 +50,8 @@ for _ in $(seq 60); do [[ -x "$MCR" ]] && break; sleep 1; done
 [[ -x "$MCR" ]] || { echo "error: no mcr binary at $MCR (build it with cargo build --release, or set MCR)" >&2; exit 1; }
 [[ -x "$TIME" ]] || { echo "error: $TIME is missing (apt-get install time)" >&2; exit 1; }
 
-# DuckDB in its own venv (created once, reused).
-if ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
-    echo "creating the DuckDB venv at $VENV…" >&2
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --upgrade pip
-    "$VENV/bin/pip" install --quiet duckdb
-fi
-PY="$VENV/bin/python"
+# DuckDB in its own venv (created once, reused): sets PY.
+source "$HERE/duckdb/venv.sh"
 DUCK_VERSION="$("$PY" -c 'import duckdb; print(duckdb.__version__)')"
 
 # Run mcr from a folder of its own whose ./mcr.toml only turns the evidence off (the backtest

@@ -50,7 +50,6 @@ REPS="${REPS:-2}"
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mcr/target}"
 MCR="${MCR:-$CARGO_TARGET_DIR/release/mcr}"
 BASE="${BASE:-$CARGO_TARGET_DIR/release/examples/polars_baseline}"
-VENV="${VENV:-$HOME/.cache/mcr/duckdb-venv}"
 TIME=/usr/bin/time
 
 for bin in "$MCR" "$BASE"; do
@@ -59,14 +58,8 @@ for bin in "$MCR" "$BASE"; do
 done
 [[ -x "$TIME" ]] || { echo "error: $TIME is missing (apt-get install time)" >&2; exit 1; }
 
-# DuckDB in its own venv (created once, reused), as benches/analyze_vs_duckdb.sh.
-if ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
-    echo "creating the DuckDB venv at $VENV…" >&2
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --upgrade pip
-    "$VENV/bin/pip" install --quiet duckdb
-fi
-PY="$VENV/bin/python"
+# DuckDB in its own venv (created once, reused): sets PY.
+source "$HERE/duckdb/venv.sh"
 
 mkdir -p "$W"
 W="$(cd "$W" && pwd)"

@@ -13,7 +13,7 @@
 # a sum taken in another order differs in its last bits). Exits 1 on any difference.
 #
 # Environment: WORKDIR (default /tmp/mcr-same-$ACCOUNTS), VENV (default
-# $HOME/.cache/mcr/duckdb-venv).
+# $HOME/.cache/mcr/duckdb-venv, created on first use by benches/duckdb/venv.sh).
 set -euo pipefail
 if [[ $# -lt 2 || $# -gt 3 ]]; then
     sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
@@ -23,10 +23,8 @@ OLD="$(realpath "$1")"
 NEW="$(realpath "$2")"
 N="${3:-200000}"
 W="${WORKDIR:-/tmp/mcr-same-$N}"
-VENV="${VENV:-$HOME/.cache/mcr/duckdb-venv}"
 for b in "$OLD" "$NEW"; do [[ -x "$b" ]] || { echo "error: no binary at $b" >&2; exit 1; }; done
-"$VENV/bin/python" -c 'import duckdb' 2>/dev/null ||
-    { echo "error: no DuckDB venv at $VENV (benches/analyze_vs_duckdb.sh creates it)" >&2; exit 1; }
+source "$(dirname "$0")/duckdb/venv.sh"
 mkdir -p "$W"
 if [[ "$(cat "$W/accounts" 2>/dev/null)" != "$N" ]]; then
     rm -rf "$W/csv"
@@ -44,7 +42,7 @@ for side in old new; do
     ( cd "$W/$side" && "$bin" ingest "$W/csv" --lake lake -q && "$bin" analyze --lake lake -q >/dev/null )
     echo "$side: ingested and analyzed with $bin"
 done
-"$VENV/bin/python" - "$W/old/lake" "$W/new/lake" <<'PY'
+"$PY" - "$W/old/lake" "$W/new/lake" <<'PY'
 import glob, json, os, sys
 import duckdb
 old, new = sys.argv[1], sys.argv[2]
