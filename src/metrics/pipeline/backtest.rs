@@ -4,21 +4,30 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::common::Core;
-use super::frames::{f64s, i64s, opt_contract_frame, rows, unavailable};
+use super::frames::{i64s, opt_contract_frame, rows, unavailable};
 use super::R;
 use crate::contract::summary::{Headline, Summary};
 use crate::contract::Table;
 use crate::metrics::{Inputs, MetricsConfig};
 
-/// The backtest (metrics.md "Evidence"): the analysis at T = as_of − window_months
-/// (`at_t`: its account_id, revenue_12m, rdi and bus_factor, see `pipeline::look_back`) gives
-/// RDI and bus_factor at T; outcomes are revenue_12m now and deals closed in (T, as_of].
+/// The backtest's predictors at the look-back date T (`pipeline::look_back`), per account in
+/// the order of the accounts table.
+pub(super) struct AtT {
+    pub(super) rdi: Vec<Option<f64>>,
+    /// None without a contacts table.
+    pub(super) bus: Option<Vec<usize>>,
+}
+
+/// The backtest (metrics.md "Evidence"): the analysis at T = as_of − window_months gives
+/// RDI and bus_factor at T (`at_t`) and revenue_12m at T, which is the previous year's
+/// revenue of the analysis at as_of (`rev[1]`: the same window); outcomes are revenue_12m now
+/// and deals closed in (T, as_of].
 #[allow(clippy::too_many_arguments)]
 pub(super) fn evidence(
     inputs: &Inputs,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
-    at_t: Option<DataFrame>,
+    at_t: Option<AtT>,
     core: &Core,
     revenue: &[f64],
     headline: &mut Headline,
@@ -28,7 +37,7 @@ pub(super) fn evidence(
     let Some(at_t) = at_t.filter(|_| cfg.evidence.backtest) else {
         return Ok(crate::metrics::evidence::frame(&[], None)?);
     };
-    if core.rev.is_none() {
+    let Some(rev) = &core.rev else {
         unavailable(
             summary,
             "evidence",
@@ -36,26 +45,13 @@ pub(super) fn evidence(
             "the backtest needs revenue (or won opportunities)",
         );
         return Ok(crate::metrics::evidence::frame(&[], None)?);
-    }
-    let n = core.acc.ids.len();
-    // Same accounts, same order (both runs load and sort the same accounts table).
-    let same = at_t.height() == n;
-    let col_f64 =
-        |c: &str| -> R<Vec<Option<f64>>> { Ok(if same { f64s(&at_t, c)? } else { vec![None; n] }) };
-    let rev_t: Vec<f64> = col_f64("revenue_12m")?
-        .into_iter()
-        .map(|x| x.unwrap_or(0.0))
-        .collect();
-    let rdi_t = col_f64("rdi")?;
-    let bus_t = match (&core.holders, same) {
-        (Some(_), true) => Some(
-            i64s(&at_t, "bus_factor")?
-                .into_iter()
-                .map(|b| b.map(|b| b.max(0) as u32))
-                .collect(),
-        ),
-        _ => None,
     };
+    let n = core.acc.ids.len();
+    let rev_t = rev.rev[1].clone();
+    let rdi_t = at_t.rdi;
+    let bus_t = at_t
+        .bus
+        .map(|b| b.into_iter().map(|x| Some(x as u32)).collect());
     let (mut closed, mut won) = (vec![0u32; n], vec![0u32; n]);
     match opt_contract_frame(&inputs.opportunities, Table::Opportunities)? {
         Some(o) => {

@@ -29,7 +29,8 @@ pub(super) struct Core {
     pub(super) holders: Option<Vec<Vec<String>>>,
     pub(super) group_id: Vec<Option<String>>,
     pub(super) cycles: Vec<String>,
-    /// Recent activities (the longest recent window), collected once.
+    /// Recent activities (the longest recent window), collected once; analyze takes them out
+    /// for the per-account queries and drops them after.
     pub(super) recent_df: Option<DataFrame>,
     pub(super) contacts: Option<LazyFrame>,
     pub(super) activities: Option<LazyFrame>,
@@ -48,12 +49,26 @@ pub(super) fn recent_and_holders(
     index: &AccountIndex,
 ) -> R<(Option<DataFrame>, Option<Vec<Vec<String>>>)> {
     crate::metrics::timing::start();
+    let recent_acts = recent_activities(activities, as_of, cfg)?;
+    crate::metrics::timing::lap("(worker) recent activities");
+    let holders = holders(contacts, recent_acts.as_ref(), as_of, cfg, index)?;
+    crate::metrics::timing::lap("(worker) holders");
+    Ok((recent_acts, holders))
+}
+
+/// The activities of the longest recent window (holders, GRI, multi-headed contact, roles
+/// and teams) up to `as_of`: account, contact, employee and date.
+pub(super) fn recent_activities(
+    activities: Option<LazyFrame>,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+) -> R<Option<DataFrame>> {
     let recent_days = cfg
         .holder_days
         .max(cfg.active_contact_days)
         .max(cfg.multi_headed_days)
         .max(cfg.multi_headed_team_days);
-    let recent_acts = match activities {
+    Ok(match activities {
         Some(a) => Some(
             a.filter(Window::days(as_of, recent_days).expr(col("date")))
                 .select([
@@ -65,20 +80,27 @@ pub(super) fn recent_and_holders(
                 .collect()?,
         ),
         None => None,
-    };
-    crate::metrics::timing::lap("(worker) recent activities");
-    let holders = match contacts {
+    })
+}
+
+/// The relationship holders per account at `as_of` (None without contacts).
+pub(super) fn holders(
+    contacts: Option<LazyFrame>,
+    recent: Option<&DataFrame>,
+    as_of: NaiveDate,
+    cfg: &MetricsConfig,
+    index: &AccountIndex,
+) -> R<Option<Vec<Vec<String>>>> {
+    Ok(match contacts {
         Some(c) => Some(keyperson::holders(
             c,
-            recent_acts.as_ref(),
+            recent,
             Window::days(as_of, cfg.holder_days),
             index.len(),
             |a| index.get(a).copied(),
         )?),
         None => None,
-    };
-    crate::metrics::timing::lap("(worker) holders");
-    Ok((recent_acts, holders))
+    })
 }
 
 /// The shared core at `as_of`. `full` (analyze at as_of): with orphan counts and the
@@ -100,8 +122,8 @@ pub(super) fn load_core(
     // one idle much of the time): recent activities with holders, and orphan counts.
     std::thread::scope(|scope| -> R<Core> {
         let (c, a) = (contacts.clone(), activities.clone());
-        let index = acc.index.clone();
-        let recent_job = scope.spawn(move || recent_and_holders(c, a, as_of, cfg, &index));
+        let shared = acc.clone();
+        let recent_job = scope.spawn(move || recent_and_holders(c, a, as_of, cfg, &shared.index));
         let orphan_job = scope.spawn(move || -> R<BTreeMap<String, u64>> {
             if full {
                 orphan_counts(inputs)

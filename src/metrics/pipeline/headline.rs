@@ -240,7 +240,7 @@ pub(super) fn headline_figures(
         headline.opposition_accounts =
             Some(d.opposition.iter().filter(|o| **o == Some(true)).count() as u64);
     }
-    if core.recent_df.is_some() {
+    if core.activities.is_some() {
         headline.multi_headed_accounts =
             Some(kp.multi_headed.iter().filter(|o| **o == Some(true)).count() as u64);
     }

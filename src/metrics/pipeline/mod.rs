@@ -1,14 +1,13 @@
 //! Orchestration: lake tables → per-account vectors → metric tables and summary.
 
 use chrono::NaiveDate;
-use polars::prelude::*;
 
 use super::keyperson;
 use super::market;
 use super::windows::Window;
 use super::{Inputs, MetricTables, MetricsConfig, MetricsError};
 use crate::contract::summary::{Headline, Summary};
-use crate::contract::RevenueSource;
+use crate::contract::{RevenueSource, Table};
 
 type R<T> = Result<T, MetricsError>;
 
@@ -31,7 +30,7 @@ mod whatif;
 use backtest::evidence;
 use common::load_core;
 use competitors::competitors_table;
-use frames::unavailable;
+use frames::{opt_contract_frame, unavailable};
 use headline::{concentration, headline_figures};
 use queries::collect_account_frames;
 use risk::key_person;
@@ -51,37 +50,96 @@ pub(super) fn analyze(
     cfg: &MetricsConfig,
     cur: &str,
 ) -> R<MetricTables> {
-    // The backtest's analysis at the look-back date runs first and keeps only the columns
-    // the backtest reads, so that its frames are freed before the analysis at as_of builds
-    // its own: peak memory is the larger of the two analyses, not their sum.
     let acc = std::sync::Arc::new(accounts::load_accounts(&inputs.accounts)?);
     super::timing::lap("load accounts");
-    let at_t = if cfg.evidence.backtest {
+    // The backtest's relationship inputs at the look-back date T are read first and only
+    // the per-account ones are kept (GRI counts, key-relationship, agreement, activity and
+    // survey frames, holders), so that T's recent activities are freed before the analysis
+    // at as_of reads its own: peak memory is that of one analysis, not the sum of two. RDI
+    // and the bus factor at T are computed once the analysis at as_of has the tiers at T:
+    // the year before as_of is window_12m at T, so they are its previous year's tiers, and
+    // no second revenue pass is needed.
+    let look_back = if cfg.evidence.backtest {
         let t = super::windows::sub_months(as_of, cfg.window_months);
         Some(look_back(inputs, acc.clone(), t, cfg, cur)?)
     } else {
         None
     };
-    analyze_at(inputs, acc, as_of, cfg, cur, true, at_t)
+    analyze_at(inputs, acc, as_of, cfg, cur, look_back)
 }
 
-/// The columns the backtest reads (account_id, revenue_12m, rdi, bus_factor) of the accounts
-/// table of the analysis at the look-back date `t` (the same code as analyze; without orphan
-/// counts, competitors, concentration, intervals, deals and backtest, which the backtest does
-/// not read).
+/// The backtest's inputs at the look-back date: the relationship stages of analyze at `t`
+/// without competitors, multi-headed contact and coverage, which the backtest does not read.
+/// Holders and GRI counts (one-thread passes) run beside each other and beside the polars
+/// queries.
 fn look_back(
     inputs: &Inputs,
     acc: std::sync::Arc<accounts::Accounts>,
     t: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
-) -> R<DataFrame> {
-    let accounts = analyze_at(inputs, acc, t, cfg, cur, false, None)?.accounts;
-    super::timing::lap("evidence: analysis at the look-back date");
-    Ok(accounts.select(["account_id", "revenue_12m", "rdi", "bus_factor"])?)
+) -> R<LookBack> {
+    let mut core = common::Core {
+        acc,
+        revenue_source: None,
+        rev: None,
+        pipe: None,
+        // Filled in by `LookBack::predictors` (the tiers at T).
+        seg: Default::default(),
+        seg_prev: Default::default(),
+        holders: None,
+        group_id: Vec::new(),
+        cycles: Vec::new(),
+        recent_df: None,
+        contacts: opt_contract_frame(&inputs.contacts, Table::Contacts)?,
+        activities: opt_contract_frame(&inputs.activities, Table::Activities)?,
+        employees: opt_contract_frame(&inputs.employees, Table::Employees)?,
+        orphan_counts: Default::default(),
+    };
+    let recent = common::recent_activities(core.activities.clone(), t, cfg)?;
+    super::timing::lap("evidence: recent activities at T");
+    let (holders, frames) = std::thread::scope(|scope| -> R<_> {
+        let (c, r, a) = (core.contacts.clone(), recent.as_ref(), &core.acc);
+        let holders_job = scope.spawn(move || -> R<_> {
+            crate::metrics::timing::start();
+            let h = common::holders(c, r, t, cfg, &a.index)?;
+            crate::metrics::timing::lap("(worker) holders at T");
+            Ok(h)
+        });
+        let frames = collect_account_frames(inputs, &core, recent.as_ref(), t, cfg, cur, false)?;
+        Ok((frames::joined(holders_job)?, frames))
+    })?;
+    drop(recent);
+    core.holders = holders;
+    super::timing::lap("evidence: inputs at T");
+    Ok(LookBack { core, frames })
 }
 
-/// `full`: everything; otherwise only what the look-back analysis needs (see [`look_back`]).
+/// What [`look_back`] keeps of the analysis at the look-back date.
+struct LookBack {
+    core: common::Core,
+    frames: queries::AccountFrames,
+}
+
+impl LookBack {
+    /// RDI and the bus factor at T, with `tiers_t` the tiers at T.
+    fn predictors(
+        mut self,
+        tiers_t: &crate::metrics::segmentation::Segmentation,
+        cfg: &MetricsConfig,
+    ) -> R<backtest::AtT> {
+        self.core.seg = tiers_t.clone();
+        // What the analysis at T finds missing is found again at as_of: not reported twice.
+        let mut found = Summary::default();
+        let depth = depth::depth(&self.core, &self.frames, cfg, &mut found)?;
+        Ok(backtest::AtT {
+            rdi: depth.rdi,
+            bus: self.core.bus(&Default::default()),
+        })
+    }
+}
+
+/// The analysis at `as_of`; `look_back`: the backtest's inputs at the look-back date.
 ///
 /// The stages, in order: the shared core (accounts, revenue, pipeline, segmentation,
 /// holders), the per-account queries, relationship depth, key-person risk, RFM and market
@@ -93,8 +151,7 @@ fn analyze_at(
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
-    full: bool,
-    at_t: Option<DataFrame>,
+    look_back: Option<LookBack>,
 ) -> R<MetricTables> {
     let mut summary = Summary::default();
     let w12 = Window::months(as_of, cfg.window_months);
@@ -102,7 +159,14 @@ fn analyze_at(
     summary.window_12m = [w12.first_day().to_string(), as_of.to_string()];
     summary.reporting_currency = cur.trim().to_uppercase();
     summary.settings = serde_json::to_value(cfg).unwrap_or_default();
-    let core = load_core(inputs, acc, as_of, cfg, cur, &mut summary, full)?;
+    let mut core = load_core(inputs, acc, as_of, cfg, cur, &mut summary, true)?;
+    let at_t = look_back
+        .map(|lb| lb.predictors(&core.seg_prev, cfg))
+        .transpose()?;
+    super::timing::lap("evidence: RDI and bus factor at T");
+    // The recent activities are read only by the per-account queries: dropped after them
+    // (1 M accounts: 1.7 GB), before the accounts table and the deals are built.
+    let recent = core.recent_df.take();
     super::timing::lap("rest of core");
     let n = core.acc.ids.len();
     summary.revenue_source = core
@@ -114,17 +178,16 @@ fn analyze_at(
 
     let core = &core;
     std::thread::scope(|scope| -> R<MetricTables> {
-        let frames = collect_account_frames(inputs, core, as_of, cfg, cur, full)?;
+        let frames = collect_account_frames(inputs, core, recent.as_ref(), as_of, cfg, cur, true)?;
+        drop(recent);
         // The deals run on their own thread from here: the stages below are mostly one-thread
         // Rust passes, which left the other core idle (1 M accounts: 11 s of deals after them).
-        let deals_job = full.then(|| {
-            scope.spawn(move || -> R<_> {
-                crate::metrics::timing::start();
-                let mut s = Summary::default();
-                let d = deals::deals(inputs, as_of, cfg, cur, core, &mut s)?;
-                crate::metrics::timing::lap("(worker) deals");
-                Ok((d, s))
-            })
+        let deals_job = scope.spawn(move || -> R<_> {
+            crate::metrics::timing::start();
+            let mut s = Summary::default();
+            let d = deals::deals(inputs, as_of, cfg, cur, core, &mut s)?;
+            crate::metrics::timing::lap("(worker) deals");
+            Ok((d, s))
         });
         let depth = depth::depth(core, &frames, cfg, &mut summary)?;
         let kp = key_person(core, &frames, cfg, &mut summary)?;
@@ -162,15 +225,11 @@ fn analyze_at(
             &kp,
             &key_all,
             cfg,
-            full,
+            true,
             &mut headline,
             &mut summary,
         )?;
-        let employees = if full {
-            employees_table(core, &revenue)?
-        } else {
-            DataFrame::empty()
-        };
+        let employees = employees_table(core, &revenue)?;
         super::timing::lap("employees table");
         let tier_migration = migration_table(&core.seg.tier, &core.seg_prev.tier, &revenue)?;
         headline_figures(
@@ -183,34 +242,24 @@ fn analyze_at(
             &mut summary,
         );
         super::timing::lap("headline figures");
-        let evidence = if full {
-            evidence(
-                inputs,
-                as_of,
-                cfg,
-                at_t,
-                core,
-                &revenue,
-                &mut headline,
-                &mut summary,
-            )?
-        } else {
-            super::evidence::frame(&[], None)?
-        };
-        let deals = match deals_job {
-            Some(job) => {
-                let (d, s) = frames::joined(job)?;
-                // In the order they were added before the deals ran on their own thread.
-                summary.unavailable.extend(s.unavailable);
-                summary.notes.extend(s.notes);
-                if let Some((p, open, with_group)) = &d.pipeline {
-                    p.clone().fill(*open, *with_group, &mut headline);
-                }
-                super::timing::lap("(waited for) deals");
-                d
-            }
-            None => deals::Deals::none()?,
-        };
+        let evidence = evidence(
+            inputs,
+            as_of,
+            cfg,
+            at_t,
+            core,
+            &revenue,
+            &mut headline,
+            &mut summary,
+        )?;
+        let (deals, s) = frames::joined(deals_job)?;
+        // In the order they were added before the deals ran on their own thread.
+        summary.unavailable.extend(s.unavailable);
+        summary.notes.extend(s.notes);
+        if let Some((p, open, with_group)) = &deals.pipeline {
+            p.clone().fill(*open, *with_group, &mut headline);
+        }
+        super::timing::lap("(waited for) deals");
         let mut evidence = evidence;
         if !deals.evidence.is_empty() {
             // Deals closed in window_12m = (T, as_of]: their rows carry the same look_back T.
@@ -218,27 +267,19 @@ fn analyze_at(
             evidence.vstack_mut(&super::evidence::frame(&deals.evidence, Some(t))?)?;
         }
         summary.headline = headline;
-        let account_quarters = if full {
-            account_quarters_table(core)?
-        } else {
-            crate::contract::metric_tables::empty(
-                crate::contract::metric_tables::MetricTable::AccountQuarters,
-            )
-        };
-        if full {
-            super::timing::lap("account quarters");
-            let empty: &[(usize, i32, f64)] = &[];
-            let rows = core.rev.as_ref().map_or(empty, |r| r.quarters.as_slice());
-            summary.quarterly = super::trend::points(rows, as_of);
-            super::timing::lap("quarterly trend");
-            summary.data_quality.orphans = core.orphans();
-            if core.revenue_source == Some(RevenueSource::Revenue) {
-                if let Some(r) = &core.rev {
-                    summary.data_quality.orphan_revenue_12m = r.orphan_revenue_12m;
-                }
+        let account_quarters = account_quarters_table(core)?;
+        super::timing::lap("account quarters");
+        let empty: &[(usize, i32, f64)] = &[];
+        let rows = core.rev.as_ref().map_or(empty, |r| r.quarters.as_slice());
+        summary.quarterly = super::trend::points(rows, as_of);
+        super::timing::lap("quarterly trend");
+        summary.data_quality.orphans = core.orphans();
+        if core.revenue_source == Some(RevenueSource::Revenue) {
+            if let Some(r) = &core.rev {
+                summary.data_quality.orphan_revenue_12m = r.orphan_revenue_12m;
             }
-            super::timing::lap("orphans");
         }
+        super::timing::lap("orphans");
         Ok(MetricTables {
             accounts,
             concentration,

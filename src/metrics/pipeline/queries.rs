@@ -34,6 +34,7 @@ pub(super) struct AccountFrames {
 pub(super) fn collect_account_frames(
     inputs: &Inputs,
     core: &Core,
+    recent: Option<&DataFrame>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
@@ -58,7 +59,7 @@ pub(super) fn collect_account_frames(
             .as_ref()
             .map(|s| relationship::survey_frame(s.clone(), w12))
             .transpose()?,
-        match core.recent_df.as_ref().filter(|_| full) {
+        match recent.filter(|_| full) {
             Some(a) => Some(keyperson::multi_headed_contacts_frame(
                 a.clone().lazy(),
                 owners_lf(&core.acc)?,
@@ -84,7 +85,7 @@ pub(super) fn collect_account_frames(
         // waited 7 s for the two in a row).
         let gri_job = scope.spawn(move || -> R<_> {
             crate::metrics::timing::start();
-            let gri = match (&core.contacts, &core.recent_df) {
+            let gri = match (&core.contacts, recent) {
                 (Some(c), Some(a)) => Some(relationship::gri_counts(
                     c.clone(),
                     a,
@@ -101,7 +102,7 @@ pub(super) fn collect_account_frames(
             crate::metrics::timing::start();
             let coverage = match core.employees.as_ref().filter(|_| full) {
                 Some(e) => Some(keyperson::coverage(
-                    core.recent_df.as_ref(),
+                    recent,
                     &core.acc.owner,
                     e.clone(),
                     acts_window(cfg.holder_days),

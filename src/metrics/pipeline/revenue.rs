@@ -261,7 +261,11 @@ pub(super) fn revenue_agg(
             last_order[i] = Some(d);
         }
         if wins[0].contains(d) {
-            orders.push((i, doc));
+            // Lines of one document are mostly adjacent: pushed once per run (the sort and
+            // dedup below make them distinct either way).
+            if orders.last() != Some(&(i, doc)) {
+                orders.push((i, doc));
+            }
             RunSums::add(&mut run.lines, line.unwrap_or("(none)"), a);
         }
         if run.quarters.len() + run.lines.len() > RunSums::MAX {
