@@ -2,7 +2,8 @@
 //! relationships one year ago keep and grow their revenue and win their deals since?
 //!
 //! Look-back date T = as_of − window_months (12 by default). The relationship figures at T
-//! (RDI, bus_factor) come from the same analysis run with as_of = T (`pipeline::look_back`);
+//! (RDI, bus_factor) come from the same relationship stages run with as_of = T
+//! (`pipeline::look_back`), with the tiers at T (the previous year's of the analysis at as_of);
 //! this module takes them as vectors over the accounts and computes, for the *cohort* (accounts
 //! with revenue_12m(T) > 0):
 //! - `retained` = revenue_12m(as_of) > 0, `churn_rate` = 1 − retained / accounts;

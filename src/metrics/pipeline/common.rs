@@ -104,8 +104,8 @@ pub(super) fn holders(
 }
 
 /// The shared core at `as_of`. `full` (analyze at as_of): with orphan counts and the
-/// revenue pass's orders, quarters and product lines; otherwise the lean core of the
-/// backtest's look-back analysis and of whatif, which read neither.
+/// revenue pass's orders, quarters and product lines; otherwise the lean core of whatif,
+/// which reads neither.
 pub(super) fn load_core(
     inputs: &Inputs,
     acc: std::sync::Arc<Accounts>,

@@ -70,7 +70,7 @@ pub(super) fn collect_account_frames(
     ];
     let (frames, gri_counts, coverage, competitor_rows) = std::thread::scope(|scope| -> R<_> {
         let index = |a: &str| core.acc.index.get(a).copied();
-        // The look-back analysis (evidence, `full` false) reads no competitor deals, no
+        // The backtest's look-back (`full` false) reads no competitor deals, no
         // multi-headed contact and no employee coverage: only RDI and the bus factor.
         let deals_job = scope.spawn(move || {
             if full {

@@ -150,8 +150,7 @@ impl<'a> RunSums<'a> {
     }
 }
 
-/// `lean` (the backtest's analysis at the look-back date, which reads only revenue_12m and
-/// the relationship columns, and the tiers they depend on): revenue and margin per window
+/// `lean` (whatif, which reads only revenue_12m and the tiers): revenue and margin per window
 /// only — no order counts, last orders, quarters or product lines (documents and product
 /// lines are not even read).
 pub(super) fn revenue_agg(

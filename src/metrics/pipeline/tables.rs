@@ -284,7 +284,7 @@ pub(super) fn accounts_table(
 }
 
 /// The `account_quarters` table: revenue per account and calendar quarter (empty without
-/// revenue, and in the look-back analysis).
+/// revenue).
 pub(super) fn account_quarters_table(core: &Core) -> R<DataFrame> {
     let empty: &[(usize, i32, f64)] = &[];
     let q = core.rev.as_ref().map_or(empty, |r| r.quarters.as_slice());
