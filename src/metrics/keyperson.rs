@@ -8,6 +8,7 @@ use polars::prelude::*;
 
 use super::concentration;
 use super::keys::{distinct, distinct_per_account, pair, pair_account, RunLookup};
+use super::recent::{Numbering, Recent, NONE};
 use super::windows::Window;
 
 /// Key contacts: a decision role other than none and support ≥ 1.
@@ -23,9 +24,9 @@ fn key_contacts(contacts: LazyFrame) -> LazyFrame {
 
 /// Relationship holders per account (by account index; sorted, distinct employee ids):
 /// employees who own a key contact (contacts.owner_id), or had an activity in `window`
-/// (180 days) with a key contact (the contact's account counts). `recent` holds activities
-/// (`contact_id`, `employee_id`, `date`) and may be absent (owners only); `account` maps an
-/// account id to its index (`None`: not in accounts, ignored).
+/// (180 days) with a key contact (the contact's account counts). `recent` holds the recent
+/// activities and may be absent (owners only); `account` maps an account id to its index
+/// (`None`: not in accounts, ignored).
 ///
 /// One pass in Rust with employees and contacts numbered: the polars version (distinct
 /// (contact, employee) pairs, joined to the contacts, distinct again, all on string keys)
@@ -35,12 +36,11 @@ fn key_contacts(contacts: LazyFrame) -> LazyFrame {
 /// 10 days ago → holders of a = {E1, E2}, bus_factor 2.
 pub fn holders(
     contacts: LazyFrame,
-    recent: Option<&DataFrame>,
+    recent: Option<&Recent>,
     window: Window,
     n: usize,
     account: impl Fn(&str) -> Option<usize>,
 ) -> PolarsResult<Vec<Vec<String>>> {
-    type Map<'a> = HashMap<&'a str, u32, foldhash::fast::RandomState>;
     let key = key_contacts(contacts)
         .select([col("contact_id"), col("account_id"), col("owner_id")])
         .collect()?;
@@ -49,58 +49,59 @@ pub fn holders(
         key.column("account_id")?.str()?,
         key.column("owner_id")?.str()?,
     );
-    let mut employees: Map = HashMap::default();
-    let mut names: Vec<&str> = Vec::new();
-    let mut number = |e| {
-        *employees.entry(e).or_insert_with(|| {
-            names.push(e);
-            names.len() as u32 - 1
-        })
+    // Employees: the activities' numbers, then owners not seen in the activities.
+    let empty = Numbering::default();
+    let seen = recent.map_or(&empty, |r| &r.employees);
+    let mut extra = Numbering::default();
+    let mut number = |e: &str| {
+        seen.get(e)
+            .unwrap_or_else(|| seen.len() as u32 + extra.code(e))
     };
     // (account, employee) pairs, made distinct at the end
     let mut pairs: Vec<u64> = Vec::new();
-    let mut contact_account: Map = HashMap::default();
-    contact_account.reserve(key.height());
+    // contact number (in the activities) → account of the key contact
+    let mut contact_account = vec![NONE; recent.map_or(0, |r| r.contacts.len())];
     let mut account = RunLookup::new(account);
     for ((c, a), o) in cids.iter().zip(aids.iter()).zip(owners.iter()) {
         let Some(i) = a
             .and_then(|a| account.get(a))
-            .filter(|&i| u32::try_from(i).is_ok())
+            .filter(|&i| u32::try_from(i).is_ok_and(|i| i != NONE))
         else {
             continue;
         };
-        if let Some(c) = c {
-            contact_account.entry(c).or_insert(i as u32);
+        if let (Some(c), Some(r)) = (c, recent) {
+            if let Some(k) = r.contacts.get(c) {
+                let slot = &mut contact_account[k as usize];
+                if *slot == NONE {
+                    *slot = i as u32;
+                }
+            }
         }
         if let Some(o) = o {
             pairs.push(pair(i, number(o)));
         }
     }
-    if let Some(df) = recent {
-        let days = window.day_range();
-        let dates = df.column("date")?.to_physical_repr();
-        let rows = df
-            .column("contact_id")?
-            .str()?
-            .iter()
-            .zip(df.column("employee_id")?.str()?.iter())
-            .zip(dates.i32()?.iter());
-        for ((c, e), d) in rows {
-            let (Some(c), Some(e), Some(d)) = (c, e, d) else {
-                continue;
-            };
-            if !days.contains(d) {
+    if let Some(r) = recent {
+        for row in r.rows_in(window) {
+            let (c, e) = (r.contact[row], r.employee[row]);
+            if c == NONE || e == NONE {
                 continue;
             }
-            if let Some(&i) = contact_account.get(c) {
-                pairs.push(pair(i as usize, number(e)));
+            let i = contact_account[c as usize];
+            if i != NONE {
+                pairs.push(pair(i as usize, e));
             }
         }
     }
     let mut out = vec![Vec::new(); n];
     for p in distinct(pairs) {
         if let Some(h) = out.get_mut(pair_account(p)) {
-            h.push(names[(p & 0xffff_ffff) as usize].to_string());
+            let e = (p & 0xffff_ffff) as u32;
+            let name = match e.checked_sub(seen.len() as u32) {
+                Some(x) => extra.name(x),
+                None => seen.name(e),
+            };
+            h.push(name.to_string());
         }
     }
     for h in &mut out {
@@ -109,39 +110,47 @@ pub fn holders(
     Ok(out)
 }
 
-/// Per account: the largest number of distinct employees other than the account owner with
-/// activities with one contact in `window` (30 days) — `max_contact_employees`.
-pub fn multi_headed_contacts_frame(
-    activities: LazyFrame,
-    owners: LazyFrame,
+/// Per account index: the largest number of distinct employees other than the account owner
+/// (`owners[i]`) with activities with one contact in `window` (30 days) —
+/// `max_contact_employees`; `None` for an account with no such activity.
+pub fn max_contact_employees(
+    recent: &Recent,
+    owners: &[Option<String>],
     window: Window,
-) -> LazyFrame {
-    activities
-        .filter(
-            window
-                .expr(col("date"))
-                .and(col("employee_id").is_not_null())
-                .and(col("contact_id").is_not_null()),
-        )
-        .select([col("account_id"), col("contact_id"), col("employee_id")])
-        .join(
-            owners,
-            [col("account_id")],
-            [col("account_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .filter(
-            col("owner_id")
-                .is_null()
-                .or(col("employee_id").neq(col("owner_id"))),
-        )
-        .group_by([col("account_id"), col("contact_id")])
-        .agg([col("employee_id")
-            .n_unique()
-            .cast(DataType::Int64)
-            .alias("n")])
-        .group_by([col("account_id")])
-        .agg([col("n").max().alias("max_contact_employees")])
+) -> Vec<Option<i64>> {
+    let n = owners.len();
+    let owner: Vec<u32> = owners
+        .iter()
+        .map(|o| {
+            o.as_deref()
+                .and_then(|o| recent.employees.get(o))
+                .unwrap_or(NONE)
+        })
+        .collect();
+    // Distinct (account, contact, employee) of the window; the owner's own are left out.
+    let mut rows: Vec<(u32, u32, u32)> = recent
+        .rows_in(window)
+        .filter_map(|r| {
+            let (a, c, e) = (recent.account[r], recent.contact[r], recent.employee[r]);
+            let ok = a != NONE && c != NONE && e != NONE && (a as usize) < n;
+            (ok && owner[a as usize] != e).then_some((a, c, e))
+        })
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut out = vec![None; n];
+    let mut k = 0;
+    while k < rows.len() {
+        let (a, c, _) = rows[k];
+        let run = rows[k..]
+            .iter()
+            .take_while(|(a2, c2, _)| (*a2, *c2) == (a, c))
+            .count();
+        let best = out[a as usize].get_or_insert(0);
+        *best = (*best).max(run as i64);
+        k += run;
+    }
+    out
 }
 
 /// Multi-headed contact (多头对接): any contact with ≥ `per_contact` (3) non-owner employees in
@@ -176,8 +185,7 @@ impl Coverage {
 }
 
 /// Iron-triangle roles and teams per account, in one pass over the recent activities
-/// (`account_id`, `employee_id`, `date`) with employees numbered; `owners[i]` is account i's
-/// owner, `account` maps an account id to its index. Employees not in the employees table
+/// (numbered: [`Recent`]); `owners[i]` is account i's owner. Employees not in the employees table
 /// count for neither (as an inner join would). The polars version (distinct (account,
 /// employee) pairs on string keys, joined to employees, grouped) took about 1.1 s at 200 k
 /// accounts.
@@ -185,12 +193,11 @@ impl Coverage {
 /// Example: owner E1 is AR; FR E2 had an activity 29 days ago, SR E3 400 days ago → roles
 /// AR|FR (missing SR); teams: E2's team only → 1.
 pub fn coverage(
-    recent: Option<&DataFrame>,
+    recent: Option<&Recent>,
     owners: &[Option<String>],
     employees: LazyFrame,
     roles_window: Window,
     teams_window: Window,
-    account: impl Fn(&str) -> Option<usize>,
 ) -> PolarsResult<Coverage> {
     let n = owners.len();
     let emp = employees
@@ -227,30 +234,22 @@ pub fn coverage(
     }
     let mut worked = vec![false; n];
     let mut pairs: Vec<u64> = Vec::new(); // account << 32 | team
-    if let Some(df) = recent {
+    if let Some(r) = recent {
+        // employee number (in the activities) → (role bits, team); None: not in employees
+        let info: Vec<Option<(u8, Option<u32>)>> = (0..r.employees.len() as u32)
+            .map(|e| by_id.get(r.employees.name(e)).copied())
+            .collect();
         let (roles_days, teams_days) = (roles_window.day_range(), teams_window.day_range());
-        let dates = df.column("date")?.to_physical_repr();
-        let rows = df
-            .column("account_id")?
-            .str()?
-            .iter()
-            .zip(df.column("employee_id")?.str()?.iter())
-            .zip(dates.i32()?.iter());
-        let mut account = RunLookup::new(account);
-        for ((a, e), d) in rows {
-            let (Some(a), Some(e), Some(d)) = (a, e, d) else {
-                continue;
-            };
+        for row in 0..r.len() {
+            let (a, e, d) = (r.account[row], r.employee[row], r.date[row]);
             let (in_roles, in_teams) = (roles_days.contains(d), teams_days.contains(d));
-            if !(in_roles || in_teams) {
+            if !(in_roles || in_teams) || a == NONE || e == NONE || a as usize >= n {
                 continue;
             }
-            let Some(&(bits, team)) = by_id.get(e) else {
+            let Some((bits, team)) = info[e as usize] else {
                 continue;
             };
-            let Some(i) = account.get(a).filter(|&i| i < n) else {
-                continue;
-            };
+            let i = a as usize;
             if in_roles {
                 roles[i] |= bits;
             }
@@ -439,7 +438,8 @@ mod tests {
         .unwrap();
         let w = Window::days(d("2026-09-30"), 180);
         let index = |a: &str| ["a", "b"].iter().position(|x| *x == a);
-        let h = holders(contacts(), Some(&acts), w, 2, index).unwrap();
+        let recent = Recent::from_frame(&acts, index).unwrap();
+        let h = holders(contacts(), Some(&recent), w, 2, index).unwrap();
         // without activities: owners of key contacts only (c1 of a, owned by E1)
         let owners_only = holders(contacts(), None, w, 2, index).unwrap();
         assert_eq!(owners_only, vec![vec!["E1".to_string()], vec![]]);
@@ -505,14 +505,17 @@ mod tests {
     #[test]
     fn multi_headed_flag() {
         let acts = DataFrame::new_infer_height(vec![
-            Column::new("account_id".into(), ["a", "a", "a", "a", "b", "b", "b"]),
+            Column::new(
+                "account_id".into(),
+                ["a", "a", "a", "a", "b", "b", "b", "a", "a"],
+            ),
             Column::new(
                 "contact_id".into(),
-                ["c1", "c1", "c1", "c1", "c3", "c3", "c3"],
+                ["c1", "c1", "c1", "c1", "c3", "c3", "c3", "c1", "c2"],
             ),
             Column::new(
                 "employee_id".into(),
-                ["E0", "E2", "E3", "E4", "E0", "E2", "E3"],
+                ["E0", "E2", "E3", "E4", "E0", "E2", "E3", "E2", "E5"],
             ),
             dates(&[
                 "2026-09-29",
@@ -522,24 +525,21 @@ mod tests {
                 "2026-09-29",
                 "2026-09-29",
                 "2026-08-01",
+                "2026-09-28",
+                "2026-09-28",
             ]),
         ])
-        .unwrap()
-        .lazy();
-        let owners = df!("account_id" => ["a", "b"], "owner_id" => [Some("E0"), None::<&str>])
-            .unwrap()
-            .lazy();
-        let df = multi_headed_contacts_frame(acts, owners, Window::days(d("2026-09-30"), 30))
-            .sort(["account_id"], Default::default())
-            .collect()
-            .unwrap();
-        let m = df.column("max_contact_employees").unwrap().i64().unwrap();
-        // a: E2, E3, E4 (owner E0 excluded) → 3; b: E0, E2 within 30 days (no owner) → 2
-        assert_eq!(m.get(0), Some(3));
-        assert_eq!(m.get(1), Some(2));
-        assert!(multi_headed(m.get(0), None, 3, 3));
-        assert!(!multi_headed(m.get(1), Some(2), 3, 3));
-        assert!(multi_headed(m.get(1), Some(3), 3, 3));
+        .unwrap();
+        let index = |a: &str| ["a", "b", "c"].iter().position(|x| *x == a);
+        let recent = Recent::from_frame(&acts, index).unwrap();
+        let owners = [Some("E0".to_string()), None, None];
+        let m = max_contact_employees(&recent, &owners, Window::days(d("2026-09-30"), 30));
+        // a: E2 (twice), E3, E4 with c1 (owner E0 excluded) → 3, E5 with c2 → 1; b: E0, E2 within 30 days (no owner) → 2;
+        // c: no activity
+        assert_eq!(m, vec![Some(3), Some(2), None]);
+        assert!(multi_headed(m[0], None, 3, 3));
+        assert!(!multi_headed(m[1], Some(2), 3, 3));
+        assert!(multi_headed(m[1], Some(3), 3, 3));
     }
 
     #[test]
@@ -568,12 +568,11 @@ mod tests {
         let as_of = d("2026-09-30");
         let index = |a: &str| ["a", "b", "c"].iter().position(|x| *x == a);
         let c = coverage(
-            Some(&acts),
+            Some(&Recent::from_frame(&acts, index).unwrap()),
             &owners,
             emps,
             Window::days(as_of, 180),
             Window::days(as_of, 90),
-            index,
         )
         .unwrap();
         // a: owner E1 (AR) + E2 (FR, 29 days ago); E3 (SR) is 400 days ago

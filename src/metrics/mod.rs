@@ -18,6 +18,7 @@ pub mod keyperson;
 pub mod keys;
 pub mod market;
 mod pipeline;
+pub mod recent;
 pub mod relationship;
 pub mod segmentation;
 #[cfg(test)]

@@ -60,11 +60,3 @@ pub(super) fn load_accounts(lf: &LazyFrame) -> R<Accounts> {
         index,
     })
 }
-
-pub(super) fn owners_lf(acc: &Accounts) -> R<LazyFrame> {
-    Ok(DataFrame::new_infer_height(vec![
-        Column::new("account_id".into(), acc.ids.clone()),
-        Column::new("owner_id".into(), acc.owner.clone()),
-    ])?
-    .lazy())
-}

@@ -13,6 +13,7 @@ use super::revenue::{pipeline, revenue_agg, revenue_rows, RevenueAgg};
 use super::R;
 use crate::contract::summary::Summary;
 use crate::contract::{RevenueSource, Table};
+use crate::metrics::recent::Recent;
 use crate::metrics::segmentation::{self, Segmentation};
 use crate::metrics::windows::Window;
 use crate::metrics::{concentration, keyperson, Inputs, MetricsConfig};
@@ -29,9 +30,9 @@ pub(super) struct Core {
     pub(super) holders: Option<Vec<Vec<String>>>,
     pub(super) group_id: Vec<Option<String>>,
     pub(super) cycles: Vec<String>,
-    /// Recent activities (the longest recent window), collected once; analyze takes them out
+    /// Recent activities (the longest recent window), read once; analyze takes them out
     /// for the per-account queries and drops them after.
-    pub(super) recent_df: Option<DataFrame>,
+    pub(super) recent_df: Option<Recent>,
     pub(super) contacts: Option<LazyFrame>,
     pub(super) activities: Option<LazyFrame>,
     pub(super) employees: Option<LazyFrame>,
@@ -47,9 +48,9 @@ pub(super) fn recent_and_holders(
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     index: &AccountIndex,
-) -> R<(Option<DataFrame>, Option<Vec<Vec<String>>>)> {
+) -> R<(Option<Recent>, Option<Vec<Vec<String>>>)> {
     crate::metrics::timing::start();
-    let recent_acts = recent_activities(activities, as_of, cfg)?;
+    let recent_acts = recent_activities(activities, as_of, cfg, index)?;
     crate::metrics::timing::lap("(worker) recent activities");
     let holders = holders(contacts, recent_acts.as_ref(), as_of, cfg, index)?;
     crate::metrics::timing::lap("(worker) holders");
@@ -57,28 +58,22 @@ pub(super) fn recent_and_holders(
 }
 
 /// The activities of the longest recent window (holders, GRI, multi-headed contact, roles
-/// and teams) up to `as_of`: account, contact, employee and date.
+/// and teams) up to `as_of`, numbered ([`Recent`]).
 pub(super) fn recent_activities(
     activities: Option<LazyFrame>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
-) -> R<Option<DataFrame>> {
+    index: &AccountIndex,
+) -> R<Option<Recent>> {
     let recent_days = cfg
         .holder_days
         .max(cfg.active_contact_days)
         .max(cfg.multi_headed_days)
         .max(cfg.multi_headed_team_days);
     Ok(match activities {
-        Some(a) => Some(
-            a.filter(Window::days(as_of, recent_days).expr(col("date")))
-                .select([
-                    col("account_id"),
-                    col("contact_id"),
-                    col("employee_id"),
-                    col("date"),
-                ])
-                .collect()?,
-        ),
+        Some(a) => Some(Recent::read(a, Window::days(as_of, recent_days), |id| {
+            index.get(id).copied()
+        })?),
         None => None,
     })
 }
@@ -86,7 +81,7 @@ pub(super) fn recent_activities(
 /// The relationship holders per account at `as_of` (None without contacts).
 pub(super) fn holders(
     contacts: Option<LazyFrame>,
-    recent: Option<&DataFrame>,
+    recent: Option<&Recent>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     index: &AccountIndex,

@@ -96,7 +96,7 @@ fn look_back(
         employees: opt_contract_frame(&inputs.employees, Table::Employees)?,
         orphan_counts: Default::default(),
     };
-    let recent = common::recent_activities(core.activities.clone(), t, cfg)?;
+    let recent = common::recent_activities(core.activities.clone(), t, cfg, &core.acc.index)?;
     super::timing::lap("evidence: recent activities at T");
     let (holders, frames) = std::thread::scope(|scope| -> R<_> {
         let (c, r, a) = (core.contacts.clone(), recent.as_ref(), &core.acc);

@@ -5,12 +5,12 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::accounts::owners_lf;
 use super::common::Core;
 use super::competitors::competitor_rows;
 use super::frames::{collect_some, joined, opt_contract_frame};
 use super::R;
 use crate::contract::Table;
+use crate::metrics::recent::Recent;
 use crate::metrics::windows::Window;
 use crate::metrics::{keyperson, market, relationship, Inputs, MetricsConfig};
 
@@ -21,8 +21,8 @@ pub(super) struct AccountFrames {
     pub(super) agreements: Option<DataFrame>,
     pub(super) org_activities: Option<DataFrame>,
     pub(super) surveys: Option<DataFrame>,
-    /// Per account: max_contact_employees.
-    pub(super) multi_headed: Option<DataFrame>,
+    /// Per account: max_contact_employees (None without activities).
+    pub(super) multi_headed: Option<Vec<Option<i64>>>,
     pub(super) gri_counts: Option<relationship::GriCounts>,
     pub(super) coverage: Option<keyperson::Coverage>,
     pub(super) competitor_rows: Option<Vec<market::CompetitorRow>>,
@@ -34,7 +34,7 @@ pub(super) struct AccountFrames {
 pub(super) fn collect_account_frames(
     inputs: &Inputs,
     core: &Core,
-    recent: Option<&DataFrame>,
+    recent: Option<&Recent>,
     as_of: NaiveDate,
     cfg: &MetricsConfig,
     cur: &str,
@@ -59,15 +59,10 @@ pub(super) fn collect_account_frames(
             .as_ref()
             .map(|s| relationship::survey_frame(s.clone(), w12))
             .transpose()?,
-        match recent.filter(|_| full) {
-            Some(a) => Some(keyperson::multi_headed_contacts_frame(
-                a.clone().lazy(),
-                owners_lf(&core.acc)?,
-                acts_window(cfg.multi_headed_days),
-            )),
-            None => None,
-        },
     ];
+    let multi_headed = recent.filter(|_| full).map(|r| {
+        keyperson::max_contact_employees(r, &core.acc.owner, acts_window(cfg.multi_headed_days))
+    });
     let (frames, gri_counts, coverage, competitor_rows) = std::thread::scope(|scope| -> R<_> {
         let index = |a: &str| core.acc.index.get(a).copied();
         // The backtest's look-back (`full` false) reads no competitor deals, no
@@ -107,7 +102,6 @@ pub(super) fn collect_account_frames(
                     e.clone(),
                     acts_window(cfg.holder_days),
                     acts_window(cfg.multi_headed_team_days),
-                    index,
                 )?),
                 None => None,
             };
@@ -121,10 +115,9 @@ pub(super) fn collect_account_frames(
         let competitor_rows = joined(deals_job)?;
         Ok((frames, gri, coverage, competitor_rows))
     })?;
-    let [kri, agreements_df, org_activities, surveys_df, multi_headed]: [Option<DataFrame>; 5] =
-        frames
-            .try_into()
-            .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
+    let [kri, agreements_df, org_activities, surveys_df]: [Option<DataFrame>; 4] = frames
+        .try_into()
+        .map_err(|_| PolarsError::ComputeError("collect_some lost a frame".into()))?;
     crate::metrics::timing::lap("(waited for) GRI, roles and teams");
     Ok(AccountFrames {
         kri,

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::common::Core;
-use super::frames::{i64s, rows, scatter, unavailable};
+use super::frames::unavailable;
 use super::queries::AccountFrames;
 use super::R;
 use crate::contract::is_key_tier;
@@ -75,7 +75,7 @@ fn multi_headed(
     summary: &mut Summary,
 ) -> R<Vec<Option<bool>>> {
     let n = core.acc.ids.len();
-    let Some(df) = &f.multi_headed else {
+    let Some(mce) = &f.multi_headed else {
         unavailable(
             summary,
             "multi_headed",
@@ -84,8 +84,6 @@ fn multi_headed(
         );
         return Ok(vec![None; n]);
     };
-    let r = rows(df, &core.acc.index)?;
-    let mce = scatter(n, &r, i64s(df, "max_contact_employees")?, None);
     let teams = match &f.coverage {
         Some(c) => c.teams.clone(),
         None => {
